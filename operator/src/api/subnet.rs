@@ -1,0 +1,144 @@
+//! `Subnet`: one on-chain subnet this namespace takes part in.
+
+use super::{Condition, Network, Tao};
+use kube::{CustomResource, KubeSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+fn default_poll() -> u32 {
+    12
+}
+
+/// Desired state of a subnet membership: which chain, which netuid, what registrations may cost.
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[kube(
+    group = "tensorfleet.io",
+    version = "v1alpha1",
+    kind = "Subnet",
+    namespaced,
+    status = "SubnetStatus",
+    shortname = "sn",
+    category = "tensorfleet",
+    derive = "PartialEq",
+    doc = "One on-chain Bittensor subnet this namespace takes part in.",
+    printcolumn(name = "Netuid", type_ = "integer", json_path = ".spec.netuid"),
+    printcolumn(name = "Network", type_ = "string", json_path = ".spec.network"),
+    printcolumn(name = "Block", type_ = "integer", json_path = ".status.block"),
+    printcolumn(name = "Burn (TAO)", type_ = "string", json_path = ".status.burnTao"),
+    printcolumn(
+        name = "Neurons",
+        type_ = "string",
+        json_path = ".status.neurons.summary",
+        description = "registered/total"
+    ),
+    printcolumn(
+        name = "Ready",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Ready\")].status"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
+)]
+#[serde(rename_all = "camelCase")]
+pub struct SubnetSpec {
+    /// The subnet's number on chain. Immutable.
+    #[x_kube(validation = Rule::new("self == oldSelf").message("netuid is immutable"))]
+    pub netuid: u16,
+    /// finney, test or local. Default finney.
+    #[serde(default)]
+    pub network: Network,
+    /// ws:// or wss:// URLs overriding the network's default endpoint; tried in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(inner(regex(pattern = r"^wss?://.+")))]
+    pub endpoints: Vec<String>,
+    /// Seconds between chain polls. Default 12 (one block); minimum 2.
+    #[serde(default = "default_poll")]
+    #[schemars(range(min = 2))]
+    pub poll_interval_seconds: u32,
+    /// Caps on what registrations of this subnet's Neurons may burn.
+    pub registration: SubnetRegistration,
+}
+
+impl SubnetSpec {
+    /// The endpoints to try, in order.
+    pub fn endpoint_list(&self) -> Vec<String> {
+        if self.endpoints.is_empty() {
+            vec![self.network.default_endpoint().to_string()]
+        } else {
+            self.endpoints.clone()
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubnetRegistration {
+    /// Cap on ONE registration of any Neuron of this Subnet.
+    pub max_burn_tao: Tao,
+    /// Total burn all Neurons of this Subnet may spend in any 24 h.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_tao_per24h: Option<Tao>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubnetStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// The endpoint in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// Chain head when last polled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_polled_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tempo: Option<u16>,
+    /// Current registration cost in rao.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burn_rao: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burn_tao: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difficulty: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_allowed: Option<bool>,
+    /// uids in use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnetwork_n: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_allowed_uids: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub immunity_period: Option<u16>,
+    /// Burn recorded by this Subnet's Neurons in the last 24 h.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spent_rao_last24h: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neurons: Option<NeuronCounts>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub struct NeuronCounts {
+    pub total: u32,
+    pub registered: u32,
+    pub ready: u32,
+    /// "registered/total", for the printer column.
+    pub summary: String,
+}
+
+impl NeuronCounts {
+    pub fn new(total: u32, registered: u32, ready: u32) -> Self {
+        Self {
+            total,
+            registered,
+            ready,
+            summary: format!("{registered}/{total}"),
+        }
+    }
+}

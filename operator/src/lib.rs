@@ -1,0 +1,13 @@
+//! tensorfleet: a Kubernetes operator that runs Bittensor neuron fleets.
+//!
+//! Dependencies point one way: `controller` → `build`, `decide`, `chain`, `keys`, `api`;
+//! `build` and `decide` → `api` only; `chain` → `keys`; `api` → nothing of ours.
+
+pub mod agent;
+pub mod api;
+pub mod chain;
+pub mod cli;
+pub mod controller;
+pub mod keys;
+pub mod render;
+pub mod telemetry;
