@@ -1,0 +1,84 @@
+"""Fixtures for the end-to-end tests: a fresh API emulator per test, the real operator binary
+against it, and helpers acting as admin, kubelet and garbage collector."""
+
+import pathlib
+
+import pytest
+
+from cluster import Cluster
+from operator_proc import REPO, Operator, binary_path
+
+
+@pytest.fixture
+def cluster(tmp_path: pathlib.Path):
+    c = Cluster(REPO / "crds", tmp_path).start()
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+# Thin aliases, so a test can ask for exactly the helper it uses.
+@pytest.fixture
+def apply(cluster):
+    return cluster.apply
+
+
+@pytest.fixture
+def get(cluster):
+    return cluster.get
+
+
+@pytest.fixture
+def wait_for(cluster):
+    return cluster.wait_for
+
+
+@pytest.fixture
+def kubelet_create_pod_for(cluster):
+    return cluster.kubelet_create_pod_for
+
+
+@pytest.fixture
+def gc(cluster):
+    return cluster.gc
+
+
+@pytest.fixture
+def start_operator(cluster, tmp_path, request):
+    """Starts `tensorfleet run` (more than once if a test restarts it); at teardown each one still
+    running gets SIGTERM and must exit 0 within 10 s."""
+    if not binary_path().exists():
+        pytest.fail(f"operator binary {binary_path()} missing: build it with `cargo build` "
+                    "(or set TF_BIN / CARGO_TARGET_DIR)")
+    started: list[Operator] = []
+
+    def start(*extra_args, env=None) -> Operator:
+        workdir = tmp_path / f"operator-{len(started)}"
+        workdir.mkdir()
+        op = Operator(cluster.kubeconfig, workdir, extra_args, env)
+        started.append(op)
+        return op.start()
+
+    yield start
+    if getattr(request.node, "e2e_failed", False):
+        for op in started:
+            print(f"--- operator log tail ({op.log_path}) ---\n{op.tail(60)}")
+    for op in started:
+        running = op.proc is not None and op.proc.poll() is None
+        code = op.stop(timeout=10)
+        if running:
+            assert code == 0, f"operator exited {code} on SIGTERM; log tail:\n{op.tail()}"
+
+
+@pytest.fixture
+def operator(start_operator):
+    return start_operator()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.e2e_failed = report.failed
