@@ -34,6 +34,7 @@ import attrs
 import kmock
 import yaml
 
+from defaults import DEFAULTERS
 from patching import PatchError, apply_patch, json_patch, merge_patch, spec_changed
 from resources import Registry, Resource
 from watch import WatchEntry, serve_watch
@@ -268,6 +269,8 @@ class Emulator(kmock.KubernetesEmulator):
         for gone in ("deletionTimestamp", "managedFields", "resourceVersion"):
             meta.pop(gone, None)
         meta.update(uid=str(uuid.uuid4()), creationTimestamp=now_rfc3339(), generation=1)
+        if info.key in DEFAULTERS:
+            DEFAULTERS[info.key](obj, None)
         return self._commit(info, "ADDED", obj, None)
 
     def _existing(self, info, request, body) -> dict:
@@ -360,6 +363,8 @@ class Emulator(kmock.KubernetesEmulator):
             else:
                 meta.pop(fixed, None)
         new["apiVersion"], new["kind"] = info.api_version, info.kind
+        if info.key in DEFAULTERS:
+            DEFAULTERS[info.key](new, old)
         if spec_changed(old, new):
             meta["generation"] = old_meta.get("generation", 1) + 1
         if new == old:

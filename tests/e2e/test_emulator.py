@@ -170,3 +170,15 @@ def test_request_log_faults_and_gc(cluster):
 @pytest.mark.parametrize("kind", ["neurons", "Neuron", "nrn", "tensorfleet.io/v1alpha1/neurons"])
 def test_registry_names(cluster, kind):
     assert cluster.registry.find(kind).kind == "Neuron"
+
+
+def test_service_node_port_allocated_and_kept(cluster):
+    url = "/api/v1/namespaces/ns1/services/s?fieldManager=tf"
+    body = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+            "spec": {"type": "NodePort", "ports": [{"name": "axon", "port": 8091}]}}
+    first = http(cluster, "PATCH", url, body, "application/apply-patch+yaml")[1]
+    node_port = first["spec"]["ports"][0]["nodePort"]
+    assert 30000 <= node_port <= 32767 and first["spec"]["clusterIP"]
+    again = http(cluster, "PATCH", url, body, "application/apply-patch+yaml")[1]
+    assert again["spec"]["ports"][0]["nodePort"] == node_port
+    assert again["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]

@@ -1,0 +1,48 @@
+"""The operator as a process: health endpoints, metrics, SIGTERM, what it never logs."""
+
+import json
+import time
+
+from checks import events_for
+from manifests import COLD_MNEMONIC, NS, neuron, secret, subnet
+
+
+def test_sigterm_exits_zero_promptly_with_watches_open(cluster, start_operator, apply, get, wait_for):
+    apply(subnet())
+    apply(neuron())
+    op = start_operator()
+    wait_for(lambda: get("statefulsets", NS, "miner-0"), message="reconciled once")
+    watches = [r for r in cluster.requests if r.verb == "watch"]
+    assert {r.resource for r in watches} >= {"neurons", "subnets"}, watches
+    t0 = time.monotonic()
+    assert op.stop(timeout=10) == 0, op.tail()
+    assert time.monotonic() - t0 < 5, "shutdown took longer than 5 s"
+    assert "panicked" not in op.text()
+
+
+def test_health_and_metrics(cluster, operator, apply, get, wait_for):
+    apply(subnet())
+    apply(neuron())
+    wait_for(lambda: get("statefulsets", NS, "miner-0"), message="reconciled once")
+    assert operator.http_get("/healthz") is not None
+    wait_for(lambda: operator.http_get("/readyz") is not None, message="/readyz 200")
+    counts = wait_for(lambda: [line for line in operator.metrics().splitlines()
+                               if line.startswith("tensorfleet_reconcile_duration_seconds_count{")],
+                      message="reconcile histogram samples")
+    assert all('controller="' in line for line in counts), counts
+    assert any(float(line.rsplit(" ", 1)[1]) >= 1 for line in counts), counts
+
+
+def test_json_logs_and_no_secret_anywhere(cluster, operator, apply, get, wait_for):
+    apply(subnet())
+    apply(secret("cold-main", {"mnemonic": COLD_MNEMONIC}))
+    apply(neuron(wallet={"coldkeySecret": "cold-main"}))
+    hk = wait_for(lambda: get("secrets", NS, "miner-0-hotkey"), message="generated hotkey")
+    wait_for(lambda: get("secrets", NS, "miner-0-wallet"), message="wallet Secret")
+    phrase = json.loads(__import__("base64").b64decode(hk["data"]["hotkey"]))["secretPhrase"]
+    logs = operator.logs()
+    assert logs and all("level" in entry for entry in logs), operator.tail()
+    nrn = get("neurons", NS, "miner-0")
+    exposed = operator.text() + json.dumps(nrn) + json.dumps(events_for(cluster, "Neuron", "miner-0"))
+    for secret_text in (phrase, COLD_MNEMONIC, " ".join(phrase.split()[:4]), " ".join(COLD_MNEMONIC.split()[:4])):
+        assert secret_text not in exposed
