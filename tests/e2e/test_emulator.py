@@ -182,3 +182,21 @@ def test_service_node_port_allocated_and_kept(cluster):
     again = http(cluster, "PATCH", url, body, "application/apply-patch+yaml")[1]
     assert again["spec"]["ports"][0]["nodePort"] == node_port
     assert again["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
+
+
+def test_watch_streaming_list_initial_events_end_bookmark(cluster):
+    http(cluster, "POST", SECRETS, secret("a"))
+    url = (f"http://127.0.0.1:{cluster.port}{SECRETS}?watch=true&sendInitialEvents=true"
+           "&resourceVersionMatch=NotOlderThan&resourceVersion=0&allowWatchBookmarks=true&timeoutSeconds=1")
+    with urllib.request.urlopen(url, timeout=5) as r:
+        events = [json.loads(line) for line in r]
+    assert [e["type"] for e in events[:2]] == ["ADDED", "BOOKMARK"]
+    assert events[1]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+
+
+def test_injected_latency(cluster):
+    import time
+    cluster.set_latency(0.3)
+    t0 = time.monotonic()
+    assert http(cluster, "GET", SECRETS)[0] == 200
+    assert time.monotonic() - t0 >= 0.3
