@@ -165,7 +165,11 @@ fn private_key(mini: &[u8; 32]) -> Zeroizing<[u8; 64]> {
 
 /// The keyfile btcli writes. `cryptoType` is left out: older bittensor-wallet releases read
 /// every field as a string and reject the number; current ones default it to sr25519.
-fn keyfile_json(mini: &[u8; 32], phrase: Option<&Mnemonic>, public: &[u8; 32]) -> Zeroizing<String> {
+fn keyfile_json(
+    mini: &[u8; 32],
+    phrase: Option<&Mnemonic>,
+    public: &[u8; 32],
+) -> Zeroizing<String> {
     // Reserved up front so the string never reallocates and leaves unzeroized copies behind.
     let mut out = Zeroizing::new(String::with_capacity(1024));
     let pk = hex::encode(public);

@@ -48,7 +48,9 @@ pub(super) fn encryption_of(bytes: &[u8]) -> Encryption {
 
 /// Decrypts a `$NACL` keyfile. `bytes` must start with `$NACL`.
 pub(super) fn decrypt(bytes: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>, Reason> {
-    let body = bytes.strip_prefix(MAGIC).ok_or(Reason::UnsupportedEncryption)?;
+    let body = bytes
+        .strip_prefix(MAGIC)
+        .ok_or(Reason::UnsupportedEncryption)?;
     if body.len() < NONCE_LEN + TAG_LEN {
         return Err(Reason::Truncated);
     }

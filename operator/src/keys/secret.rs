@@ -97,7 +97,8 @@ fn direct_key(
 
 /// A value as non-empty UTF-8 text.
 fn text<'a>(origin: &str, key: &str, bytes: &'a [u8]) -> Result<&'a str, KeyError> {
-    let s = std::str::from_utf8(bytes).map_err(|_| KeyError::invalid(origin, key, Reason::NotUtf8))?;
+    let s =
+        std::str::from_utf8(bytes).map_err(|_| KeyError::invalid(origin, key, Reason::NotUtf8))?;
     if s.trim().is_empty() {
         return Err(KeyError::invalid(origin, key, Reason::Empty));
     }
