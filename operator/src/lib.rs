@@ -5,9 +5,11 @@
 
 pub mod agent;
 pub mod api;
+pub mod build;
 pub mod chain;
 pub mod cli;
 pub mod controller;
+pub mod decide;
 pub mod keys;
 pub mod render;
 pub mod telemetry;
