@@ -25,32 +25,71 @@ fn valid_samples_render_every_child() {
     let out = render(&[samples()]).expect("valid samples render");
     let d = docs(&out);
     // miner-0, validator-0, miner-proxied, fleet-0..3: a wallet Secret and a StatefulSet each.
-    let neurons = ["miner-0", "validator-0", "miner-proxied", "fleet-0", "fleet-1", "fleet-2", "fleet-3"];
+    let neurons = [
+        "miner-0",
+        "validator-0",
+        "miner-proxied",
+        "fleet-0",
+        "fleet-1",
+        "fleet-2",
+        "fleet-3",
+    ];
     for n in neurons {
         find(&d, "StatefulSet", n);
         find(&d, "Secret", &format!("{n}-wallet"));
     }
     // Services only for NodePort / LoadBalancer.
-    assert_eq!(find(&d, "Service", "miner-0-axon")["spec"]["type"].as_str(), Some("NodePort"));
-    assert_eq!(find(&d, "Service", "validator-0-axon")["spec"]["type"].as_str(), Some("LoadBalancer"));
-    let services: Vec<_> = d.iter().filter(|x| x["kind"].as_str() == Some("Service")).collect();
+    assert_eq!(
+        find(&d, "Service", "miner-0-axon")["spec"]["type"].as_str(),
+        Some("NodePort")
+    );
+    assert_eq!(
+        find(&d, "Service", "validator-0-axon")["spec"]["type"].as_str(),
+        Some("LoadBalancer")
+    );
+    let services: Vec<_> = d
+        .iter()
+        .filter(|x| x["kind"].as_str() == Some("Service"))
+        .collect();
     assert_eq!(services.len(), 2, "HostPort/None get no Service");
     // NeuronSet members are rendered as Neurons owned by the set.
     let member = find(&d, "Neuron", "fleet-2");
-    assert_eq!(member["metadata"]["labels"]["tensorfleet.io/neuronset"].as_str(), Some("fleet"));
+    assert_eq!(
+        member["metadata"]["labels"]["tensorfleet.io/neuronset"].as_str(),
+        Some("fleet")
+    );
     // The miner's pod: registered → 1 replica, GPU limit, wallet mount, env from the Subnet.
     let sts = find(&d, "StatefulSet", "miner-0");
     assert_eq!(sts["spec"]["replicas"].as_i64(), Some(1));
     let c = &sts["spec"]["template"]["spec"]["containers"][0];
-    assert_eq!(c["resources"]["limits"]["nvidia.com/gpu"].as_str(), Some("1"));
-    assert_eq!(c["resources"]["requests"]["nvidia.com/gpu"].as_str(), Some("1"));
-    assert_eq!(c["volumeMounts"][0]["mountPath"].as_str(), Some("/var/lib/bittensor/wallets/fleet"));
+    assert_eq!(
+        c["resources"]["limits"]["nvidia.com/gpu"].as_str(),
+        Some("1")
+    );
+    assert_eq!(
+        c["resources"]["requests"]["nvidia.com/gpu"].as_str(),
+        Some("1")
+    );
+    assert_eq!(
+        c["volumeMounts"][0]["mountPath"].as_str(),
+        Some("/var/lib/bittensor/wallets/fleet")
+    );
     let env = c["env"].as_sequence().unwrap();
-    let var = |n: &str| env.iter().find(|e| e["name"].as_str() == Some(n)).map(|e| e["value"].clone());
+    let var = |n: &str| {
+        env.iter()
+            .find(|e| e["name"].as_str() == Some(n))
+            .map(|e| e["value"].clone())
+    };
     assert_eq!(var("BT_NETUID").unwrap().as_str(), Some("21"));
-    assert_eq!(var("BT_SUBTENSOR_NETWORK").unwrap().as_str(), Some("finney"));
+    assert_eq!(
+        var("BT_SUBTENSOR_NETWORK").unwrap().as_str(),
+        Some("finney")
+    );
     assert_eq!(var("TF_ROLE").unwrap().as_str(), Some("miner"));
-    assert_eq!(sts["spec"]["template"]["spec"]["runtimeClassName"].as_str(), Some("nvidia"));
+    assert_eq!(
+        sts["spec"]["template"]["spec"]["runtimeClassName"].as_str(),
+        Some("nvidia")
+    );
     // The fleet members use a hostPort.
     let fleet = find(&d, "StatefulSet", "fleet-0");
     let port = &fleet["spec"]["template"]["spec"]["containers"][0]["ports"][0];
@@ -59,7 +98,10 @@ fn valid_samples_render_every_child() {
     for doc in &d {
         if doc["kind"].as_str() == Some("StatefulSet") {
             let text = serde_yaml::to_string(&doc["spec"]["template"]).unwrap();
-            assert!(!text.contains("cold-"), "a pod references a coldkey Secret: {text}");
+            assert!(
+                !text.contains("cold-"),
+                "a pod references a coldkey Secret: {text}"
+            );
         }
     }
 }
@@ -84,8 +126,14 @@ fn every_invalid_sample_is_rejected_naming_file_and_field() {
     assert_eq!(on_disk, cases.len(), "every invalid sample has a case");
     for (file, field) in cases {
         let err = render(&[dir.join(file)]).expect_err(file).to_string();
-        assert!(err.contains(file), "{file}: error does not name the file: {err}");
-        assert!(err.contains(field), "{file}: error does not name {field}: {err}");
+        assert!(
+            err.contains(file),
+            "{file}: error does not name the file: {err}"
+        );
+        assert!(
+            err.contains(field),
+            "{file}: error does not name {field}: {err}"
+        );
     }
 }
 
@@ -99,7 +147,7 @@ fn missing_subnet_and_unreadable_paths_are_errors() {
         "apiVersion: tensorfleet.io/v1alpha1\nkind: Neuron\nmetadata: {name: n, namespace: a}\nspec: {subnet: nope, role: miner, image: i}\n",
     )
     .unwrap();
-    let err = render(&[f.clone()]).unwrap_err().to_string();
+    let err = render(std::slice::from_ref(&f)).unwrap_err().to_string();
     assert!(err.contains("spec.subnet") && err.contains("nope"), "{err}");
     let err = render(&[tmp.join("absent.yaml")]).unwrap_err().to_string();
     assert!(err.contains("absent.yaml"), "{err}");

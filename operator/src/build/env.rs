@@ -56,7 +56,12 @@ pub fn container_env(neuron: &Neuron, subnet: &Subnet, external: &ExternalAxon) 
         var("BT_SUBTENSOR_NETWORK", subnet.spec.network.as_str()),
         var(
             "BT_SUBTENSOR_CHAIN_ENDPOINT",
-            subnet.spec.endpoint_list().into_iter().next().unwrap_or_default(),
+            subnet
+                .spec
+                .endpoint_list()
+                .into_iter()
+                .next()
+                .unwrap_or_default(),
         ),
         var("BT_NETUID", subnet.spec.netuid.to_string()),
         var("BT_WALLET_NAME", wallet_name(neuron)),
@@ -109,7 +114,10 @@ mod tests {
         let env = container_env(&n, &subnet("sn21", &[]), &ExternalAxon::default());
         let want = [
             ("BT_SUBTENSOR_NETWORK", Some("test")),
-            ("BT_SUBTENSOR_CHAIN_ENDPOINT", Some("wss://test.finney.opentensor.ai:443")),
+            (
+                "BT_SUBTENSOR_CHAIN_ENDPOINT",
+                Some("wss://test.finney.opentensor.ai:443"),
+            ),
             ("BT_NETUID", Some("21")),
             ("BT_WALLET_NAME", Some("miner-0")),
             ("BT_WALLET_HOTKEY", Some("default")),
@@ -142,22 +150,55 @@ mod tests {
         let cases = [
             (E::NodePort, None, &np, None, true, Some("30891")),
             (E::HostPort, None, &np, None, true, Some("8091")),
-            (E::LoadBalancer, None, &lb, Some("198.51.100.1"), false, Some("8091")),
+            (
+                E::LoadBalancer,
+                None,
+                &lb,
+                Some("198.51.100.1"),
+                false,
+                Some("8091"),
+            ),
             (E::LoadBalancer, None, &np, None, false, Some("8091")),
             (E::None, None, &np, None, false, None),
-            (E::None, Some("203.0.113.7"), &np, Some("203.0.113.7"), false, None),
-            (E::NodePort, Some("203.0.113.7"), &np, Some("203.0.113.7"), false, Some("30891")),
+            (
+                E::None,
+                Some("203.0.113.7"),
+                &np,
+                Some("203.0.113.7"),
+                false,
+                None,
+            ),
+            (
+                E::NodePort,
+                Some("203.0.113.7"),
+                &np,
+                Some("203.0.113.7"),
+                false,
+                Some("30891"),
+            ),
         ];
         for (expose, explicit, ext, ip, from_field, port) in cases {
             let mut n = neuron("m", "sn", "miner");
             n.spec.axon.expose = expose;
             n.spec.axon.external_ip = explicit.map(str::to_string);
             let env = container_env(&n, &subnet("sn", &["ws://a:9944", "ws://b:9944"]), ext);
-            assert_eq!(val(&env, "BT_AXON_EXTERNAL_IP").as_deref(), ip, "{expose:?}");
-            let has_field = get(&env, "BT_AXON_EXTERNAL_IP").is_some_and(|e| e.value_from.is_some());
+            assert_eq!(
+                val(&env, "BT_AXON_EXTERNAL_IP").as_deref(),
+                ip,
+                "{expose:?}"
+            );
+            let has_field =
+                get(&env, "BT_AXON_EXTERNAL_IP").is_some_and(|e| e.value_from.is_some());
             assert_eq!(has_field, from_field, "{expose:?}");
-            assert_eq!(val(&env, "BT_AXON_EXTERNAL_PORT").as_deref(), port, "{expose:?}");
-            assert_eq!(val(&env, "BT_SUBTENSOR_CHAIN_ENDPOINT").as_deref(), Some("ws://a:9944"));
+            assert_eq!(
+                val(&env, "BT_AXON_EXTERNAL_PORT").as_deref(),
+                port,
+                "{expose:?}"
+            );
+            assert_eq!(
+                val(&env, "BT_SUBTENSOR_CHAIN_ENDPOINT").as_deref(),
+                Some("ws://a:9944")
+            );
         }
     }
 

@@ -60,16 +60,14 @@ pub fn selector_labels(neuron: &Neuron) -> BTreeMap<String, String> {
 /// Controller owner reference to the Neuron (controller and blockOwnerDeletion set), so children
 /// are garbage-collected with it and watched back to it.
 pub fn owner_ref(neuron: &Neuron) -> OwnerReference {
-    neuron
-        .controller_owner_ref(&())
-        .unwrap_or_else(|| OwnerReference {
-            api_version: Neuron::api_version(&()).into(),
-            kind: Neuron::kind(&()).into(),
-            name: neuron.name_any(),
-            uid: String::new(),
-            controller: Some(true),
-            block_owner_deletion: Some(true),
-        })
+    OwnerReference {
+        api_version: Neuron::api_version(&()).into(),
+        kind: Neuron::kind(&()).into(),
+        name: neuron.name_any(),
+        uid: neuron.uid().unwrap_or_default(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }
 }
 
 #[cfg(test)]

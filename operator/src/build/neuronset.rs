@@ -1,7 +1,7 @@
 //! NeuronSet → member Neurons `<set>-<ordinal>`, each with its own hotkey Secret.
 
 use crate::api::{labels, Neuron, NeuronSet};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::{Resource, ResourceExt};
 use std::collections::BTreeMap;
 
@@ -26,7 +26,12 @@ pub fn member_neurons(set: &NeuronSet) -> Vec<Neuron> {
                     (labels::MANAGED_BY.into(), labels::MANAGED_BY_VALUE.into()),
                     (labels::NEURON_SET.into(), set_name.clone()),
                 ])),
-                owner_references: set.controller_owner_ref(&()).map(|o| vec![o]),
+                owner_references: set.controller_owner_ref(&()).map(|o| {
+                    vec![OwnerReference {
+                        block_owner_deletion: Some(true),
+                        ..o
+                    }]
+                }),
                 ..Default::default()
             };
             n
@@ -49,7 +54,11 @@ mod tests {
 
     #[test]
     fn members_by_ordinal() {
-        for (replicas, want) in [(0, vec![]), (3, vec!["fleet-0", "fleet-1", "fleet-2"]), (-1, vec![])] {
+        for (replicas, want) in [
+            (0, vec![]),
+            (3, vec!["fleet-0", "fleet-1", "fleet-2"]),
+            (-1, vec![]),
+        ] {
             let members = member_neurons(&set(replicas));
             let names: Vec<_> = members.iter().map(|m| m.name_any()).collect();
             assert_eq!(names, want);

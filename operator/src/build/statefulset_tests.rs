@@ -26,9 +26,15 @@ fn replicas_selector_owner_and_annotation() {
         assert_eq!(spec.selector.match_labels, Some(selector_labels(&n)));
         assert_eq!(s.metadata.name.as_deref(), Some("miner-0"));
         assert_eq!(s.metadata.namespace.as_deref(), Some("miners"));
-        assert_eq!(s.metadata.owner_references.as_ref().unwrap()[0].name, "miner-0");
+        assert_eq!(
+            s.metadata.owner_references.as_ref().unwrap()[0].name,
+            "miner-0"
+        );
         let meta = spec.template.metadata.as_ref().unwrap();
-        assert_eq!(meta.annotations.as_ref().unwrap()[WALLET_VERSION_ANNOTATION], "abc");
+        assert_eq!(
+            meta.annotations.as_ref().unwrap()[WALLET_VERSION_ANNOTATION],
+            "abc"
+        );
         assert_eq!(meta.labels.as_ref(), Some(&child_labels(&n)));
     }
 }
@@ -40,7 +46,10 @@ fn gpus_become_limit_and_request() {
         ..Default::default()
     };
     let explicit_gpu = ResourceRequirements {
-        limits: Some(BTreeMap::from([(GPU_RESOURCE.into(), Quantity("2".into()))])),
+        limits: Some(BTreeMap::from([(
+            GPU_RESOURCE.into(),
+            Quantity("2".into()),
+        )])),
         ..Default::default()
     };
     // (user resources, gpus, want gpu limit, want gpu request, want memory limit)
@@ -75,8 +84,18 @@ fn wallet_mounted_read_only_in_btcli_layout() {
         let vol = &p.volumes.as_ref().unwrap()[0];
         let secret = vol.secret.as_ref().unwrap();
         assert_eq!(secret.secret_name.as_deref(), Some("miner-0-wallet"));
-        let paths: Vec<_> = secret.items.as_ref().unwrap().iter().map(|i| i.path.as_str()).collect();
-        let want: &[&str] = if cold { &["hotkeys/default", "coldkeypub.txt"] } else { &["hotkeys/default"] };
+        let paths: Vec<_> = secret
+            .items
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|i| i.path.as_str())
+            .collect();
+        let want: &[&str] = if cold {
+            &["hotkeys/default", "coldkeypub.txt"]
+        } else {
+            &["hotkeys/default"]
+        };
         assert_eq!(paths, want);
         assert_eq!(secret.items.as_ref().unwrap()[0].mode, Some(0o400));
         let mount = &p.containers[0].volume_mounts.as_ref().unwrap()[0];
@@ -119,7 +138,12 @@ fn scheduling_fields_pass_through() {
 #[test]
 fn axon_port_and_host_port_per_expose() {
     use AxonExpose as E;
-    let cases = [(E::NodePort, None), (E::HostPort, Some(9000)), (E::None, None), (E::LoadBalancer, None)];
+    let cases = [
+        (E::NodePort, None),
+        (E::HostPort, Some(9000)),
+        (E::None, None),
+        (E::LoadBalancer, None),
+    ];
     for (expose, host) in cases {
         let mut n = neuron("m", "sn", "miner");
         n.spec.axon.port = 9000;
@@ -143,10 +167,28 @@ fn storage_becomes_volume_claim_template() {
         mount_path: "/models".into(),
     });
     let s = statefulset(&n, &subnet("sn", &[]), &inputs(1, false));
-    let pvc = &s.spec.as_ref().unwrap().volume_claim_templates.as_ref().unwrap()[0];
+    let pvc = &s
+        .spec
+        .as_ref()
+        .unwrap()
+        .volume_claim_templates
+        .as_ref()
+        .unwrap()[0];
     let pvc_spec = pvc.spec.as_ref().unwrap();
     assert_eq!(pvc_spec.storage_class_name.as_deref(), Some("fast"));
-    assert_eq!(pvc_spec.resources.as_ref().unwrap().requests.as_ref().unwrap()["storage"].0, "100Gi");
+    assert_eq!(
+        pvc_spec
+            .resources
+            .as_ref()
+            .unwrap()
+            .requests
+            .as_ref()
+            .unwrap()["storage"]
+            .0,
+        "100Gi"
+    );
     let mounts = pod(&s).containers[0].volume_mounts.clone().unwrap();
-    assert!(mounts.iter().any(|m| m.name == "data" && m.mount_path == "/models"));
+    assert!(mounts
+        .iter()
+        .any(|m| m.name == "data" && m.mount_path == "/models"));
 }

@@ -139,7 +139,10 @@ mod tests {
     fn wallet_secret_holds_only_hotkey_and_coldkeypub() {
         let n = neuron("m", "sn", "miner");
         let cases = [
-            (Some(files(Some("{\"ss58Address\":\"5Cold\"}"))), vec!["coldkeypub.txt", "hotkey"]),
+            (
+                Some(files(Some("{\"ss58Address\":\"5Cold\"}"))),
+                vec!["coldkeypub.txt", "hotkey"],
+            ),
             (Some(files(None)), vec!["hotkey"]),
             (None, vec![]),
         ];
@@ -159,7 +162,11 @@ mod tests {
         let a = files(Some("c1"));
         let mut b = a.clone();
         b.hotkey_keyfile = "other private bytes".into();
-        assert_eq!(a.version(), b.version(), "private bytes do not enter the hash");
+        assert_eq!(
+            a.version(),
+            b.version(),
+            "private bytes do not enter the hash"
+        );
         let mut c = a.clone();
         c.hotkey_ss58 = "5Other".into();
         assert_ne!(a.version(), c.version());

@@ -81,7 +81,11 @@ impl ChainCache {
     }
 
     pub fn get(&self, key: &SubnetKey) -> Option<SubnetChainState> {
-        self.inner.read().expect("chain cache lock").get(key).cloned()
+        self.inner
+            .read()
+            .expect("chain cache lock")
+            .get(key)
+            .cloned()
     }
 
     pub fn remove(&self, key: &SubnetKey) {
@@ -102,7 +106,10 @@ impl ChainCache {
             subnet: !state.reachable
                 || state.subnet_missing
                 || state.endpoint.as_deref() != Some(endpoint.as_str())
-                || state.snapshot.as_ref().is_none_or(|old| old.params != snap.params),
+                || state
+                    .snapshot
+                    .as_ref()
+                    .is_none_or(|old| old.params != snap.params),
             hotkeys: BTreeSet::new(),
         };
         let old = state.snapshot.as_deref();
@@ -129,12 +136,22 @@ impl ChainCache {
     }
 
     /// Records that the chain answered that the netuid does not exist.
-    pub fn record_missing(&self, key: &SubnetKey, netuid: u16, endpoint: String, now: jiff::Timestamp) -> Change {
+    pub fn record_missing(
+        &self,
+        key: &SubnetKey,
+        netuid: u16,
+        endpoint: String,
+        now: jiff::Timestamp,
+    ) -> Change {
         let mut map = self.inner.write().expect("chain cache lock");
         let state = map.entry(key.clone()).or_default();
         let change = Change {
             subnet: !state.subnet_missing || !state.reachable,
-            hotkeys: state.snapshot.iter().flat_map(|s| s.neurons.iter().map(|n| n.hotkey)).collect(),
+            hotkeys: state
+                .snapshot
+                .iter()
+                .flat_map(|s| s.neurons.iter().map(|n| n.hotkey))
+                .collect(),
         };
         *state = SubnetChainState {
             netuid,
@@ -148,7 +165,13 @@ impl ChainCache {
     }
 
     /// Records a failed poll; the last snapshot is kept as the last known state.
-    pub fn record_error(&self, key: &SubnetKey, netuid: u16, error: String, now: jiff::Timestamp) -> Change {
+    pub fn record_error(
+        &self,
+        key: &SubnetKey,
+        netuid: u16,
+        error: String,
+        now: jiff::Timestamp,
+    ) -> Change {
         let mut map = self.inner.write().expect("chain cache lock");
         let state = map.entry(key.clone()).or_default();
         let change = Change {

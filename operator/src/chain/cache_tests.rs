@@ -49,14 +49,29 @@ fn changes_between_snapshots() {
     let c = ChainCache::new();
     let e = || "ws://a".to_string();
     let hk = |b: u8| AccountId([b; 32]);
-    let first = c.record_snapshot(&key(), e(), snap(1, 10, vec![info(1, 0.0), info(2, 0.0)]), t(1));
+    let first = c.record_snapshot(
+        &key(),
+        e(),
+        snap(1, 10, vec![info(1, 0.0), info(2, 0.0)]),
+        t(1),
+    );
     assert!(first.subnet);
     assert_eq!(first.hotkeys, BTreeSet::from([hk(1), hk(2)]));
     // Only the block moved: nothing to reconcile.
-    let same = c.record_snapshot(&key(), e(), snap(2, 10, vec![info(1, 0.0), info(2, 0.0)]), t(2));
+    let same = c.record_snapshot(
+        &key(),
+        e(),
+        snap(2, 10, vec![info(1, 0.0), info(2, 0.0)]),
+        t(2),
+    );
     assert!(same.is_empty(), "{same:?}");
     // One figure changed, one deregistered, one registered, burn changed.
-    let next = c.record_snapshot(&key(), e(), snap(3, 11, vec![info(1, 0.5), info(3, 0.0)]), t(3));
+    let next = c.record_snapshot(
+        &key(),
+        e(),
+        snap(3, 11, vec![info(1, 0.5), info(3, 0.0)]),
+        t(3),
+    );
     assert!(next.subnet);
     assert_eq!(next.hotkeys, BTreeSet::from([hk(1), hk(2), hk(3)]));
     let state = c.get(&key()).unwrap();
@@ -69,14 +84,24 @@ fn errors_keep_last_snapshot_and_flip_once() {
     let c = ChainCache::new();
     let first = c.record_error(&key(), 21, "down".into(), t(1));
     assert!(first.subnet, "first answer, even a failure, is news");
-    c.record_snapshot(&key(), "ws://a".into(), snap(1, 10, vec![info(1, 0.0)]), t(2));
+    c.record_snapshot(
+        &key(),
+        "ws://a".into(),
+        snap(1, 10, vec![info(1, 0.0)]),
+        t(2),
+    );
     assert!(c.record_error(&key(), 21, "down".into(), t(3)).subnet);
     assert!(!c.record_error(&key(), 21, "down again".into(), t(4)).subnet);
     let state = c.get(&key()).unwrap();
     assert!(!state.reachable);
     assert_eq!(state.last_error.as_deref(), Some("down again"));
     assert_eq!(state.snapshot.unwrap().block, 1, "last known state kept");
-    let back = c.record_snapshot(&key(), "ws://a".into(), snap(5, 10, vec![info(1, 0.0)]), t(5));
+    let back = c.record_snapshot(
+        &key(),
+        "ws://a".into(),
+        snap(5, 10, vec![info(1, 0.0)]),
+        t(5),
+    );
     assert!(back.subnet && back.hotkeys.is_empty());
     let missing = c.record_missing(&key(), 21, "ws://a".into(), t(6));
     assert!(missing.subnet);
@@ -84,6 +109,11 @@ fn errors_keep_last_snapshot_and_flip_once() {
     assert!(c.get(&key()).unwrap().subnet_missing);
     c.remove(&key());
     assert!(c.get(&key()).is_none());
-    let err = connect_endpoints(&["ws://x".into()]).err().expect("no client yet");
-    assert!(err.to_string().contains("no chain client for ws://x"), "{err}");
+    let err = connect_endpoints(&["ws://x".into()])
+        .err()
+        .expect("no client yet");
+    assert!(
+        err.to_string().contains("no chain client for ws://x"),
+        "{err}"
+    );
 }

@@ -1,7 +1,7 @@
 //! One polling task per Subnet: `Chain::snapshot(netuid)` every `pollIntervalSeconds` into the
 //! [`ChainCache`], and an event whenever something changed so the right objects get reconciled.
 
-use super::cache::{Change, ChainCache, ChainConnector, SubnetKey};
+use super::cache::{ChainCache, ChainConnector, Change, SubnetKey};
 use super::{Chain, ChainError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -123,7 +123,11 @@ async fn poll_loop(
                 }
                 Err(e) => {
                     tracing::warn!(subnet = %key, error = %e, "cannot connect to the chain");
-                    send(&events, &key, cache.record_error(&key, cfg.netuid, e.to_string(), now));
+                    send(
+                        &events,
+                        &key,
+                        cache.record_error(&key, cfg.netuid, e.to_string(), now),
+                    );
                     continue;
                 }
             },
@@ -133,7 +137,9 @@ async fn poll_loop(
             .unwrap_or(Err(ChainError::Timeout(deadline)));
         let change = match result {
             Ok(snap) => cache.record_snapshot(&key, client.endpoint(), snap, now),
-            Err(ChainError::SubnetNotFound(n)) => cache.record_missing(&key, n, client.endpoint(), now),
+            Err(ChainError::SubnetNotFound(n)) => {
+                cache.record_missing(&key, n, client.endpoint(), now)
+            }
             Err(e) => {
                 tracing::warn!(subnet = %key, error = %e, "chain poll failed");
                 if needs_reconnect(&e) {

@@ -20,7 +20,11 @@ impl Chain for Scripted {
     async fn snapshot(&self, _netuid: u16) -> Result<SubnetSnapshot, ChainError> {
         let mut a = self.answers.lock().unwrap();
         // The last answer repeats once the script is exhausted.
-        if a.len() > 1 { a.pop_front().unwrap() } else { a.front().cloned().unwrap() }
+        if a.len() > 1 {
+            a.pop_front().unwrap()
+        } else {
+            a.front().cloned().unwrap()
+        }
     }
     async fn uid_of(&self, _: u16, _: &AccountId) -> Result<Option<u16>, ChainError> {
         Err(ChainError::Unsupported("uid_of".into()))
@@ -68,7 +72,10 @@ fn snap(block: u64, incentive: f64) -> SubnetSnapshot {
     SubnetSnapshot {
         netuid: 21,
         block,
-        params: SubnetParams { burn: 5, ..Default::default() },
+        params: SubnetParams {
+            burn: 5,
+            ..Default::default()
+        },
         neurons: vec![NeuronInfo {
             uid: 0,
             hotkey: AccountId([1; 32]),
@@ -90,7 +97,10 @@ fn snap(block: u64, incentive: f64) -> SubnetSnapshot {
 }
 
 fn key() -> SubnetKey {
-    SubnetKey { namespace: "ns".into(), name: "sn".into() }
+    SubnetKey {
+        namespace: "ns".into(),
+        name: "sn".into(),
+    }
 }
 
 #[tokio::test]
@@ -106,9 +116,16 @@ async fn polls_into_cache_and_reports_only_changes() {
     });
     let cache = Arc::new(ChainCache::new());
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let connector = Arc::new(Connector { chain, fail_first: Mutex::new(1) });
+    let connector = Arc::new(Connector {
+        chain,
+        fail_first: Mutex::new(1),
+    });
     let pollers = Pollers::new(connector, cache.clone(), tx);
-    let cfg = PollConfig { netuid: 21, endpoints: vec!["ws://x".into()], interval: Duration::from_millis(20) };
+    let cfg = PollConfig {
+        netuid: 21,
+        endpoints: vec!["ws://x".into()],
+        interval: Duration::from_millis(20),
+    };
     pollers.ensure(&key(), cfg.clone());
     pollers.ensure(&key(), cfg.clone()); // idempotent
     let mut events = Vec::new();

@@ -18,7 +18,9 @@ pub async fn apply<K>(api: &Api<K>, obj: &K) -> Result<K>
 where
     K: Resource + Serialize + DeserializeOwned + Clone + Debug,
 {
-    Ok(api.patch(&obj.name_any(), &ssa(), &Patch::Apply(obj)).await?)
+    Ok(api
+        .patch(&obj.name_any(), &ssa(), &Patch::Apply(obj))
+        .await?)
 }
 
 /// Annotation holding a fingerprint of what the operator last applied.
@@ -66,8 +68,12 @@ pub fn fingerprint(v: &serde_json::Value) -> String {
 pub fn contains(have: &serde_json::Value, want: &serde_json::Value) -> bool {
     use serde_json::Value::{Array, Object};
     match (have, want) {
-        (Object(h), Object(w)) => w.iter().all(|(k, wv)| h.get(k).is_some_and(|hv| contains(hv, wv))),
-        (Array(h), Array(w)) => h.len() == w.len() && h.iter().zip(w).all(|(hv, wv)| contains(hv, wv)),
+        (Object(h), Object(w)) => w
+            .iter()
+            .all(|(k, wv)| h.get(k).is_some_and(|hv| contains(hv, wv))),
+        (Array(h), Array(w)) => {
+            h.len() == w.len() && h.iter().zip(w).all(|(hv, wv)| contains(hv, wv))
+        }
         (h, w) => h == w,
     }
 }
@@ -124,7 +130,10 @@ mod tests {
             (json!({"metadata": {"name": "a"}}), true),
             (json!({"spec": {"ports": [{"port": 80}]}}), true),
             (json!({"spec": {"replicas": 0}}), false),
-            (json!({"spec": {"ports": [{"port": 80}, {"port": 81}]}}), false),
+            (
+                json!({"spec": {"ports": [{"port": 80}, {"port": 81}]}}),
+                false,
+            ),
             (json!({"metadata": {"labels": {"y": "2"}}}), false),
             (json!({"spec": {"paused": true}}), false),
         ];

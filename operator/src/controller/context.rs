@@ -62,7 +62,10 @@ impl Context {
     }
 
     pub fn record_status_write(&self, key: &str, at: jiff::Timestamp) {
-        self.status_writes.lock().expect("status lock").insert(key.into(), at);
+        self.status_writes
+            .lock()
+            .expect("status lock")
+            .insert(key.into(), at);
     }
 
     /// Publishes a Warning Event on `obj`; failures are logged, never fatal.
@@ -88,7 +91,10 @@ impl Context {
     }
 
     pub fn succeeded<K: Resource<DynamicType = ()>>(&self, obj: &ObjectRef<K>) {
-        self.failures.lock().expect("failures lock").remove(&obj.to_string());
+        self.failures
+            .lock()
+            .expect("failures lock")
+            .remove(&obj.to_string());
     }
 }
 

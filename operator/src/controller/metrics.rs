@@ -72,14 +72,46 @@ impl Metrics {
             neuron_blocks_since_update: Family::default(),
         };
         let r = registry.sub_registry_with_prefix("tensorfleet");
-        r.register("reconcile_duration_seconds", "Time spent in one reconcile", m.reconcile_duration.clone());
-        r.register("reconcile_errors", "Failed reconciles by error", m.reconcile_errors.clone());
-        r.register("neuron_registered", "1 when the hotkey has a uid on the subnet", m.neuron_registered.clone());
-        r.register("neuron_uid", "uid of the hotkey on the subnet", m.neuron_uid.clone());
-        r.register("neuron_stake_rao", "Stake on the hotkey on the subnet, rao", m.neuron_stake_rao.clone());
-        r.register("neuron_incentive", "Incentive in [0,1]", m.neuron_incentive.clone());
-        r.register("neuron_dividends", "Dividends in [0,1]", m.neuron_dividends.clone());
-        r.register("neuron_emission_rao", "Emission per tempo, rao", m.neuron_emission_rao.clone());
+        r.register(
+            "reconcile_duration_seconds",
+            "Time spent in one reconcile",
+            m.reconcile_duration.clone(),
+        );
+        r.register(
+            "reconcile_errors",
+            "Failed reconciles by error",
+            m.reconcile_errors.clone(),
+        );
+        r.register(
+            "neuron_registered",
+            "1 when the hotkey has a uid on the subnet",
+            m.neuron_registered.clone(),
+        );
+        r.register(
+            "neuron_uid",
+            "uid of the hotkey on the subnet",
+            m.neuron_uid.clone(),
+        );
+        r.register(
+            "neuron_stake_rao",
+            "Stake on the hotkey on the subnet, rao",
+            m.neuron_stake_rao.clone(),
+        );
+        r.register(
+            "neuron_incentive",
+            "Incentive in [0,1]",
+            m.neuron_incentive.clone(),
+        );
+        r.register(
+            "neuron_dividends",
+            "Dividends in [0,1]",
+            m.neuron_dividends.clone(),
+        );
+        r.register(
+            "neuron_emission_rao",
+            "Emission per tempo, rao",
+            m.neuron_emission_rao.clone(),
+        );
         r.register(
             "neuron_blocks_since_update",
             "Blocks since the neuron last set weights",
@@ -106,15 +138,26 @@ impl Metrics {
     }
 
     /// Sets the per-Neuron gauges from its chain figures (`None`: not registered).
-    pub fn set_neuron(&self, l: &NeuronLabels, chain: Option<&crate::api::NeuronChainStatus>, uid: Option<u16>) {
-        self.neuron_registered.get_or_create(l).set(i64::from(uid.is_some()));
+    pub fn set_neuron(
+        &self,
+        l: &NeuronLabels,
+        chain: Option<&crate::api::NeuronChainStatus>,
+        uid: Option<u16>,
+    ) {
+        self.neuron_registered
+            .get_or_create(l)
+            .set(i64::from(uid.is_some()));
         match (chain, uid) {
             (Some(c), Some(uid)) => {
                 self.neuron_uid.get_or_create(l).set(i64::from(uid));
-                self.neuron_stake_rao.get_or_create(l).set(c.stake_rao as i64);
+                self.neuron_stake_rao
+                    .get_or_create(l)
+                    .set(c.stake_rao as i64);
                 self.neuron_incentive.get_or_create(l).set(c.incentive);
                 self.neuron_dividends.get_or_create(l).set(c.dividends);
-                self.neuron_emission_rao.get_or_create(l).set(c.emission_rao as i64);
+                self.neuron_emission_rao
+                    .get_or_create(l)
+                    .set(c.emission_rao as i64);
                 self.neuron_blocks_since_update
                     .get_or_create(l)
                     .set(c.blocks_since_last_update as i64);

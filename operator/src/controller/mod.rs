@@ -88,7 +88,15 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
 
     let connector: Arc<dyn ChainConnector> = Arc::new(EndpointConnector);
-    let result = run_controllers(client, args.namespace.as_deref(), connector, metrics, stop_rx, leadership).await;
+    let result = run_controllers(
+        client,
+        args.namespace.as_deref(),
+        connector,
+        metrics,
+        stop_rx,
+        leadership,
+    )
+    .await;
     let _ = stop_tx.send(true);
     finish(server).await?;
     result

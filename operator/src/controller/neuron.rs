@@ -46,7 +46,10 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
             name: s.name_any(),
         })
     });
-    let hotkey = obs.hotkey_ss58.as_deref().and_then(|s| AccountId::from_ss58(s).ok());
+    let hotkey = obs
+        .hotkey_ss58
+        .as_deref()
+        .and_then(|s| AccountId::from_ss58(s).ok());
     let info: Option<NeuronInfo> = chain_state
         .as_ref()
         .and_then(|c| c.snapshot.as_ref())
@@ -54,10 +57,14 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         .and_then(|(snap, hk)| snap.neuron_by_hotkey(&hk).cloned());
     let chain = match &chain_state {
         None => ChainFacts::NotPolled,
-        Some(c) if !c.reachable => ChainFacts::Unreachable(c.last_error.clone().unwrap_or_default()),
+        Some(c) if !c.reachable => {
+            ChainFacts::Unreachable(c.last_error.clone().unwrap_or_default())
+        }
         Some(c) if c.subnet_missing => ChainFacts::Polled { uid: None },
         Some(c) if c.snapshot.is_none() => ChainFacts::NotPolled,
-        Some(_) => ChainFacts::Polled { uid: info.as_ref().map(|i| i.uid) },
+        Some(_) => ChainFacts::Polled {
+            uid: info.as_ref().map(|i| i.uid),
+        },
     };
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &ns);
     let pod = pods.get_opt(&format!("{}-0", neuron.name_any())).await?;
@@ -68,7 +75,8 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         chain,
         previously_registered: prev.uid.is_some() || prev.phase == NeuronPhase::Deregistered,
         registration_pending: prev.pending_registration.is_some(),
-        external_registration: neuron.spec.registration.mode == crate::api::RegistrationMode::External,
+        external_registration: neuron.spec.registration.mode
+            == crate::api::RegistrationMode::External,
         pod: pod.as_ref().map(pod_summary),
     };
     let decision = decide::decide_neuron(&facts);
@@ -81,7 +89,10 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
     announce_blocker(&neuron, &ctx, &prev, obs.blocker.as_ref()).await;
 
     // Status: keep what other parts own (registration audit, restarts), recompute the rest.
-    let block = chain_state.as_ref().and_then(|c| c.snapshot.as_ref()).map(|s| s.block);
+    let block = chain_state
+        .as_ref()
+        .and_then(|c| c.snapshot.as_ref())
+        .map(|s| s.block);
     let immunity = chain_state
         .as_ref()
         .and_then(|c| c.snapshot.as_ref())
@@ -97,21 +108,46 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         phase: decision.phase,
         hotkey: obs.hotkey_ss58.clone(),
         coldkey,
-        uid: info.as_ref().map(|i| i.uid).or(if registered { prev.uid } else { None }),
-        registered_at_block: info.as_ref().map(|i| i.registered_at_block).or(if registered { prev.registered_at_block } else { None }),
-        immune_until_block: info.as_ref().zip(immunity).map(|(i, p)| i.registered_at_block + p),
+        uid: info
+            .as_ref()
+            .map(|i| i.uid)
+            .or(if registered { prev.uid } else { None }),
+        registered_at_block: info
+            .as_ref()
+            .map(|i| i.registered_at_block)
+            .or(if registered {
+                prev.registered_at_block
+            } else {
+                None
+            }),
+        immune_until_block: info
+            .as_ref()
+            .zip(immunity)
+            .map(|(i, p)| i.registered_at_block + p),
         chain: match (&info, block) {
             (Some(i), Some(b)) => Some(chain_status(i, b)),
             _ if registered => prev.chain.clone(),
             _ => None,
         },
         pod: facts.pod.clone(),
-        conditions: neuron_conditions(&prev.conditions, &decision.conditions, neuron.metadata.generation, &Time(now)),
+        conditions: neuron_conditions(
+            &prev.conditions,
+            &decision.conditions,
+            neuron.metadata.generation,
+            &Time(now),
+        ),
         ..prev.clone()
     };
     if let Some(subnet) = &obs.subnet {
-        let l = NeuronLabels::new(&ns, &neuron.name_any(), &subnet.name_any(), subnet.spec.netuid, neuron.spec.role);
-        ctx.metrics.set_neuron(&l, status.chain.as_ref(), status.uid);
+        let l = NeuronLabels::new(
+            &ns,
+            &neuron.name_any(),
+            &subnet.name_any(),
+            subnet.spec.netuid,
+            neuron.spec.role,
+        );
+        ctx.metrics
+            .set_neuron(&l, status.chain.as_ref(), status.uid);
     }
     let key = format!("{ns}/{}", neuron.name_any());
     let last = ctx.last_status_write(&key);
@@ -172,11 +208,19 @@ async fn observe(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Observed> {
         )));
         return Ok(obs);
     }
-    if let Some(cold) = neuron.spec.wallet.coldkey_secret.as_deref().filter(|c| !c.is_empty()) {
+    if let Some(cold) = neuron
+        .spec
+        .wallet
+        .coldkey_secret
+        .as_deref()
+        .filter(|c| !c.is_empty())
+    {
         match ctx.coldkeys.coldkey(&secrets, cold).await? {
             Ok(k) => obs.coldkey = k,
             // Only registration and stake need the coldkey: the pod runs without coldkeypub.txt.
-            Err(msg) => tracing::warn!(neuron = %neuron.name_any(), error = %msg, "coldkey Secret unusable"),
+            Err(msg) => {
+                tracing::warn!(neuron = %neuron.name_any(), error = %msg, "coldkey Secret unusable")
+            }
         }
     }
     obs.files = Some(wallet_files(&hotkey, obs.coldkey));
@@ -200,7 +244,13 @@ fn conflict(neuron: &Neuron, ctx: &Context, ns: &str, secret: &str, ss58: &str) 
         .state()
         .iter()
         .filter(|o| o.namespace().as_deref() == Some(ns) && o.name_any() != neuron.name_any())
-        .map(|o| claim(o, build::hotkey_secret_name(o), o.status.as_ref().and_then(|s| s.hotkey.clone())))
+        .map(|o| {
+            claim(
+                o,
+                build::hotkey_secret_name(o),
+                o.status.as_ref().and_then(|s| s.hotkey.clone()),
+            )
+        })
         .collect();
     decide::conflicting_holder(&me, &others).map(|c| c.name.clone())
 }
@@ -214,7 +264,11 @@ async fn apply_children(
     replicas: i32,
 ) -> Result<()> {
     let client = ctx.client.clone();
-    apply_if_changed(&Api::<Secret>::namespaced(client.clone(), ns), &build::wallet_secret(neuron, &build::hotkey_secret_name(neuron), Some(files))).await?;
+    apply_if_changed(
+        &Api::<Secret>::namespaced(client.clone(), ns),
+        &build::wallet_secret(neuron, &build::hotkey_secret_name(neuron), Some(files)),
+    )
+    .await?;
     let services: Api<Service> = Api::namespaced(client.clone(), ns);
     let external = match build::axon_service(neuron) {
         Some(svc) => service_external(&apply_if_changed(&services, &svc).await?),
@@ -229,7 +283,11 @@ async fn apply_children(
         has_coldkeypub: files.coldkeypub.is_some(),
         external,
     };
-    apply_if_changed(&Api::<StatefulSet>::namespaced(client, ns), &build::statefulset(neuron, subnet, &inputs)).await?;
+    apply_if_changed(
+        &Api::<StatefulSet>::namespaced(client, ns),
+        &build::statefulset(neuron, subnet, &inputs),
+    )
+    .await?;
     Ok(())
 }
 
@@ -237,8 +295,18 @@ async fn apply_children(
 /// garbage-collected with the Neuron) and the hotkey Secret always stays.
 async fn delete_children(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<()> {
     let uid = uid(neuron);
-    delete_owned(&Api::<StatefulSet>::namespaced(ctx.client.clone(), ns), &neuron.name_any(), &uid).await?;
-    delete_owned(&Api::<Service>::namespaced(ctx.client.clone(), ns), &build::axon_service_name(neuron), &uid).await?;
+    delete_owned(
+        &Api::<StatefulSet>::namespaced(ctx.client.clone(), ns),
+        &neuron.name_any(),
+        &uid,
+    )
+    .await?;
+    delete_owned(
+        &Api::<Service>::namespaced(ctx.client.clone(), ns),
+        &build::axon_service_name(neuron),
+        &uid,
+    )
+    .await?;
     Ok(())
 }
 
@@ -247,7 +315,12 @@ fn uid(neuron: &Neuron) -> String {
 }
 
 /// A Warning Event when a blocker newly appears (not on every reconcile).
-async fn announce_blocker(neuron: &Neuron, ctx: &Context, prev: &NeuronStatus, blocker: Option<&Blocker>) {
+async fn announce_blocker(
+    neuron: &Neuron,
+    ctx: &Context,
+    prev: &NeuronStatus,
+    blocker: Option<&Blocker>,
+) {
     let Some(b) = blocker else { return };
     let seen = prev
         .conditions

@@ -67,7 +67,12 @@ pub fn pod_summary(pod: &Pod) -> PodStatusSummary {
 
 /// Our conditions merged with the previous list, keeping transition times and other parts'
 /// conditions (after ours).
-pub fn neuron_conditions(old: &[Condition], ours: &[CondSpec], generation: Option<i64>, now: &Time) -> Vec<Condition> {
+pub fn neuron_conditions(
+    old: &[Condition],
+    ours: &[CondSpec],
+    generation: Option<i64>,
+    now: &Time,
+) -> Vec<Condition> {
     let mut merged = merge_conditions(old, ours, generation, now);
     merged.extend(
         old.iter()
@@ -83,7 +88,12 @@ fn older_than(at: Option<&str>, now: jiff::Timestamp, age: std::time::Duration) 
 }
 
 /// Whether `new` differs from `old` in anything but the per-block counters, or those are stale.
-pub fn neuron_status_changed(old: Option<&NeuronStatus>, new: &NeuronStatus, last_written: Option<&str>, now: jiff::Timestamp) -> bool {
+pub fn neuron_status_changed(
+    old: Option<&NeuronStatus>,
+    new: &NeuronStatus,
+    last_written: Option<&str>,
+    now: jiff::Timestamp,
+) -> bool {
     let Some(old) = old else { return true };
     let strip = |s: &NeuronStatus| {
         let mut s = s.clone();
@@ -99,7 +109,11 @@ pub fn neuron_status_changed(old: Option<&NeuronStatus>, new: &NeuronStatus, las
     old != new && older_than(last_written, now, BLOCK_REFRESH)
 }
 
-pub fn subnet_status_changed(old: Option<&SubnetStatus>, new: &SubnetStatus, now: jiff::Timestamp) -> bool {
+pub fn subnet_status_changed(
+    old: Option<&SubnetStatus>,
+    new: &SubnetStatus,
+    now: jiff::Timestamp,
+) -> bool {
     let Some(old) = old else { return true };
     let strip = |s: &SubnetStatus| SubnetStatus {
         block: None,

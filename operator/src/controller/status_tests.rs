@@ -33,7 +33,11 @@ fn neuron_writes_only_on_material_change_or_stale_block() {
         (None, status(100, 0.1), recent, true),
     ];
     for (i, (old, new, last, want)) in cases.into_iter().enumerate() {
-        assert_eq!(neuron_status_changed(old.as_ref(), &new, last, now), want, "case {i}");
+        assert_eq!(
+            neuron_status_changed(old.as_ref(), &new, last, now),
+            want,
+            "case {i}"
+        );
     }
 }
 
@@ -47,12 +51,28 @@ fn subnet_writes_only_on_material_change_or_stale_block() {
         ..Default::default()
     };
     let cases = [
-        (s(1, "2026-01-01T00:09:00Z", 5), s(2, "2026-01-01T00:10:00Z", 5), false),
-        (s(1, "2026-01-01T00:00:00Z", 5), s(2, "2026-01-01T00:10:00Z", 5), true),
-        (s(1, "2026-01-01T00:09:00Z", 5), s(2, "2026-01-01T00:10:00Z", 6), true),
+        (
+            s(1, "2026-01-01T00:09:00Z", 5),
+            s(2, "2026-01-01T00:10:00Z", 5),
+            false,
+        ),
+        (
+            s(1, "2026-01-01T00:00:00Z", 5),
+            s(2, "2026-01-01T00:10:00Z", 5),
+            true,
+        ),
+        (
+            s(1, "2026-01-01T00:09:00Z", 5),
+            s(2, "2026-01-01T00:10:00Z", 6),
+            true,
+        ),
     ];
     for (i, (old, new, want)) in cases.into_iter().enumerate() {
-        assert_eq!(subnet_status_changed(Some(&old), &new, now), want, "case {i}");
+        assert_eq!(
+            subnet_status_changed(Some(&old), &new, now),
+            want,
+            "case {i}"
+        );
     }
 }
 
@@ -70,7 +90,12 @@ fn conditions_keep_foreign_types_and_times() {
         Some(1),
         &t0,
     );
-    let next = neuron_conditions(&old, &[CondSpec::new(types::READY, true, "Running", "")], Some(2), &t1);
+    let next = neuron_conditions(
+        &old,
+        &[CondSpec::new(types::READY, true, "Running", "")],
+        Some(2),
+        &t1,
+    );
     let types_: Vec<_> = next.iter().map(|c| c.type_.as_str()).collect();
     assert_eq!(types_, [types::READY, types::AXON_SERVED]);
     assert_eq!(next[0].last_transition_time, t0);
@@ -101,8 +126,21 @@ fn chain_figures_and_pod_summary() {
         registered_at_block: 5,
     };
     let c = chain_status(&info, 100);
-    assert_eq!((c.stake_tao.as_str(), c.blocks_since_last_update, c.emission_rao), ("1.5", 10, 99));
-    assert_eq!(c.axon, Some(AxonEndpoint { ip: "203.0.113.7".into(), port: 30891 }));
+    assert_eq!(
+        (
+            c.stake_tao.as_str(),
+            c.blocks_since_last_update,
+            c.emission_rao
+        ),
+        ("1.5", 10, 99)
+    );
+    assert_eq!(
+        c.axon,
+        Some(AxonEndpoint {
+            ip: "203.0.113.7".into(),
+            port: 30891
+        })
+    );
     let pod: Pod = serde_json::from_value(serde_json::json!({
         "metadata": {"name": "m-0"},
         "spec": {"nodeName": "gpu-1", "containers": []},
@@ -113,5 +151,8 @@ fn chain_figures_and_pod_summary() {
     }))
     .unwrap();
     let p = pod_summary(&pod);
-    assert_eq!((p.name.as_str(), p.ready, p.restarts, p.node.as_deref()), ("m-0", true, 2, Some("gpu-1")));
+    assert_eq!(
+        (p.name.as_str(), p.ready, p.restarts, p.node.as_deref()),
+        ("m-0", true, 2, Some("gpu-1"))
+    );
 }

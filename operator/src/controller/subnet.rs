@@ -38,7 +38,10 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
     let prev = subnet.status.clone().unwrap_or_default();
     if let Some(msg) = &invalid_msg {
         ctx.pollers.stop(&key);
-        let seen = prev.conditions.iter().any(|c| c.type_ == types::INVALID_SPEC && &c.message == msg);
+        let seen = prev
+            .conditions
+            .iter()
+            .any(|c| c.type_ == types::INVALID_SPEC && &c.message == msg);
         if !seen {
             ctx.warn(subnet.as_ref(), "InvalidSpec", msg).await;
         }
@@ -52,13 +55,19 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
             },
         );
     }
-    let state = if invalid_msg.is_some() { None } else { ctx.cache.get(&key) };
+    let state = if invalid_msg.is_some() {
+        None
+    } else {
+        ctx.cache.get(&key)
+    };
     let poll = match &state {
         None => PollState::NotPolled,
         Some(s) if !s.reachable => PollState::Unreachable {
             error: s.last_error.clone().unwrap_or_default(),
         },
-        Some(s) if s.subnet_missing => PollState::SubnetMissing { netuid: subnet.spec.netuid },
+        Some(s) if s.subnet_missing => PollState::SubnetMissing {
+            netuid: subnet.spec.netuid,
+        },
         Some(s) => PollState::Reachable {
             endpoint: s.endpoint.clone().unwrap_or_default(),
         },
@@ -68,7 +77,9 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
         .neurons
         .state()
         .into_iter()
-        .filter(|n| n.namespace().as_deref() == Some(key.namespace.as_str()) && n.spec.subnet == key.name)
+        .filter(|n| {
+            n.namespace().as_deref() == Some(key.namespace.as_str()) && n.spec.subnet == key.name
+        })
         .collect();
     let counts = decide::count_members(
         &members
@@ -95,7 +106,9 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
     // A new or changed Subnet: its Neurons (e.g. waiting with SubnetNotFound) look again.
     if prev.observed_generation != subnet.metadata.generation {
         for n in &members {
-            let _ = ctx.neuron_trigger.send(kube::runtime::reflector::ObjectRef::from_obj(n.as_ref()));
+            let _ = ctx
+                .neuron_trigger
+                .send(kube::runtime::reflector::ObjectRef::from_obj(n.as_ref()));
         }
     }
     let snap = state.as_ref().and_then(|s| s.snapshot.clone());
@@ -104,7 +117,10 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
         observed_generation: subnet.metadata.generation,
         endpoint: state.as_ref().and_then(|s| s.endpoint.clone()),
         block: snap.as_ref().map(|s| s.block),
-        last_polled_at: state.as_ref().and_then(|s| s.polled_at).map(|t| t.to_string()),
+        last_polled_at: state
+            .as_ref()
+            .and_then(|s| s.polled_at)
+            .map(|t| t.to_string()),
         tempo: params.map(|p| p.tempo),
         burn_rao: params.map(|p| p.burn),
         burn_tao: params.map(|p| format_tao(p.burn)),

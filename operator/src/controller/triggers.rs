@@ -8,7 +8,7 @@ use super::{neuron, subnet};
 use crate::api::{labels, Neuron, Subnet};
 use crate::chain::poller::{PollEvent, Pollers};
 use crate::chain::{ChainCache, SubnetKey};
-use futures::{FutureExt, Future, Stream, StreamExt};
+use futures::{Future, FutureExt, Stream, StreamExt};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Pod, Secret, Service};
 use kube::runtime::controller::{Action, Controller};
@@ -32,7 +32,11 @@ where
 
 /// Children and pods carry our label: watching only those keeps other Secrets out of memory.
 fn ours() -> watcher::Config {
-    watcher::Config::default().labels(&format!("{}={}", labels::MANAGED_BY, labels::MANAGED_BY_VALUE))
+    watcher::Config::default().labels(&format!(
+        "{}={}",
+        labels::MANAGED_BY,
+        labels::MANAGED_BY_VALUE
+    ))
 }
 
 pub async fn run(
@@ -57,9 +61,11 @@ pub async fn run(
         .reconcile_on(stream_of(neuron_rx));
     let store: Store<Neuron> = neurons.store();
     let subnets = Controller::new(api::<Subnet>(&client, ns), watcher::Config::default())
-        .watches(api::<Neuron>(&client, ns), watcher::Config::default(), |n: Neuron| {
-            Some(ObjectRef::<Subnet>::new(&n.spec.subnet).within(&n.namespace()?))
-        })
+        .watches(
+            api::<Neuron>(&client, ns),
+            watcher::Config::default(),
+            |n: Neuron| Some(ObjectRef::<Subnet>::new(&n.spec.subnet).within(&n.namespace()?)),
+        )
         .reconcile_on(stream_of(subnet_rx));
 
     let reporter = Reporter {
@@ -86,7 +92,8 @@ pub async fn run(
                     let _ = neuron_tx.send(r);
                 }
                 if ev.change.subnet {
-                    let _ = subnet_tx.send(ObjectRef::new(&ev.subnet.name).within(&ev.subnet.namespace));
+                    let _ = subnet_tx
+                        .send(ObjectRef::new(&ev.subnet.name).within(&ev.subnet.namespace));
                 }
             }
         }
@@ -96,11 +103,19 @@ pub async fn run(
     let shutdown = shutdown.shared();
     let neuron_run = neurons
         .graceful_shutdown_on(shutdown.clone())
-        .run(timed("neuron", neuron::reconcile), error_policy::<Neuron>("neuron"), ctx.clone())
+        .run(
+            timed("neuron", neuron::reconcile),
+            error_policy::<Neuron>("neuron"),
+            ctx.clone(),
+        )
         .for_each(|r| async move { log_result("neuron", r) });
     let subnet_run = subnets
         .graceful_shutdown_on(shutdown)
-        .run(timed("subnet", subnet::reconcile), error_policy::<Subnet>("subnet"), ctx.clone())
+        .run(
+            timed("subnet", subnet::reconcile),
+            error_policy::<Subnet>("subnet"),
+            ctx.clone(),
+        )
         .for_each(move |r| {
             // A deleted Subnet is no longer in the store: stop its poller, tell its Neurons.
             if let Err(controller::Error::ObjectNotFound(obj)) = &r {
@@ -140,7 +155,10 @@ pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron
     let changed: Vec<String> = ev.change.hotkeys.iter().map(|h| h.ss58()).collect();
     neurons
         .iter()
-        .filter(|n| n.namespace().as_deref() == Some(ev.subnet.namespace.as_str()) && n.spec.subnet == ev.subnet.name)
+        .filter(|n| {
+            n.namespace().as_deref() == Some(ev.subnet.namespace.as_str())
+                && n.spec.subnet == ev.subnet.name
+        })
         .filter(|n| {
             ev.change.subnet
                 || n.status

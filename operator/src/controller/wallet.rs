@@ -83,12 +83,18 @@ impl ColdkeyCache {
         }
         let data = secret_data(&secret);
         let public = if let Some(pubfile) = data.get(COLDKEYPUB_KEY) {
-            public_from_pubfile(pubfile).ok_or_else(|| format!("Secret {name:?}, key {COLDKEYPUB_KEY:?}: no valid ss58Address or publicKey"))
+            public_from_pubfile(pubfile).ok_or_else(|| {
+                format!(
+                    "Secret {name:?}, key {COLDKEYPUB_KEY:?}: no valid ss58Address or publicKey"
+                )
+            })
         } else if let Some(real) = data.get(PROXY_REAL_KEY) {
             std::str::from_utf8(real)
                 .ok()
                 .and_then(|s| keys::ss58_decode(s.trim()).ok())
-                .ok_or_else(|| format!("Secret {name:?}, key {PROXY_REAL_KEY:?}: not a valid SS58 address"))
+                .ok_or_else(|| {
+                    format!("Secret {name:?}, key {PROXY_REAL_KEY:?}: not a valid SS58 address")
+                })
         } else {
             keys::parse_coldkey_secret(name, &data)
                 .map(|m| m.coldkey())
@@ -104,7 +110,11 @@ impl ColdkeyCache {
 /// `coldkeypub.txt` JSON: `ss58Address` (or `publicKey` hex).
 fn public_from_pubfile(bytes: &[u8]) -> Option<[u8; 32]> {
     let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    if let Some(k) = v.get("ss58Address").and_then(|s| s.as_str()).and_then(|s| keys::ss58_decode(s).ok()) {
+    if let Some(k) = v
+        .get("ss58Address")
+        .and_then(|s| s.as_str())
+        .and_then(|s| keys::ss58_decode(s).ok())
+    {
         return Some(k);
     }
     let hex_key = v.get("publicKey")?.as_str()?.trim_start_matches("0x");
@@ -130,7 +140,10 @@ mod tests {
         let ss58 = keys::ss58_encode(&pk);
         let cases = [
             (format!("{{\"ss58Address\":\"{ss58}\"}}"), Some(pk)),
-            (format!("{{\"publicKey\":\"0x{}\"}}", hex::encode(pk)), Some(pk)),
+            (
+                format!("{{\"publicKey\":\"0x{}\"}}", hex::encode(pk)),
+                Some(pk),
+            ),
             ("{\"ss58Address\":\"nope\"}".to_string(), None),
             ("not json".to_string(), None),
         ];

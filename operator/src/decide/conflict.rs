@@ -64,7 +64,12 @@ mod tests {
             (&a_twin, Some("a")),
         ];
         for (me, want) in cases {
-            assert_eq!(conflicting_holder(me, &all).map(|c| c.name.as_str()), want, "{}", me.name);
+            assert_eq!(
+                conflicting_holder(me, &all).map(|c| c.name.as_str()),
+                want,
+                "{}",
+                me.name
+            );
         }
         // Unknown ss58s never match each other.
         let x = claim("x", t1, "sx", None);

@@ -125,33 +125,54 @@ pub fn decide_neuron(f: &NeuronFacts) -> NeuronDecision {
             "AwaitingExternalRegistration",
             "registration.mode is external: waiting for someone else to register the hotkey",
         ),
-        (ChainFacts::Polled { uid: None }, _) => {
-            CondSpec::new(types::REGISTERED, false, "NotRegistered", "the hotkey has no uid on the subnet")
-        }
+        (ChainFacts::Polled { uid: None }, _) => CondSpec::new(
+            types::REGISTERED,
+            false,
+            "NotRegistered",
+            "the hotkey has no uid on the subnet",
+        ),
         (ChainFacts::Unreachable(e), r) => CondSpec::new(
             types::REGISTERED,
             r,
             "ChainUnreachable",
             format!("chain unreachable, showing the last known state: {e}"),
         ),
-        (ChainFacts::NotPolled, r) => {
-            CondSpec::new(types::REGISTERED, r, "ChainNotPolled", "waiting for the first chain poll")
-        }
+        (ChainFacts::NotPolled, r) => CondSpec::new(
+            types::REGISTERED,
+            r,
+            "ChainNotPolled",
+            "waiting for the first chain poll",
+        ),
     };
     let replicas = i32::from(registered && !f.suspended);
     let pod_cond = match &f.pod {
-        Some(p) if p.ready => CondSpec::new(types::POD_READY, true, "PodReady", format!("pod {} is ready", p.name)),
+        Some(p) if p.ready => CondSpec::new(
+            types::POD_READY,
+            true,
+            "PodReady",
+            format!("pod {} is ready", p.name),
+        ),
         Some(p) => CondSpec::new(
             types::POD_READY,
             false,
             "PodNotReady",
             format!("pod {} is not ready ({} restarts)", p.name, p.restarts),
         ),
-        None if f.suspended => CondSpec::new(types::POD_READY, false, "Suspended", "spec.suspend is true"),
-        None if replicas == 0 => {
-            CondSpec::new(types::POD_READY, false, "NotRegistered", "no pod until the hotkey is registered")
+        None if f.suspended => {
+            CondSpec::new(types::POD_READY, false, "Suspended", "spec.suspend is true")
         }
-        None => CondSpec::new(types::POD_READY, false, "PodMissing", "the pod does not exist yet"),
+        None if replicas == 0 => CondSpec::new(
+            types::POD_READY,
+            false,
+            "NotRegistered",
+            "no pod until the hotkey is registered",
+        ),
+        None => CondSpec::new(
+            types::POD_READY,
+            false,
+            "PodMissing",
+            "the pod does not exist yet",
+        ),
     };
     let pod_ready = f.pod.as_ref().is_some_and(|p| p.ready);
     let phase = if f.suspended {
@@ -170,7 +191,12 @@ pub fn decide_neuron(f: &NeuronFacts) -> NeuronDecision {
         NeuronPhase::Pending
     };
     let ready = if phase == NeuronPhase::Running {
-        CondSpec::new(types::READY, true, "Running", "registered and the pod is ready")
+        CondSpec::new(
+            types::READY,
+            true,
+            "Running",
+            "registered and the pod is ready",
+        )
     } else {
         let (reason, msg) = match phase {
             NeuronPhase::Suspended => ("Suspended", "spec.suspend is true"),

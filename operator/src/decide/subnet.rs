@@ -33,11 +33,26 @@ pub fn subnet_conditions(invalid: Option<&str>, poll: &PollState) -> Vec<CondSpe
     }
     let (reachable, ready) = match poll {
         PollState::NotPolled => (
-            CondSpec::new(types::CHAIN_REACHABLE, false, "NotPolled", "waiting for the first poll"),
-            CondSpec::new(types::READY, false, "NotPolled", "waiting for the first poll"),
+            CondSpec::new(
+                types::CHAIN_REACHABLE,
+                false,
+                "NotPolled",
+                "waiting for the first poll",
+            ),
+            CondSpec::new(
+                types::READY,
+                false,
+                "NotPolled",
+                "waiting for the first poll",
+            ),
         ),
         PollState::Reachable { endpoint } => (
-            CondSpec::new(types::CHAIN_REACHABLE, true, "Polled", format!("polling {endpoint}")),
+            CondSpec::new(
+                types::CHAIN_REACHABLE,
+                true,
+                "Polled",
+                format!("polling {endpoint}"),
+            ),
             CondSpec::new(types::READY, true, "Polled", "the subnet is polled"),
         ),
         PollState::Unreachable { error } => (
@@ -64,11 +79,17 @@ mod tests {
         let m = |registered, ready| Member { registered, ready };
         let cases = [
             (vec![], (0, 0, 0, "0/0")),
-            (vec![m(true, true), m(true, false), m(false, false)], (3, 2, 1, "2/3")),
+            (
+                vec![m(true, true), m(true, false), m(false, false)],
+                (3, 2, 1, "2/3"),
+            ),
         ];
         for (members, (total, reg, ready, summary)) in cases {
             let c = count_members(&members);
-            assert_eq!((c.total, c.registered, c.ready, c.summary.as_str()), (total, reg, ready, summary));
+            assert_eq!(
+                (c.total, c.registered, c.ready, c.summary.as_str()),
+                (total, reg, ready, summary)
+            );
         }
     }
 
@@ -77,18 +98,56 @@ mod tests {
         let r = |e: &str| PollState::Reachable { endpoint: e.into() };
         // (invalid, poll, [(type, status, reason)])
         let cases = [
-            (None, PollState::NotPolled, [(types::CHAIN_REACHABLE, false, "NotPolled"), (types::READY, false, "NotPolled")]),
-            (None, r("ws://a"), [(types::CHAIN_REACHABLE, true, "Polled"), (types::READY, true, "Polled")]),
-            (None, PollState::Unreachable { error: "e".into() }, [(types::CHAIN_REACHABLE, false, "Unreachable"), (types::READY, false, "ChainUnreachable")]),
-            (None, PollState::SubnetMissing { netuid: 9 }, [(types::CHAIN_REACHABLE, true, "Polled"), (types::READY, false, "SubnetNotOnChain")]),
-            (Some("spec.x: bad"), r("ws://a"), [(types::INVALID_SPEC, true, "InvalidSpec"), (types::READY, false, "InvalidSpec")]),
+            (
+                None,
+                PollState::NotPolled,
+                [
+                    (types::CHAIN_REACHABLE, false, "NotPolled"),
+                    (types::READY, false, "NotPolled"),
+                ],
+            ),
+            (
+                None,
+                r("ws://a"),
+                [
+                    (types::CHAIN_REACHABLE, true, "Polled"),
+                    (types::READY, true, "Polled"),
+                ],
+            ),
+            (
+                None,
+                PollState::Unreachable { error: "e".into() },
+                [
+                    (types::CHAIN_REACHABLE, false, "Unreachable"),
+                    (types::READY, false, "ChainUnreachable"),
+                ],
+            ),
+            (
+                None,
+                PollState::SubnetMissing { netuid: 9 },
+                [
+                    (types::CHAIN_REACHABLE, true, "Polled"),
+                    (types::READY, false, "SubnetNotOnChain"),
+                ],
+            ),
+            (
+                Some("spec.x: bad"),
+                r("ws://a"),
+                [
+                    (types::INVALID_SPEC, true, "InvalidSpec"),
+                    (types::READY, false, "InvalidSpec"),
+                ],
+            ),
         ];
         for (invalid, poll, want) in cases {
             let got: Vec<_> = subnet_conditions(invalid, &poll)
                 .into_iter()
                 .map(|c| (c.type_, c.status, c.reason))
                 .collect();
-            let want: Vec<_> = want.iter().map(|(t, s, r)| (*t, *s, r.to_string())).collect();
+            let want: Vec<_> = want
+                .iter()
+                .map(|(t, s, r)| (*t, *s, r.to_string()))
+                .collect();
             assert_eq!(got, want, "{poll:?}");
         }
     }

@@ -25,7 +25,10 @@ pub fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             let mut files: Vec<_> = std::fs::read_dir(p)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file() && matches!(f.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+                .filter(|f| {
+                    f.is_file()
+                        && matches!(f.extension().and_then(|x| x.to_str()), Some("yaml" | "yml"))
+                })
                 .collect();
             files.sort();
             out.extend(files);
@@ -59,7 +62,13 @@ pub fn load_file(path: &Path, into: &mut Manifests) -> Vec<String> {
 }
 
 fn load_value(at: &str, value: serde_yaml::Value, into: &mut Manifests) -> Result<(), String> {
-    let field = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let field = |k: &str| {
+        value
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
     let (api_version, kind) = (field("apiVersion"), field("kind"));
     let name = value
         .get("metadata")
@@ -71,9 +80,12 @@ fn load_value(at: &str, value: serde_yaml::Value, into: &mut Manifests) -> Resul
     let at = format!("{at}, {kind} {name:?}");
     if !ours {
         if api_version.starts_with(&format!("{GROUP}/")) {
-            return Err(format!("{at}: apiVersion: {api_version:?} is not served; use {GROUP}/{VERSION}"));
+            return Err(format!(
+                "{at}: apiVersion: {api_version:?} is not served; use {GROUP}/{VERSION}"
+            ));
         }
-        into.skipped.push(format!("{at}: not a tensorfleet kind, skipped"));
+        into.skipped
+            .push(format!("{at}: not a tensorfleet kind, skipped"));
         return Ok(());
     }
     if name.is_empty() {
@@ -83,7 +95,11 @@ fn load_value(at: &str, value: serde_yaml::Value, into: &mut Manifests) -> Resul
         "Subnet" => into.subnets.push((at.clone(), typed(&at, &value)?)),
         "Neuron" => into.neurons.push((at.clone(), typed(&at, &value)?)),
         "NeuronSet" => into.sets.push((at.clone(), typed(&at, &value)?)),
-        other => return Err(format!("{at}: kind: {other:?} is not Subnet, Neuron or NeuronSet")),
+        other => {
+            return Err(format!(
+                "{at}: kind: {other:?} is not Subnet, Neuron or NeuronSet"
+            ))
+        }
     }
     Ok(())
 }
