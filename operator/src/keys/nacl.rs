@@ -55,6 +55,7 @@ pub(super) fn decrypt(bytes: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>
         return Err(Reason::Truncated);
     }
     let (nonce, sealed) = body.split_at(NONCE_LEN);
+    tracing::debug!("deriving $NACL key (Argon2i, 512 MiB, 8 passes)");
     let key = derive_key(password)?;
     let cipher = XSalsa20Poly1305::new(Key::from_slice(&key[..]));
     cipher
