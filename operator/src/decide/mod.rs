@@ -2,4 +2,5 @@
 
 pub mod registration;
 pub mod restart;
+pub mod rollout;
 pub mod stake;
