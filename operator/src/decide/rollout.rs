@@ -70,7 +70,9 @@ mod tests {
 
     #[test]
     fn rollout_table() {
-        let cases: Vec<(&str, Vec<Member>, u32, Vec<u32>, Vec<u32>)> = vec![
+        // (name, members, maxUnavailable, update now, waiting on)
+        type Case = (&'static str, Vec<Member>, u32, Vec<u32>, Vec<u32>);
+        let cases: Vec<Case> = vec![
             (
                 "nothing to do",
                 vec![m(0, true, true), m(1, true, true)],
