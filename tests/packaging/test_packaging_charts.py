@@ -6,7 +6,7 @@ import filecmp
 
 import pytest
 
-from conftest import (ALL_VALUE_SETS, CONFIG, FLEET_CHART, KUBE_MINORS, OPERATOR_CHART,
+from packaging_support import (ALL_VALUE_SETS, CONFIG, FLEET_CHART, KUBE_MINORS, OPERATOR_CHART,
                       OPERATOR_VALUES, ROOT, helm, load_values, render, rendered_objects)
 
 

@@ -1,4 +1,5 @@
 """Shared helpers for the packaging tests: repository paths, Helm rendering, tool lookup.
+(Not a conftest.py: other suites have their own, and a unique module name keeps imports apart.)
 
 Missing tools are failures with a clear message (the suite runner installs them), never skips;
 only the two env-gated inputs (TF_E2E_REQUEST_LOG, TF_METRICS_SAMPLE) skip when absent.

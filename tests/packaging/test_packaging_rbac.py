@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, HERE, OPERATOR_CHART, render
-from rbac_check import Request, check, grants_from_texts
+from packaging_support import CONFIG, HERE, OPERATOR_CHART, render
+from packaging_rbac import Request, check, grants_from_texts
 
 SA = "tf-tensorfleet"
 RELEASE_NS = "tensorfleet-system"
@@ -157,7 +157,7 @@ def test_checker_namespaced_mode_denies_other_namespaces():
 
 
 def test_rule_blocks_tie_comments_in_block_style():
-    from rbac_check import rule_blocks
+    from packaging_rbac import rule_blocks
     text = """apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:

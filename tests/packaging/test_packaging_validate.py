@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import (ALL_VALUE_SETS, CONFIG, FLEET_CHART, KUBE_MINORS, ROOT, crd_schemas, kustomize,
+from packaging_support import (ALL_VALUE_SETS, CONFIG, FLEET_CHART, KUBE_MINORS, ROOT, crd_schemas, kustomize,
                       load_values, rendered_objects, require_module, require_tool)
 
 # Kinds Kubernetes itself has no schema for: CRs are checked against our CRDs below; the others
@@ -61,7 +61,7 @@ def kustomization_dirs() -> list[Path]:
 def test_rendered_charts_validate(vid, chart, values_file, kube, tmp_path):
     objs = rendered_objects(chart, load_values(values_file))
     if chart.name == "tensorfleet":
-        with __import__("conftest").helm().Chart.load(str(chart)) as c:
+        with __import__("packaging_support").helm().Chart.load(str(chart)) as c:
             objs += [yaml.safe_load(crd["data"]) for crd in c.crds]
     kubernetes_validate([write_docs(objs, tmp_path / f"{vid}.yaml")], kube)
 

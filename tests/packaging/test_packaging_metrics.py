@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, HERE, require_module, require_tool
+from packaging_support import CONFIG, HERE, require_module, require_tool
 
 L_NEURON = {"namespace", "neuron", "subnet", "netuid", "role"}
 L_GPU = {"node", "gpu", "uuid", "model"}
