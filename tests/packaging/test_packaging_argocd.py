@@ -1,4 +1,4 @@
-"""The Argo CD health checks (config/argocd/health/*.lua) run under Lua 5.1, the dialect of Argo
+"""The Argo CD health check (config/argocd/health/tensorfleet.lua, one script for three kinds) run under Lua 5.1, the dialect of Argo
 CD's gopher-lua, against objects in the states the operator reports."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from packaging_support import CONFIG, kustomize, require_module
 
-HEALTH = CONFIG / "argocd" / "health"
+SCRIPT = CONFIG / "argocd" / "health" / "tensorfleet.lua"
 
 
 def run_health(script: str, obj: dict) -> dict:
@@ -60,7 +60,7 @@ NEURON_CASES = [
 
 @pytest.mark.parametrize("case,obj,want", NEURON_CASES, ids=[c[0] for c in NEURON_CASES])
 def test_neuron_health(case, obj, want):
-    hs = run_health((HEALTH / "neuron.lua").read_text(), obj)
+    hs = run_health(SCRIPT.read_text(), obj)
     assert hs["status"] == want, hs
     assert hs["message"]
 
@@ -80,7 +80,7 @@ def subnet(conditions=None, block=4812345):
     (subnet([cond("ChainReachable", "True"), cond("Ready", "False", "Polling")]), "Progressing"),
 ])
 def test_subnet_health(obj, want):
-    hs = run_health((HEALTH / "subnet.lua").read_text(), obj)
+    hs = run_health(SCRIPT.read_text(), obj)
     assert hs["status"] == want, hs
     if want == "Healthy":
         assert "4812345" in hs["message"]
@@ -103,13 +103,24 @@ def neuronset(replicas, ready, conditions=None):
     (neuronset(8, 6, [cond("Ready", "False", "MembersNotReady")]), "Degraded"),
 ])
 def test_neuronset_health(obj, want):
-    hs = run_health((HEALTH / "neuronset.lua").read_text(), obj)
+    hs = run_health(SCRIPT.read_text(), obj)
     assert hs["status"] == want, hs
 
 
 def test_argocd_cm_carries_the_scripts_and_status_ignore():
     (cm,) = kustomize(CONFIG / "argocd")
     assert (cm["kind"], cm["metadata"]["name"], cm["metadata"]["namespace"]) == ("ConfigMap", "argocd-cm", "argocd")
-    for kind, f in (("Neuron", "neuron"), ("Subnet", "subnet"), ("NeuronSet", "neuronset")):
-        assert cm["data"][f"resource.customizations.health.tensorfleet.io_{kind}"] == (HEALTH / f"{f}.lua").read_text()
+    for kind in ("Neuron", "Subnet", "NeuronSet"):
+        assert cm["data"][f"resource.customizations.health.tensorfleet.io_{kind}"] == SCRIPT.read_text()
     assert cm["data"]["resource.compareoptions"].strip() == "ignoreResourceStatusField: all"
+
+
+def test_other_kinds_are_unknown():
+    assert run_health(SCRIPT.read_text(), {"kind": "Pod", "metadata": {}})["status"] == "Unknown"
+
+
+def test_subnet_generation_lag_is_progressing():
+    obj = subnet([cond("Ready", "True")])
+    obj["metadata"]["generation"] = 3
+    obj["status"]["observedGeneration"] = 2
+    assert run_health(SCRIPT.read_text(), obj)["status"] == "Progressing"

@@ -23,8 +23,7 @@ NOT_CORE = {
     ("kustomize.config.k8s.io/v1beta1", "Kustomization"),
 }
 # Files under config/ that are not manifests but inputs of a kustomization there.
-GENERATOR_INPUTS = {"argocd/health/neuron.lua", "argocd/health/subnet.lua",
-                    "argocd/health/neuronset.lua", "grafana/tensorfleet-fleet.json"}
+GENERATOR_INPUTS = {"argocd/health/tensorfleet.lua", "grafana/tensorfleet-fleet.json"}
 
 
 def kubernetes_validate(files: list[Path], kube: str) -> None:
