@@ -19,11 +19,20 @@ class Request:
     resource: str
     subresource: str
     namespace: str  # "" for cluster-scoped
+    apply: bool = False  # a server-side apply patch
 
     @classmethod
     def from_json(cls, d: dict) -> "Request":
         return cls(d["verb"], d.get("group") or "", d["resource"], d.get("subresource") or "",
-                   d.get("namespace") or "")
+                   d.get("namespace") or "", "apply-patch" in (d.get("content_type") or ""))
+
+    def implied(self) -> list["Request"]:
+        """The request plus what the API server also authorizes: a server-side apply that creates
+        its object is checked for `create` too (the log cannot tell whether it created)."""
+        out = [self]
+        if self.verb == "patch" and self.apply and not self.subresource:
+            out.append(Request("create", self.group, self.resource, "", self.namespace))
+        return out
 
     @property
     def full_resource(self) -> str:
@@ -121,12 +130,15 @@ def grants_from_texts(texts: dict[str, str], subject_filter=None) -> list[Grant]
 
 def check(grants: list[Grant], requests: list[Request]) -> tuple[list[str], list[str], list[str]]:
     """(denied requests, unused unjustified permissions, unused justified permissions)."""
+    requests = [i for r in requests for i in r.implied()]
     denied = []
     for req in sorted(set(requests), key=str):
         allowing = [g for g in grants if g.allows(req)]
         if not allowing:
             denied.append(f"{req.verb} {req.group or 'core'}/{req.full_resource} in {req.namespace or '<cluster>'}")
     used = {(r.group, r.full_resource, r.verb) for r in requests}
+    used |= {(g, res, "create") for g, res, v in list(used) if v == "patch" and any(
+        r.apply and r.group == g and r.full_resource == res for r in requests)}
     unused, justified = set(), set()
     for g in grants:
         for t in g.triples():

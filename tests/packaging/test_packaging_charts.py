@@ -55,6 +55,7 @@ BAD_VALUES = [
     (OPERATOR_CHART, {"watch": {"mode": "everywhere"}}, "/watch/mode"),
     (OPERATOR_CHART, {"watch": {"mode": "namespaced", "namespaces": []}}, "/watch/namespaces"),
     (OPERATOR_CHART, {"watch": {"mode": "namespaced", "namespaces": ["Bad_NS"]}}, "/watch/namespaces/0"),
+    (OPERATOR_CHART, {"watch": {"mode": "namespaced", "namespaces": ["a", "b"]}}, "/watch/namespaces"),
     (OPERATOR_CHART, {"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
     (OPERATOR_CHART, {"image": {"digest": "latest"}}, "/image/digest"),
     (OPERATOR_CHART, {"metrics": {"port": 70000}}, "/metrics/port"),
@@ -160,20 +161,20 @@ def test_rbac_cluster_mode():
 
 
 def test_rbac_namespaced_mode_role_per_namespace():
-    objs = rendered_objects(OPERATOR_CHART, {"watch": {"mode": "namespaced", "namespaces": ["a", "b", "c"]}})
+    objs = rendered_objects(OPERATOR_CHART, {"watch": {"mode": "namespaced", "namespaces": ["miners"]}})
     crs = _by_kind(objs, "ClusterRole")
     assert len(crs) == 1, "namespaced mode keeps only the nodes ClusterRole"
     assert {r for rule in crs[0]["rules"] for r in rule["resources"]} == {"nodes"}
     assert {v for rule in crs[0]["rules"] for v in rule["verbs"]} == {"get", "list", "watch"}
     ops = [r for r in _by_kind(objs, "Role") if not r["metadata"]["name"].endswith("leader-election")]
-    assert sorted(r["metadata"]["namespace"] for r in ops) == ["a", "b", "c"]
+    assert [r["metadata"]["namespace"] for r in ops] == ["miners"]
     bindings = [b for b in _by_kind(objs, "RoleBinding") if not b["metadata"]["name"].endswith("leader-election")]
-    assert sorted(b["metadata"]["namespace"] for b in bindings) == ["a", "b", "c"]
+    assert [b["metadata"]["namespace"] for b in bindings] == ["miners"]
     cluster = rendered_objects(OPERATOR_CHART, None)
     (cr,) = _by_kind(cluster, "ClusterRole")
     assert ops[0]["rules"] + crs[0]["rules"] == cr["rules"], "both modes grant the same rules"
     dep = next(o for o in objs if o["kind"] == "Deployment")
-    assert "--namespaces=a,b,c" in dep["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--namespace=miners" in dep["spec"]["template"]["spec"]["containers"][0]["args"]
 
 
 def test_agent_daemonset_and_rbac():

@@ -90,20 +90,24 @@ one Role per watched namespace (watch.mode=namespaced). One rule per line so tha
 tie a `rbac-justify:` comment to its rule: a justified rule may go unused in the end-to-end suite.
 */}}
 {{- define "tensorfleet.namespacedRules" -}}
-- {apiGroups: ["tensorfleet.io"], resources: ["subnets", "neurons", "neuronsets"], verbs: ["get", "list", "watch", "patch"]}
-- {apiGroups: ["tensorfleet.io"], resources: ["subnets/status", "neurons/status", "neuronsets/status"], verbs: ["patch"]}
-- {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["create", "delete"]}  # rbac-justify: NeuronSet members are created on scale-up (server-side apply of a new object) and the highest ordinals deleted on scale-down
-- {apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "watch", "create", "patch"]}
-- {apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["delete"]}  # rbac-justify: a StatefulSet whose immutable fields (selector, volumeClaimTemplates) change must be deleted and recreated
-- {apiGroups: [""], resources: ["services"], verbs: ["get", "list", "watch", "create", "patch"]}
-- {apiGroups: [""], resources: ["services"], verbs: ["delete"]}  # rbac-justify: the axon Service is removed when axon.expose changes to None or HostPort
+- {apiGroups: ["tensorfleet.io"], resources: ["subnets"], verbs: ["get", "list", "watch"]}
+- {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["list", "watch"]}
+- {apiGroups: ["tensorfleet.io"], resources: ["subnets/status", "neurons/status"], verbs: ["patch"]}
+- {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["list", "watch"]}  # rbac-justify: the NeuronSet controller watches its sets
+- {apiGroups: ["tensorfleet.io"], resources: ["neuronsets/status"], verbs: ["patch"]}  # rbac-justify: the NeuronSet controller reports replicas, spend and conditions
+- {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["create", "patch", "delete"]}  # rbac-justify: NeuronSet members are applied on scale-up and template changes and the highest ordinals deleted on scale-down
+- {apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "watch", "create", "patch", "delete"]}
+- {apiGroups: [""], resources: ["services"], verbs: ["get", "list", "watch", "create", "patch", "delete"]}
 - {apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "patch"]}
 - {apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"]}
-- {apiGroups: [""], resources: ["pods"], verbs: ["delete"]}  # rbac-justify: operator-initiated restarts (stale weights, deregistration) delete the pod; bounded by health.maxRestartsPerHour
-- {apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"]}  # rbac-justify: patch updates the series count of a repeated Event, which a short test run may not repeat
+- {apiGroups: [""], resources: ["pods"], verbs: ["delete"]}  # rbac-justify: operator-initiated restarts (stale weights), bounded by health.maxRestartsPerHour
+- {apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"]}
+- {apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["patch"]}  # rbac-justify: updates the count of a repeated Event, which a short run may not repeat
 {{- end -}}
-{{/* Secrets are never deleted: wallet Secrets go with their Neuron through owner references, and a
-hotkey Secret must outlive everything (it holds a registered, possibly staked key). */}}
+{{/* Server-side apply of an object that does not exist yet is authorized as create as well as
+patch, hence create next to patch wherever the operator applies children. Secrets are never
+deleted: wallet Secrets go with their Neuron through owner references, and a hotkey Secret must
+outlive everything (it holds a registered, possibly staked key). */}}
 
 {{- define "tensorfleet.nodeRules" -}}
 - {apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"]}  # rbac-justify: axon address discovery and GPU labels; the emulator may have no Node objects to read
@@ -111,5 +115,5 @@ hotkey Secret must outlive everything (it holds a registered, possibly staked ke
 
 {{- define "tensorfleet.leaseRules" -}}
 - {apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"]}  # rbac-justify: only the first leader creates the Lease; later runs find it
-- {apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [{{ .Values.leaderElection.leaseName | quote }}], verbs: ["get", "update", "patch"]}  # rbac-justify: renewals use one of update or patch
+- {apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [{{ .Values.leaderElection.leaseName | quote }}], verbs: ["get", "patch"]}  # rbac-justify: used only with --leader-elect
 {{- end -}}
