@@ -181,7 +181,8 @@ def test_agent_daemonset_and_rbac():
     objs = rendered_objects(OPERATOR_CHART, {"agent": {"enabled": True}})
     (ds,) = _by_kind(objs, "DaemonSet")
     pod = ds["spec"]["template"]["spec"]
-    assert pod["containers"][0]["args"][0] == "agent"
+    assert pod["containers"][0]["args"][:2] == ["agent", "--node-name=$(NODE_NAME)"]
+    assert "--taint-unhealthy" not in pod["containers"][0]["args"]
     assert pod["runtimeClassName"] == "nvidia"
     assert "nvidia.com/gpu" not in str(pod["containers"][0]["resources"]), "the agent allocates no GPU"
     agent_cr = [c for c in _by_kind(objs, "ClusterRole") if c["metadata"]["name"].endswith("-agent")]
