@@ -34,7 +34,13 @@ async fn main() -> anyhow::Result<()> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+            // JSON first: serde_yaml will not read quoted map keys ("1") as netuids.
+            let parsed = if text.trim_start().starts_with('{') {
+                serde_json::from_str(&text).map_err(anyhow::Error::from)
+            } else {
+                serde_yaml::from_str(&text).map_err(anyhow::Error::from)
+            };
+            parsed.with_context(|| format!("parsing {}", path.display()))?
         }
         None => Genesis::default(),
     };

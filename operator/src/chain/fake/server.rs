@@ -23,6 +23,7 @@ pub fn router(chain: FakeChain) -> Router {
         .route("/admin/ledger", get(ledger))
         .route("/admin/snapshot/{netuid}", get(snapshot))
         .route("/admin/account/{account}", get(account))
+        .route("/admin/uid/{netuid}/{hotkey}", get(uid))
         .route("/admin/calls", get(calls))
         .route("/admin/calls/reset", post(reset_calls))
         .route("/admin/advance", post(advance))
@@ -144,12 +145,26 @@ async fn snapshot(State(chain): State<FakeChain>, Path(netuid): Path<u16>) -> Re
     }
 }
 
-async fn account(State(chain): State<FakeChain>, Path(account): Path<String>) -> Response {
-    admin(&Bytes::new(), |()| {
-        let id: AccountId = serde_json::from_value(serde_json::Value::String(account))
-            .map_err(|e| e.to_string())?;
-        Ok(chain.with_state(|s| s.account(&id)))
-    })
+fn account_id(s: String) -> Result<AccountId, BadRequest> {
+    serde_json::from_value(serde_json::Value::String(s))
+        .map_err(|e| BadRequest(format!("account: {e}")))
+}
+
+async fn account(
+    State(chain): State<FakeChain>,
+    Path(account): Path<String>,
+) -> Result<Response, BadRequest> {
+    let id = account_id(account)?;
+    Ok(json(StatusCode::OK, &chain.with_state(|s| s.account(&id))))
+}
+
+async fn uid(
+    State(chain): State<FakeChain>,
+    Path((netuid, hotkey)): Path<(u16, String)>,
+) -> Result<Response, BadRequest> {
+    let id = account_id(hotkey)?;
+    let uid = chain.with_state(|s| s.uid_of(netuid, &id));
+    Ok(json(StatusCode::OK, &serde_json::json!({ "uid": uid })))
 }
 
 async fn calls(State(chain): State<FakeChain>) -> Response {
