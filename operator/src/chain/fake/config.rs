@@ -130,6 +130,10 @@ pub fn patch<T: Serialize + serde::de::DeserializeOwned>(
     let mut merged = serde_json::to_value(value).map_err(|e| e.to_string())?;
     let obj = merged.as_object_mut().ok_or("not an object")?;
     for (k, v) in changes {
+        // Types without `deny_unknown_fields` would drop a misspelt key silently.
+        if !obj.contains_key(k) {
+            return Err(format!("unknown field `{k}`"));
+        }
         obj.insert(k.clone(), v.clone());
     }
     serde_json::from_value(merged).map_err(|e| e.to_string())

@@ -183,16 +183,12 @@ impl ChainState {
                 netuid,
                 hotkey,
                 amount_staked,
-            } => self
-                .add_stake(netuid, hotkey, amount_staked, payer)
-                .map(|_| 0),
+            } => self.stake(netuid, hotkey, payer, amount_staked, true),
             Call::RemoveStake {
                 netuid,
                 hotkey,
                 amount_unstaked,
-            } => self
-                .remove_stake(netuid, hotkey, amount_unstaked, payer)
-                .map(|_| 0),
+            } => self.stake(netuid, hotkey, payer, amount_unstaked, false),
             Call::ServeAxon {
                 netuid,
                 version,
@@ -264,50 +260,43 @@ impl ChainState {
         Ok(burn)
     }
 
-    fn add_stake(
+    /// `add_stake` (`adding`) or `remove_stake`; TAO and alpha are 1:1 here. Returns 0 (no burn).
+    fn stake(
         &mut self,
         netuid: u16,
         hotkey: AccountId,
-        amount: u64,
         coldkey: AccountId,
-    ) -> Result<(), DispatchError> {
-        if amount < self.runtime.min_stake_rao {
+        amount: u64,
+        adding: bool,
+    ) -> Result<u64, DispatchError> {
+        if adding && amount < self.runtime.min_stake_rao {
             return Err(module("AmountTooLow"));
         }
         let sn = self.subnet(netuid).ok_or(module("SubnetNotExists"))?;
-        if !sn.config.subtoken_enabled {
+        if adding && !sn.config.subtoken_enabled {
             return Err(module("SubtokenDisabled"));
         }
         if !self.owners.contains_key(&hotkey) {
             return Err(module("HotKeyAccountNotExists"));
         }
-        if self.account(&coldkey).free < amount {
-            return Err(module("NotEnoughBalanceToStake"));
-        }
-        self.account_mut(&coldkey).free -= amount;
         let staked = self.stake_of(netuid, &hotkey, &coldkey);
-        self.set_stake(netuid, &hotkey, &coldkey, staked + amount);
-        Ok(())
-    }
-
-    fn remove_stake(
-        &mut self,
-        netuid: u16,
-        hotkey: AccountId,
-        amount: u64,
-        coldkey: AccountId,
-    ) -> Result<(), DispatchError> {
-        self.subnet(netuid).ok_or(module("SubnetNotExists"))?;
-        if !self.owners.contains_key(&hotkey) {
-            return Err(module("HotKeyAccountNotExists"));
-        }
-        let staked = self.stake_of(netuid, &hotkey, &coldkey);
-        if staked < amount {
-            return Err(module("NotEnoughStakeToWithdraw"));
-        }
-        self.set_stake(netuid, &hotkey, &coldkey, staked - amount);
-        self.account_mut(&coldkey).free += amount;
-        Ok(())
+        let free = self.account(&coldkey).free;
+        let (staked, free) = if adding {
+            let free = free.checked_sub(amount);
+            (
+                staked + amount,
+                free.ok_or(module("NotEnoughBalanceToStake"))?,
+            )
+        } else {
+            let staked = staked.checked_sub(amount);
+            (
+                staked.ok_or(module("NotEnoughStakeToWithdraw"))?,
+                free + amount,
+            )
+        };
+        self.set_stake(netuid, &hotkey, &coldkey, staked);
+        self.account_mut(&coldkey).free = free;
+        Ok(0)
     }
 
     fn serve(&mut self, netuid: u16, hotkey: &AccountId, version: u32, ip: u128, port: u16, t: u8) {

@@ -24,7 +24,7 @@ pub use config::{Genesis, RuntimeConfig, SubnetConfig, TAO};
 pub use dispatch::ip_to_u128;
 pub use faults::{Fault, Faults, Method};
 pub use ledger::{Call, LedgerEntry, LedgerOutcome, Submission};
-pub use state::{ChainState, Figures, EXTERNAL_COLDKEY};
+pub use state::{ChainState, EXTERNAL_COLDKEY};
 pub use wire::{ReadArgs, RegisterArgs, Reply, ServeArgs, StakeArgs};
 
 use super::{
@@ -177,26 +177,22 @@ impl FakeChain {
         })
     }
 
-    pub fn add_stake_as(&self, a: &StakeArgs) -> Result<TxOutcome, ChainError> {
-        self.write(Method::AddStake, |_| {
-            let call = Call::AddStake {
-                netuid: a.netuid,
-                hotkey: a.hotkey,
-                amount_staked: a.amount_rao,
-            };
-            Ok(a.signer.submission(a.tx, call))
-        })
-    }
-
-    pub fn remove_stake_as(&self, a: &StakeArgs) -> Result<TxOutcome, ChainError> {
-        self.write(Method::RemoveStake, |_| {
-            let call = Call::RemoveStake {
-                netuid: a.netuid,
-                hotkey: a.hotkey,
-                amount_unstaked: a.amount_rao,
-            };
-            Ok(a.signer.submission(a.tx, call))
-        })
+    /// `add_stake` for [`Method::AddStake`], else `remove_stake`.
+    pub fn stake_as(&self, m: Method, a: &StakeArgs) -> Result<TxOutcome, ChainError> {
+        let (netuid, hotkey, amount) = (a.netuid, a.hotkey, a.amount_rao);
+        let call = match m {
+            Method::AddStake => Call::AddStake {
+                netuid,
+                hotkey,
+                amount_staked: amount,
+            },
+            _ => Call::RemoveStake {
+                netuid,
+                hotkey,
+                amount_unstaked: amount,
+            },
+        };
+        self.write(m, |_| Ok(a.signer.submission(a.tx, call)))
     }
 
     pub fn serve_axon_as(&self, a: &ServeArgs) -> Result<TxOutcome, ChainError> {
@@ -231,11 +227,11 @@ impl Chain for FakeChain {
     }
 
     async fn add_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
-        self.add_stake_as(&StakeArgs::from(req))
+        self.stake_as(Method::AddStake, &StakeArgs::from(req))
     }
 
     async fn remove_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
-        self.remove_stake_as(&StakeArgs::from(req))
+        self.stake_as(Method::RemoveStake, &StakeArgs::from(req))
     }
 
     async fn serve_axon(&self, req: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {

@@ -124,8 +124,9 @@ async fn chain_call(
             reply(chain.get_account_nonce(&need(a.account, "account")?))
         }
         Method::Register => reply(chain.register_as(&parse::<RegisterArgs>(&body)?)),
-        Method::AddStake => reply(chain.add_stake_as(&parse::<StakeArgs>(&body)?)),
-        Method::RemoveStake => reply(chain.remove_stake_as(&parse::<StakeArgs>(&body)?)),
+        Method::AddStake | Method::RemoveStake => {
+            reply(chain.stake_as(method, &parse::<StakeArgs>(&body)?))
+        }
         Method::ServeAxon => reply(chain.serve_axon_as(&parse::<ServeArgs>(&body)?)),
     })
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{patch, Genesis, RuntimeConfig, SubnetConfig};
 use super::ledger::LedgerEntry;
-use crate::chain::{AccountId, AxonInfo, NeuronInfo, SubnetParams, SubnetSnapshot};
+use crate::chain::{AccountId, NeuronInfo, SubnetParams, SubnetSnapshot};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -15,34 +15,12 @@ pub struct Account {
     pub nonce: u64,
 }
 
-/// A uid's figures, as an admin (or an epoch we do not simulate) sets them.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Figures {
-    pub active: bool,
-    pub rank: f64,
-    pub trust: f64,
-    pub consensus: f64,
-    pub incentive: f64,
-    pub dividends: f64,
-    pub emission: u64,
-    pub last_update: u64,
-    pub validator_permit: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Neuron {
-    pub hotkey: AccountId,
-    pub registered_at_block: u64,
-    pub axon: Option<AxonInfo>,
-    pub figures: Figures,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Subnet {
     pub config: SubnetConfig,
-    /// Indexed by uid; a pruned uid is taken over by the new hotkey, never removed.
-    pub neurons: Vec<Neuron>,
+    /// Indexed by uid; a pruned uid is taken over by the new hotkey, never removed. `uid`,
+    /// `coldkey` and `stake` are filled in by [`ChainState::snapshot`].
+    pub neurons: Vec<NeuronInfo>,
     /// Blocks of past registrations (for the per-block / per-interval rate limits).
     pub registration_blocks: Vec<u64>,
 }
@@ -74,21 +52,28 @@ impl Subnet {
             .iter()
             .enumerate()
             .filter(|(_, n)| block.saturating_sub(n.registered_at_block) >= immunity)
-            .min_by_key(|(uid, n)| (n.figures.emission, n.registered_at_block, *uid))
+            .min_by_key(|(uid, n)| (n.emission, n.registered_at_block, *uid))
             .map(|(uid, _)| uid as u16)
     }
 
     /// Puts `hotkey` at `uid` (appending or replacing); the replaced hotkey's axon goes with it.
     pub fn place(&mut self, uid: u16, hotkey: AccountId, block: u64) {
-        let neuron = Neuron {
+        let neuron = NeuronInfo {
+            uid,
             hotkey,
-            registered_at_block: block,
+            coldkey: hotkey,
+            active: true,
             axon: None,
-            figures: Figures {
-                active: true,
-                last_update: block,
-                ..Figures::default()
-            },
+            stake: 0,
+            rank: 0.0,
+            trust: 0.0,
+            consensus: 0.0,
+            incentive: 0.0,
+            dividends: 0.0,
+            emission: 0,
+            last_update: block,
+            validator_permit: false,
+            registered_at_block: block,
         };
         match self.neurons.get_mut(uid as usize) {
             Some(slot) => *slot = neuron,
@@ -198,20 +183,9 @@ impl ChainState {
             .enumerate()
             .map(|(uid, n)| NeuronInfo {
                 uid: uid as u16,
-                hotkey: n.hotkey,
                 coldkey: self.owners.get(&n.hotkey).copied().unwrap_or(n.hotkey),
-                active: n.figures.active,
-                axon: n.axon.clone(),
                 stake: self.total_stake(netuid, &n.hotkey),
-                rank: n.figures.rank,
-                trust: n.figures.trust,
-                consensus: n.figures.consensus,
-                incentive: n.figures.incentive,
-                dividends: n.figures.dividends,
-                emission: n.figures.emission,
-                last_update: n.figures.last_update,
-                validator_permit: n.figures.validator_permit,
-                registered_at_block: n.registered_at_block,
+                ..n.clone()
             })
             .collect();
         Some(SubnetSnapshot {
@@ -316,8 +290,8 @@ impl ChainState {
         Ok((uid, new))
     }
 
-    /// Sets a registered hotkey's figures (keys of [`Figures`], plus `stake` for its owner's
-    /// stake and `registered_at_block`).
+    /// Sets a registered hotkey's figures: any [`NeuronInfo`] field but `uid`, `hotkey`,
+    /// `coldkey` and `axon`; `stake` sets its owner's stake.
     pub fn set_figures(
         &mut self,
         netuid: u16,
@@ -331,14 +305,15 @@ impl ChainState {
         let obj = changes
             .as_object_mut()
             .ok_or("figures must be a JSON object")?;
-        let stake = obj.remove("stake");
-        let registered = obj.remove("registered_at_block");
-        let n = &mut self.subnets.get_mut(&netuid).expect("registered").neurons[uid as usize];
-        let figures: Figures = patch(&n.figures, &changes)?;
-        if let Some(r) = registered {
-            n.registered_at_block = r.as_u64().ok_or("registered_at_block: expected u64")?;
+        if let Some(k) = ["uid", "hotkey", "coldkey", "axon"]
+            .iter()
+            .find(|k| obj.contains_key(**k))
+        {
+            return Err(format!("`{k}` is not a figure"));
         }
-        n.figures = figures;
+        let stake = obj.remove("stake");
+        let n = &mut self.subnets.get_mut(&netuid).expect("registered").neurons[uid as usize];
+        *n = patch(n, &changes)?;
         if let Some(s) = stake {
             let s = s.as_u64().ok_or("stake: expected u64 rao")?;
             let owner = self.owners.get(hotkey).copied().unwrap_or(EXTERNAL_COLDKEY);

@@ -315,6 +315,21 @@ fn admin_patches_refuse_unknown_keys() {
         .set_figures(NETUID, &acct(10), &serde_json::json!({"emision": 1}))
         .unwrap_err();
     assert!(err.contains("emision"), "{err}");
+    let err = s
+        .set_figures(NETUID, &acct(10), &serde_json::json!({"hotkey": acct(11)}))
+        .unwrap_err();
+    assert!(err.contains("hotkey"), "{err}");
+    s.set_figures(
+        NETUID,
+        &acct(10),
+        &serde_json::json!({"incentive": 0.5, "stake": 7}),
+    )
+    .unwrap();
+    let n = &s.snapshot(NETUID).unwrap().neurons[0];
+    assert_eq!(
+        (n.incentive, n.stake, n.coldkey),
+        (0.5, 7, EXTERNAL_COLDKEY)
+    );
     assert!(s.patch_runtime(&serde_json::json!({"fee": 1})).is_err());
 }
 
