@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::body::Bytes;
-use axum::http::{header, Request};
+use axum::http::{header, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
@@ -46,22 +46,24 @@ impl RemoteFakeChain {
         })
     }
 
-    async fn call<A: Serialize, T: DeserializeOwned>(
+    /// One HTTP exchange; `write` says whether a lost connection may have applied a tx.
+    async fn exchange(
         &self,
-        method: Method,
-        args: &A,
-    ) -> Result<T, ChainError> {
-        let name = serde_json::to_value(method).map_err(|e| ChainError::Other(e.to_string()))?;
-        let uri = format!("{}/chain/{}", self.base, name.as_str().unwrap_or_default());
-        let body = serde_json::to_vec(args).map_err(|e| ChainError::Other(e.to_string()))?;
-        let req = Request::post(uri)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| ChainError::Other(e.to_string()))?;
+        path: &str,
+        body: Option<Vec<u8>>,
+        write: bool,
+    ) -> Result<(StatusCode, Bytes), ChainError> {
+        let uri = format!("{}{path}", self.base);
+        let req = match &body {
+            Some(_) => Request::post(uri).header(header::CONTENT_TYPE, "application/json"),
+            None => Request::get(uri),
+        }
+        .body(Full::new(Bytes::from(body.unwrap_or_default())))
+        .map_err(|e| ChainError::Other(e.to_string()))?;
         let exchange = async {
             let resp = self.client.request(req).await.map_err(|e| {
                 // Once the request may have reached the server, a write may have been applied.
-                if e.is_connect() || !method.is_write() {
+                if e.is_connect() || !write {
                     ChainError::Unreachable(format!("{}: {e}", self.base))
                 } else {
                     ChainError::OutcomeUnknown {
@@ -77,17 +79,48 @@ impl RemoteFakeChain {
                 .await
                 .map_err(|e| ChainError::Other(format!("reading the answer: {e}")))?
                 .to_bytes();
-            if !status.is_success() {
-                let text = String::from_utf8_lossy(&bytes);
-                return Err(ChainError::Other(format!("fake chain {status}: {text}")));
-            }
-            let reply: Reply<T> = serde_json::from_slice(&bytes)
-                .map_err(|e| ChainError::Decode(format!("fake chain answer: {e}")))?;
-            Result::from(reply)
+            Ok((status, bytes))
         };
         tokio::time::timeout(REQUEST_TIMEOUT, exchange)
             .await
             .map_err(|_| ChainError::Timeout(REQUEST_TIMEOUT))?
+    }
+
+    async fn call<A: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        args: &A,
+    ) -> Result<T, ChainError> {
+        let name = serde_json::to_value(method).map_err(|e| ChainError::Other(e.to_string()))?;
+        let path = format!("/chain/{}", name.as_str().unwrap_or_default());
+        let body = serde_json::to_vec(args).map_err(|e| ChainError::Other(e.to_string()))?;
+        let (status, bytes) = self.exchange(&path, Some(body), method.is_write()).await?;
+        if !status.is_success() {
+            let text = String::from_utf8_lossy(&bytes);
+            return Err(ChainError::Other(format!("fake chain {status}: {text}")));
+        }
+        let reply: Reply<T> = serde_json::from_slice(&bytes)
+            .map_err(|e| ChainError::Decode(format!("fake chain answer: {e}")))?;
+        Result::from(reply)
+    }
+
+    /// Calls the admin API (`GET` when `body` is None, else `POST`); a refusal (HTTP 400
+    /// `{"error": ..}`) comes back as `ChainError::Other` with that message.
+    pub async fn admin(
+        &self,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, ChainError> {
+        let body = body.map(|b| b.to_string().into_bytes());
+        let (status, bytes) = self.exchange(path, body, false).await?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ChainError::Decode(format!("fake chain admin answer: {e}")))?;
+        if !status.is_success() {
+            return Err(ChainError::Other(
+                value["error"].as_str().unwrap_or("").into(),
+            ));
+        }
+        Ok(value)
     }
 }
 

@@ -144,3 +144,125 @@ async fn remote_client_reports_a_dead_server_as_unreachable() {
     ));
     assert!(RemoteFakeChain::new("wss://example.org").is_err());
 }
+
+/// Every admin path and body shape the e2e tests (tests/e2e/fakechain.py) rely on.
+#[tokio::test]
+async fn admin_http_api() {
+    use serde_json::json;
+    let served = FakeChain::new(genesis());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = server::router(served.clone());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let r = RemoteFakeChain::new(&format!("http://{addr}")).unwrap();
+    let post = |path: &'static str, body: serde_json::Value| {
+        let r = &r;
+        async move { r.admin(path, Some(&body)).await }
+    };
+    let get = |path: String| {
+        let r = &r;
+        async move { r.admin(&path, None).await.unwrap() }
+    };
+    let (cold, hot) = (acct(1).ss58(), acct(10).ss58());
+
+    let head = post("/admin/advance", json!({"blocks": 5})).await.unwrap();
+    assert_eq!(head, json!({"head": HEAD + 5}));
+    let sn = post("/admin/subnets/2", json!({"burn": 5 * TAO}))
+        .await
+        .unwrap();
+    assert_eq!(sn["burn_now"], json!(5 * TAO));
+    assert_eq!(sn["config"]["burn_block"], json!(HEAD + 5));
+    assert_eq!(r.snapshot(2).await.unwrap().params.burn, 5 * TAO);
+    let rt = post("/admin/runtime", json!({"fee_rao": 7})).await.unwrap();
+    assert_eq!(rt["fee_rao"], json!(7));
+    let body = json!({"account": cold, "free": 3, "nonce": 2});
+    assert_eq!(
+        post("/admin/balance", body).await.unwrap(),
+        json!({"free": 3, "nonce": 2})
+    );
+    assert_eq!(
+        get(format!("/admin/account/{cold}")).await,
+        json!({"free": 3, "nonce": 2})
+    );
+    let body = json!({"real": cold, "delegate": acct(2).ss58()});
+    assert_eq!(
+        post("/admin/proxy", body).await.unwrap(),
+        json!([[cold, acct(2).ss58()]])
+    );
+
+    let body = json!({"netuid": 1, "hotkey": hot, "coldkey": cold, "bump_burn": true});
+    assert_eq!(
+        post("/admin/register", body).await.unwrap(),
+        json!({"uid": 0})
+    );
+    assert_eq!(get(format!("/admin/uid/1/{hot}")).await, json!({"uid": 0}));
+    let body = json!({"netuid": 1, "hotkey": hot, "figures": {"emission": 9, "stake": 4}});
+    let neuron = post("/admin/figures", body).await.unwrap();
+    assert_eq!(
+        (neuron["emission"].clone(), neuron["stake"].clone()),
+        (json!(9), json!(4))
+    );
+    let snap = get("/admin/snapshot/1".into()).await;
+    // Subnet 1's burn decayed for 5 blocks, then the registration raised it by 1.26.
+    let paid = served.with_state(|s| s.ledger.len());
+    assert_eq!(paid, 0, "admin registrations are not extrinsics");
+    let decayed = (TAO as f64 * 0.5f64.powf(5.0 / 360.0)).round() as u64;
+    assert_eq!(snap["params"]["burn"], json!(decayed * 126 / 100));
+    let body = json!({"netuid": 1, "hotkey": hot, "replacement": acct(11).ss58()});
+    let pruned = post("/admin/deregister", body).await.unwrap();
+    assert_eq!(pruned, json!({"uid": 0, "replacement": acct(11).ss58()}));
+    assert_eq!(
+        get(format!("/admin/uid/1/{hot}")).await,
+        json!({"uid": null})
+    );
+
+    let body = json!({"method": "head", "fault": "disconnect", "count": 2});
+    post("/admin/faults", body).await.unwrap();
+    assert!(matches!(r.head().await, Err(ChainError::Unreachable(_))));
+    assert_eq!(
+        get("/admin/faults".into()).await["queued"],
+        json!({"head": ["disconnect"]})
+    );
+    post("/admin/unreachable", json!({"on": true}))
+        .await
+        .unwrap();
+    assert!(matches!(
+        r.uid_of(1, &acct(10)).await,
+        Err(ChainError::Unreachable(_))
+    ));
+    post("/admin/faults/clear", json!({})).await.unwrap();
+    assert_eq!(r.head().await, Ok(HEAD + 5));
+    let calls = json!({"head": 2, "snapshot": 1, "uid_of": 1});
+    assert_eq!(get("/admin/calls".into()).await, calls);
+    assert_eq!(post("/admin/calls/reset", json!({})).await.unwrap(), calls);
+    assert_eq!(get("/admin/calls".into()).await, json!({}));
+    assert_eq!(get("/admin/ledger".into()).await, json!([]));
+    assert_eq!(get("/admin/state".into()).await["head"], json!(HEAD + 5));
+
+    // Refusals: HTTP 400 with a message naming the problem.
+    let refused = [
+        ("/admin/subnets/1", json!({"bogus": 1}), "bogus"),
+        (
+            "/admin/faults",
+            json!({"method": "head", "fault": "included_result_lost"}),
+            "writes",
+        ),
+        (
+            "/admin/register",
+            json!({"netuid": 9, "hotkey": hot}),
+            "does not exist",
+        ),
+        (
+            "/admin/balance",
+            json!({"account": "nope", "free": 1}),
+            "SS58",
+        ),
+    ];
+    for (path, body, needle) in refused {
+        match post(path, body).await {
+            Err(ChainError::Other(msg)) => assert!(msg.contains(needle), "{path}: {msg}"),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+    server.abort();
+}
