@@ -203,7 +203,16 @@ def find_binary():
 
 class FakeChainServer:
     """Runs `tensorfleet-fakechain` on 127.0.0.1 (a free port unless `port` is given).
-    Use as a context manager, or call start() / stop()."""
+    Use as a context manager, or call start() / stop().
+
+    config (genesis; every key optional):
+        {"head": 1000,
+         "runtime": {"fee_rao": 100000, "has_register_limit": true, "min_stake_rao": 2000000},
+         "subnets": {"1": {<any set_subnet() parameter>}},   # burn_block defaults to head
+         "balances": {"<ss58 or 0x-hex>": rao},
+         "proxies": [["<real>", "<delegate>"]]}
+    block_ms: advance one block every N ms (default: only chain.advance()).
+    """
 
     def __init__(self, config=None, block_ms=None, port=0, binary=None, startup_timeout=10.0):
         self.config = config

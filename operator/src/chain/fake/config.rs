@@ -106,7 +106,8 @@ impl SubnetConfig {
     }
 }
 
-/// Initial state, as read by `tensorfleet-fakechain --config FILE` (YAML or JSON).
+/// Initial state, as read by `tensorfleet-fakechain --config FILE` (YAML or JSON). A subnet's
+/// `burn_block` left at 0 becomes `head`: the burn given is the burn at the start.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Genesis {

@@ -112,7 +112,11 @@ impl ChainState {
             proxies: g.proxies.into_iter().collect(),
             ..Default::default()
         };
-        for (netuid, cfg) in g.subnets {
+        for (netuid, mut cfg) in g.subnets {
+            // An unset (0) burn_block means "the burn given is the burn at the genesis head".
+            if cfg.burn_block == 0 {
+                cfg.burn_block = g.head;
+            }
             state.subnets.insert(netuid, Subnet::new(cfg));
         }
         for (acct, free) in g.balances {

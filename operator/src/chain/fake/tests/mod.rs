@@ -32,13 +32,8 @@ pub fn genesis() -> Genesis {
         head: HEAD,
         ..Genesis::default()
     };
-    g.subnets.insert(
-        NETUID,
-        SubnetConfig {
-            burn_block: HEAD,
-            ..SubnetConfig::default()
-        },
-    );
+    // burn_block 0: the genesis head.
+    g.subnets.insert(NETUID, SubnetConfig::default());
     g.balances.insert(acct(1), 10 * TAO);
     g
 }
