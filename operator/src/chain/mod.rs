@@ -5,6 +5,9 @@
 
 pub mod cache;
 pub mod poller;
+pub mod fake;
+#[cfg(feature = "fake-chain")]
+pub mod remote;
 mod types;
 
 pub use cache::{connect_endpoints, ChainCache, ChainConnector, SubnetKey};

@@ -1,9 +1,15 @@
-//! Pure decisions: observed facts in, phase/conditions/replicas out. No client, no chain.
+//! Pure decisions: observed facts in, phase/conditions/replicas/actions out. No client, no chain,
+//! no clock (time is an input).
 
 mod conflict;
 mod neuron;
 mod subnet;
 mod validate;
+
+pub mod registration;
+pub mod restart;
+pub mod rollout;
+pub mod stake;
 
 pub use conflict::*;
 pub use neuron::*;
