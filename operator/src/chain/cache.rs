@@ -19,11 +19,54 @@ impl ChainConnector for EndpointConnector {
     }
 }
 
-/// The one place where endpoint URLs become chain clients (ws/wss → subxt; `fake+http://` → the
-/// remote fake behind the `fake-chain` feature). Not wired yet: no client exists for any URL.
+/// The one place where endpoint URLs become chain clients: `fake+http://` → the remote fake
+/// chain (only in builds with the `fake-chain` feature); ws/wss → the subxt client, which this
+/// build does not have yet. The first endpoint decides the kind (the list is tried in order by
+/// the client itself once one exists that supports several).
 pub fn connect_endpoints(endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
-    let first = endpoints.first().map(String::as_str).unwrap_or("<none>");
-    anyhow::bail!("no chain client for {first}")
+    let Some(first) = endpoints.first() else {
+        anyhow::bail!("no chain endpoint configured");
+    };
+    match endpoint_kind(first) {
+        EndpointKind::Fake => connect_fake(first),
+        EndpointKind::Substrate => anyhow::bail!(
+            "the ws/wss chain client is not available in this build yet (endpoint {first})"
+        ),
+        EndpointKind::Unknown => {
+            anyhow::bail!(
+                "unsupported chain endpoint {first:?}: expected ws://, wss:// or fake+http://"
+            )
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum EndpointKind {
+    Fake,
+    Substrate,
+    Unknown,
+}
+
+fn endpoint_kind(url: &str) -> EndpointKind {
+    if url.starts_with("fake+http://") {
+        EndpointKind::Fake
+    } else if url.starts_with("ws://") || url.starts_with("wss://") {
+        EndpointKind::Substrate
+    } else {
+        EndpointKind::Unknown
+    }
+}
+
+#[cfg(feature = "fake-chain")]
+fn connect_fake(url: &str) -> anyhow::Result<Arc<dyn Chain>> {
+    Ok(Arc::new(super::remote::RemoteFakeChain::new(url)?))
+}
+
+#[cfg(not(feature = "fake-chain"))]
+fn connect_fake(url: &str) -> anyhow::Result<Arc<dyn Chain>> {
+    anyhow::bail!(
+        "endpoint {url}: fake+http:// endpoints need a build with the fake-chain feature (tests only)"
+    )
 }
 
 /// Namespace and name of a Subnet (the chain side knows no Kubernetes types).

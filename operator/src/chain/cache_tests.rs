@@ -109,11 +109,41 @@ fn errors_keep_last_snapshot_and_flip_once() {
     assert!(c.get(&key()).unwrap().subnet_missing);
     c.remove(&key());
     assert!(c.get(&key()).is_none());
-    let err = connect_endpoints(&["ws://x".into()])
-        .err()
-        .expect("no client yet");
-    assert!(
-        err.to_string().contains("no chain client for ws://x"),
-        "{err}"
-    );
+}
+
+#[test]
+fn endpoint_kinds() {
+    use super::{endpoint_kind, EndpointKind};
+    let cases = [
+        ("fake+http://127.0.0.1:1", EndpointKind::Fake),
+        ("ws://127.0.0.1:9944", EndpointKind::Substrate),
+        (
+            "wss://entrypoint-finney.opentensor.ai:443",
+            EndpointKind::Substrate,
+        ),
+        ("http://x", EndpointKind::Unknown),
+    ];
+    for (url, want) in cases {
+        assert_eq!(endpoint_kind(url), want, "{url}");
+    }
+}
+
+#[test]
+fn connect_errors_are_clear() {
+    let err = |urls: &[&str]| {
+        let urls: Vec<String> = urls.iter().map(|s| s.to_string()).collect();
+        match super::connect_endpoints(&urls) {
+            Ok(_) => String::from("connected"),
+            Err(e) => e.to_string(),
+        }
+    };
+    assert!(err(&[]).contains("no chain endpoint"));
+    assert!(err(&["ws://127.0.0.1:9944"]).contains("not available in this build yet"));
+    assert!(err(&["http://x"]).contains("unsupported chain endpoint"));
+    let fake = err(&["fake+http://127.0.0.1:1"]);
+    if cfg!(feature = "fake-chain") {
+        assert_eq!(fake, "connected");
+    } else {
+        assert!(fake.contains("fake-chain feature"), "{fake}");
+    }
 }

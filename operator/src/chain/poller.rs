@@ -24,12 +24,17 @@ pub struct PollEvent {
     pub change: Change,
 }
 
+/// Each Subnet's current chain connection, shared with the money steps so they use the same
+/// connection as the poller (and never open their own).
+type Clients = Arc<Mutex<HashMap<SubnetKey, Arc<dyn Chain>>>>;
+
 /// The running pollers, keyed by Subnet.
 pub struct Pollers {
     connector: Arc<dyn ChainConnector>,
     cache: Arc<ChainCache>,
     events: mpsc::UnboundedSender<PollEvent>,
     tasks: Mutex<HashMap<SubnetKey, (PollConfig, JoinHandle<()>)>>,
+    clients: Clients,
 }
 
 impl Pollers {
@@ -43,7 +48,17 @@ impl Pollers {
             cache,
             events,
             tasks: Mutex::new(HashMap::new()),
+            clients: Clients::default(),
         }
+    }
+
+    /// The Subnet's chain connection, once its poller has connected (None while disconnected).
+    pub fn client(&self, key: &SubnetKey) -> Option<Arc<dyn Chain>> {
+        self.clients.lock().expect("clients lock").get(key).cloned()
+    }
+
+    fn forget_client(&self, key: &SubnetKey) {
+        self.clients.lock().expect("clients lock").remove(key);
     }
 
     /// Starts the Subnet's poller, or restarts it when its config changed. Idempotent.
@@ -56,6 +71,7 @@ impl Pollers {
             handle.abort();
             // A new endpoint or netuid makes the old view meaningless.
             self.cache.remove(key);
+            self.forget_client(key);
         }
         tracing::info!(subnet = %key, netuid = config.netuid, "starting chain poller");
         let handle = tokio::spawn(poll_loop(
@@ -64,6 +80,7 @@ impl Pollers {
             self.connector.clone(),
             self.cache.clone(),
             self.events.clone(),
+            self.clients.clone(),
         ));
         tasks.insert(key.clone(), (config, handle));
     }
@@ -75,12 +92,14 @@ impl Pollers {
             handle.abort();
         }
         self.cache.remove(key);
+        self.forget_client(key);
     }
 
     pub fn stop_all(&self) {
         for (_, (_, handle)) in self.tasks.lock().expect("pollers lock").drain() {
             handle.abort();
         }
+        self.clients.lock().expect("clients lock").clear();
     }
 
     pub fn is_running(&self, key: &SubnetKey) -> bool {
@@ -105,7 +124,15 @@ async fn poll_loop(
     connector: Arc<dyn ChainConnector>,
     cache: Arc<ChainCache>,
     events: mpsc::UnboundedSender<PollEvent>,
+    clients: Clients,
 ) {
+    let set_client = |c: Option<Arc<dyn Chain>>| {
+        let mut map = clients.lock().expect("clients lock");
+        match c {
+            Some(c) => map.insert(key.clone(), c),
+            None => map.remove(&key),
+        };
+    };
     let mut ticker = tokio::time::interval(cfg.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // A snapshot may take a while on a big subnet, but never longer than a few intervals.
@@ -119,6 +146,7 @@ async fn poll_loop(
             None => match connector.connect(&cfg.endpoints) {
                 Ok(c) => {
                     chain = Some(c.clone());
+                    set_client(Some(c.clone()));
                     c
                 }
                 Err(e) => {
@@ -144,6 +172,7 @@ async fn poll_loop(
                 tracing::warn!(subnet = %key, error = %e, "chain poll failed");
                 if needs_reconnect(&e) {
                     chain = None;
+                    set_client(None);
                 }
                 cache.record_error(&key, cfg.netuid, e.to_string(), now)
             }

@@ -140,7 +140,10 @@ async fn polls_into_cache_and_reports_only_changes() {
     assert!(state.reachable);
     assert_eq!(state.snapshot.unwrap().block, 5);
     assert!(pollers.is_running(&key()));
+    // The money steps get the poller's own (re)connected client.
+    assert!(pollers.client(&key()).is_some());
     pollers.stop(&key());
     assert!(!pollers.is_running(&key()));
     assert!(cache.get(&key()).is_none());
+    assert!(pollers.client(&key()).is_none());
 }

@@ -128,6 +128,19 @@ pub enum Signer {
     },
 }
 
+/// The keys module stays free of chain types; this is its one bridge.
+impl From<crate::keys::ColdkeySigner> for Signer {
+    fn from(s: crate::keys::ColdkeySigner) -> Self {
+        match s {
+            crate::keys::ColdkeySigner::Key(k) => Signer::Key(k),
+            crate::keys::ColdkeySigner::Proxy { proxy, real } => Signer::Proxy {
+                proxy,
+                real: AccountId(real),
+            },
+        }
+    }
+}
+
 impl Signer {
     /// The account that pays (the coldkey).
     pub fn payer(&self) -> AccountId {

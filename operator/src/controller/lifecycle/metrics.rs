@@ -1,0 +1,96 @@
+//! Counters of the chain-driven lifecycle (names agreed in the brief).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SpendLabels {
+    pub namespace: String,
+    pub subnet: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub namespace: String,
+    pub subnet: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RestartLabels {
+    pub namespace: String,
+    pub neuron: String,
+    pub reason: String,
+}
+
+#[derive(Default)]
+pub struct LifecycleMetrics {
+    pub spent_rao: Family<SpendLabels, Counter>,
+    pub registrations: Family<OutcomeLabels, Counter>,
+    pub operator_restarts: Family<RestartLabels, Counter>,
+}
+
+impl LifecycleMetrics {
+    /// Registers under `r`, which already carries the `tensorfleet` prefix.
+    pub fn register(r: &mut Registry) -> Self {
+        let m = Self::default();
+        r.register(
+            "registration_spent_rao",
+            "TAO burned by registrations, rao",
+            m.spent_rao.clone(),
+        );
+        r.register(
+            "registrations",
+            "Registration attempts by outcome",
+            m.registrations.clone(),
+        );
+        r.register(
+            "operator_restarts",
+            "Pods restarted by the operator, by reason",
+            m.operator_restarts.clone(),
+        );
+        m
+    }
+
+    /// One resolved registration: its outcome, and its burn if any.
+    pub fn registration(&self, namespace: &str, subnet: &str, outcome: &str, paid_rao: u64) {
+        self.registrations
+            .get_or_create(&OutcomeLabels {
+                namespace: namespace.into(),
+                subnet: subnet.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+        self.spent_rao
+            .get_or_create(&SpendLabels {
+                namespace: namespace.into(),
+                subnet: subnet.into(),
+            })
+            .inc_by(paid_rao);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prometheus_client::encoding::text::encode;
+
+    #[test]
+    fn names_match_the_brief() {
+        let mut reg = Registry::default();
+        let m = LifecycleMetrics::register(reg.sub_registry_with_prefix("tensorfleet"));
+        m.registration("ns", "sn", "Success", 480);
+        m.registration("ns", "sn", "Expired", 0);
+        let mut out = String::new();
+        encode(&mut out, &reg).unwrap();
+        for want in [
+            "tensorfleet_registration_spent_rao_total{namespace=\"ns\",subnet=\"sn\"} 480",
+            "tensorfleet_registrations_total{namespace=\"ns\",subnet=\"sn\",outcome=\"Success\"} 1",
+            "tensorfleet_registrations_total{namespace=\"ns\",subnet=\"sn\",outcome=\"Expired\"} 1",
+        ] {
+            assert!(out.contains(want), "{want} missing in\n{out}");
+        }
+    }
+}

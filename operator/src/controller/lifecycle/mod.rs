@@ -1,0 +1,76 @@
+//! The chain-driven lifecycle steps that act on the chain (registration; later stake, axon and
+//! restarts). They own `status.registration`, `pendingRegistration` and the
+//! `RegistrationBlocked` condition; everything else in status belongs to the core reconcile.
+//!
+//! Money rule: every step that spends reads the chain directly (never the poller's cache)
+//! right before acting, and records its intent in status before submitting.
+
+pub mod failpoint;
+pub mod metrics;
+pub mod registration;
+mod spend;
+
+use super::apply::apply_status;
+use super::context::Context;
+use super::error::Result;
+use crate::api::{merge_conditions, CondSpec, Condition, Neuron, NeuronStatus};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::runtime::events::{Event, EventType};
+use kube::{Api, Resource, ResourceExt};
+use std::time::Duration;
+
+/// What a lifecycle step wants from the rest of the reconcile.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepOutcome {
+    /// The step's condition, by type: `Some` sets it, `None` removes it.
+    pub conditions: Vec<(&'static str, Option<CondSpec>)>,
+    /// Reconcile again this soon (e.g. an intent waiting to be resolved).
+    pub requeue: Option<Duration>,
+}
+
+impl StepOutcome {
+    pub fn retry(after: Duration) -> Self {
+        Self {
+            requeue: Some(after),
+            ..Default::default()
+        }
+    }
+}
+
+/// Replaces conditions of the steps' types in `list` (keeping transition times).
+pub fn apply_conditions(
+    list: &mut Vec<Condition>,
+    outcome: &StepOutcome,
+    generation: Option<i64>,
+    now: &Time,
+) {
+    for (type_, spec) in &outcome.conditions {
+        let old: Vec<Condition> = list.iter().filter(|c| c.type_ == *type_).cloned().collect();
+        list.retain(|c| c.type_ != *type_);
+        if let Some(spec) = spec {
+            list.extend(merge_conditions(&old, std::slice::from_ref(spec), generation, now));
+        }
+    }
+}
+
+/// Writes the whole status (server-side apply replaces what this manager applied before, so a
+/// partial status would drop the other fields).
+pub async fn write_status(ctx: &Context, neuron: &Neuron, status: &NeuronStatus) -> Result<()> {
+    let ns = neuron.namespace().unwrap_or_default();
+    let api: Api<Neuron> = Api::namespaced(ctx.client.clone(), &ns);
+    apply_status(&api, &neuron.name_any(), status).await
+}
+
+/// Publishes an Event on the Neuron; failures are logged, never fatal.
+pub async fn publish(ctx: &Context, neuron: &Neuron, type_: EventType, reason: &str, note: &str) {
+    let ev = Event {
+        type_,
+        reason: reason.into(),
+        note: Some(note.chars().take(1000).collect()),
+        action: "Lifecycle".into(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&ev, &neuron.object_ref(&())).await {
+        tracing::warn!(error = %e, reason, "could not publish Event");
+    }
+}
