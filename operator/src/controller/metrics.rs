@@ -53,6 +53,8 @@ pub struct Metrics {
     pub neuron_dividends: Family<NeuronLabels, FGauge>,
     pub neuron_emission_rao: Family<NeuronLabels, Gauge>,
     pub neuron_blocks_since_update: Family<NeuronLabels, Gauge>,
+    /// Registration, stake, axon and restart counters.
+    pub lifecycle: super::lifecycle::metrics::LifecycleMetrics,
 }
 
 impl Metrics {
@@ -70,6 +72,7 @@ impl Metrics {
             neuron_dividends: Family::default(),
             neuron_emission_rao: Family::default(),
             neuron_blocks_since_update: Family::default(),
+            lifecycle: Default::default(),
         };
         let r = registry.sub_registry_with_prefix("tensorfleet");
         r.register(
@@ -117,6 +120,8 @@ impl Metrics {
             "Blocks since the neuron last set weights",
             m.neuron_blocks_since_update.clone(),
         );
+        let mut m = m;
+        m.lifecycle = super::lifecycle::metrics::LifecycleMetrics::register(r);
         m
     }
 

@@ -7,6 +7,7 @@ mod apply;
 mod context;
 mod error;
 mod leader;
+mod lifecycle;
 mod metrics;
 mod neuron;
 mod status;

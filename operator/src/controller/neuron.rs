@@ -4,6 +4,7 @@
 use super::apply::{apply_if_changed, apply_status, delete_owned};
 use super::context::Context;
 use super::error::{Error, Result};
+use super::lifecycle;
 use super::metrics::NeuronLabels;
 use super::status::{chain_status, neuron_conditions, neuron_status_changed, pod_summary};
 use super::wallet::{resolve_hotkey, wallet_files};
@@ -68,7 +69,25 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
     };
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &ns);
     let pod = pods.get_opt(&format!("{}-0", neuron.name_any())).await?;
-    let prev = neuron.status.clone().unwrap_or_default();
+    let mut prev = neuron.status.clone().unwrap_or_default();
+    // Registration acts on the chain and writes its own status fields into `prev` first.
+    let life = match (&obs.subnet, hotkey, &obs.blocker) {
+        (Some(subnet), Some(hotkey), None) => {
+            let target = lifecycle::registration::Target {
+                ctx: &ctx,
+                neuron: &neuron,
+                subnet,
+                key: SubnetKey {
+                    namespace: ns.clone(),
+                    name: subnet.name_any(),
+                },
+                hotkey,
+                chain: chain_state.as_ref(),
+            };
+            lifecycle::registration::step(&target, &mut prev).await?
+        }
+        _ => lifecycle::StepOutcome::default(),
+    };
     let facts = NeuronFacts {
         blocker: obs.blocker.clone(),
         suspended: neuron.spec.suspend,
@@ -138,6 +157,13 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         ),
         ..prev.clone()
     };
+    let mut status = status;
+    lifecycle::apply_conditions(
+        &mut status.conditions,
+        &life,
+        neuron.metadata.generation,
+        &Time(now),
+    );
     if let Some(subnet) = &obs.subnet {
         let l = NeuronLabels::new(
             &ns,
@@ -156,7 +182,9 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         apply_status(&api, &neuron.name_any(), &status).await?;
         ctx.record_status_write(&key, now);
     }
-    Ok(Action::requeue(RESYNC))
+    Ok(Action::requeue(
+        life.requeue.map_or(RESYNC, |r| r.min(RESYNC)),
+    ))
 }
 
 /// Dereferences everything the Neuron points at; a problem the user must fix becomes a blocker.

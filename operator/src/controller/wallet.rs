@@ -17,7 +17,7 @@ use std::sync::Mutex;
 const COLDKEYPUB_KEY: &str = "coldkeypub.txt";
 const PROXY_REAL_KEY: &str = "real";
 
-fn secret_data(s: &Secret) -> SecretData {
+pub(crate) fn secret_data(s: &Secret) -> SecretData {
     s.data
         .iter()
         .flatten()

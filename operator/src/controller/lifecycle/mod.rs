@@ -48,7 +48,12 @@ pub fn apply_conditions(
         let old: Vec<Condition> = list.iter().filter(|c| c.type_ == *type_).cloned().collect();
         list.retain(|c| c.type_ != *type_);
         if let Some(spec) = spec {
-            list.extend(merge_conditions(&old, std::slice::from_ref(spec), generation, now));
+            list.extend(merge_conditions(
+                &old,
+                std::slice::from_ref(spec),
+                generation,
+                now,
+            ));
         }
     }
 }

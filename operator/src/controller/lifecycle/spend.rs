@@ -1,0 +1,154 @@
+//! Pure inputs of the registration decision: the cap, the remaining budgets, and the pause
+//! after failed registrations (a failing extrinsic still pays its fee, so never retry in a loop).
+
+use crate::api::{RegistrationRecord, Tao};
+use crate::decide::registration::spent_since;
+use jiff::{SignedDuration, Timestamp};
+
+/// min(Neuron cap, Subnet cap), rao.
+pub fn cap_rao(neuron_cap: Option<&Tao>, subnet_cap: &Tao) -> Result<u64, String> {
+    let parse = |t: &Tao, field: &str| t.to_rao().map_err(|e| format!("{field}: {}", e.0));
+    let subnet = parse(subnet_cap, "Subnet spec.registration.maxBurnTao")?;
+    match neuron_cap {
+        Some(n) => Ok(parse(n, "spec.registration.maxBurnTao")?.min(subnet)),
+        None => Ok(subnet),
+    }
+}
+
+/// What remains of the Subnet's 24 h budget given every member's records; None = no budget.
+pub fn subnet_budget_remaining<'a>(
+    budget: Option<&Tao>,
+    records: impl IntoIterator<Item = &'a RegistrationRecord>,
+    now: Timestamp,
+) -> Result<Option<u64>, String> {
+    let Some(budget) = budget else {
+        return Ok(None);
+    };
+    let budget = budget
+        .to_rao()
+        .map_err(|e| format!("Subnet spec.registration.budgetTaoPer24h: {}", e.0))?;
+    let spent = spent_since(records, &(now - SignedDuration::from_hours(24)));
+    Ok(Some(budget.saturating_sub(spent)))
+}
+
+/// The tighter of two optional limits.
+pub fn min_budget(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// First pause after a failed registration; doubles per consecutive failure, up to an hour.
+const FAILURE_PAUSE: SignedDuration = SignedDuration::from_secs(60);
+const MAX_PAUSE: SignedDuration = SignedDuration::from_hours(1);
+
+/// Outcomes that paid a fee without registering (an expired intent was never included).
+fn failed(r: &RegistrationRecord) -> bool {
+    !r.result.starts_with("Success") && r.result != "Expired"
+}
+
+/// Until when a new registration must wait after the trailing run of failures, if at all.
+pub fn retry_after_failures(records: &[RegistrationRecord]) -> Option<(u32, Timestamp)> {
+    let run: Vec<&RegistrationRecord> = records
+        .iter()
+        .rev()
+        .filter(|r| r.result != "Expired")
+        .take_while(|r| failed(r))
+        .collect();
+    let last = run.first()?;
+    let at: Timestamp = last.at.as_deref()?.parse().ok()?;
+    let n = run.len() as u32;
+    let pause = (FAILURE_PAUSE * 2i32.pow((n - 1).min(10))).min(MAX_PAUSE);
+    Some((n, at + pause))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    const TAO: u64 = 1_000_000_000;
+
+    fn rec(result: &str, paid: u64, at: &str) -> RegistrationRecord {
+        RegistrationRecord {
+            result: result.into(),
+            paid_rao: paid,
+            at: Some(at.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn caps() {
+        let cases = [
+            (Some("0.5"), "1", Ok(TAO / 2)),
+            (Some("2"), "1", Ok(TAO)),
+            (None, "1", Ok(TAO)),
+            (Some("x"), "1", Err("spec.registration.maxBurnTao")),
+            (None, "-1", Err("Subnet spec.registration.maxBurnTao")),
+        ];
+        for (n, s, want) in cases {
+            let got = cap_rao(n.map(Tao::from).as_ref(), &Tao::from(s));
+            match (got, want) {
+                (Ok(g), Ok(w)) => assert_eq!(g, w, "{n:?} {s}"),
+                (Err(g), Err(w)) => assert!(g.starts_with(w), "{g}"),
+                (g, w) => panic!("{n:?} {s}: {g:?} vs {w:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn budgets() {
+        let now: Timestamp = "2026-11-22T12:00:00Z".parse().unwrap();
+        let recs = [
+            rec("Success", TAO, "2026-11-22T11:00:00Z"),
+            rec("Success", 2 * TAO, "2026-11-21T11:00:00Z"), // older than 24 h
+        ];
+        let b = |t: Option<&str>| subnet_budget_remaining(t.map(Tao::from).as_ref(), &recs, now);
+        assert_eq!(b(None), Ok(None));
+        assert_eq!(b(Some("5")), Ok(Some(4 * TAO)));
+        assert_eq!(b(Some("0.5")), Ok(Some(0)));
+        assert!(b(Some("nope")).is_err());
+        assert_eq!(min_budget(Some(3), Some(2)), Some(2));
+        assert_eq!(min_budget(None, Some(2)), Some(2));
+        assert_eq!(min_budget(Some(3), None), Some(3));
+        assert_eq!(min_budget(None, None), None);
+    }
+
+    #[test]
+    fn failure_pause() {
+        let t = |s: &str| -> Timestamp { s.parse().unwrap() };
+        let cases = [
+            ("none", vec![], None),
+            (
+                "success last",
+                vec![
+                    rec("TooManyRegistrationsThisBlock", 0, "2026-11-22T10:00:00Z"),
+                    rec("Success", 1, "2026-11-22T10:01:00Z"),
+                ],
+                None,
+            ),
+            (
+                "one failure",
+                vec![rec("NotEnoughBalanceToStake", 0, "2026-11-22T10:00:00Z")],
+                Some((1, t("2026-11-22T10:01:00Z"))),
+            ),
+            (
+                "two failures, an expiry between does not reset",
+                vec![
+                    rec("X", 0, "2026-11-22T10:00:00Z"),
+                    rec("Expired", 0, "2026-11-22T10:05:00Z"),
+                    rec("X", 0, "2026-11-22T10:10:00Z"),
+                ],
+                Some((2, t("2026-11-22T10:12:00Z"))),
+            ),
+            (
+                "expired only",
+                vec![rec("Expired", 0, "2026-11-22T10:00:00Z")],
+                None,
+            ),
+        ];
+        for (name, recs, want) in cases {
+            assert_eq!(retry_after_failures(&recs), want, "{name}");
+        }
+    }
+}
