@@ -76,3 +76,25 @@ def test_leader_election_holds_and_releases_the_lease(cluster, start_operator, a
     assert op.stop() == 0, op.tail()
     released = get("leases", "tf-system", "tensorfleet-operator")
     assert not released["spec"].get("holderIdentity"), released["spec"]
+
+
+def test_standby_replica_takes_over_when_the_leader_stops(cluster, start_operator, apply, get, wait_for):
+    args = ("--leader-elect", "--lease-namespace", "tf-system", "--lease-duration-seconds", "4")
+    a = start_operator(*args, "--identity", "replica-a")
+    wait_for(lambda: (get("leases", "tf-system", "tensorfleet-operator") or {}).get("spec", {})
+             .get("holderIdentity") == "replica-a", message="replica-a leads")
+    b = start_operator(*args, "--identity", "replica-b")
+    time.sleep(1.5)  # b has seen the Lease held and keeps waiting
+    apply(subnet())
+    apply(neuron())
+    wait_for(lambda: get("statefulsets", NS, "miner-0"), message="leader reconciles")
+    messages = [e.get("message") for e in b.logs()]
+    assert "waiting for leadership" in messages, b.tail()
+    assert "controllers started" not in messages and "became leader" not in messages, b.tail()
+    assert a.stop() == 0
+    wait_for(lambda: (get("leases", "tf-system", "tensorfleet-operator") or {}).get("spec", {})
+             .get("holderIdentity") == "replica-b", timeout=15, message="replica-b takes over")
+    assert "became leader" in [e.get("message") for e in b.logs()], b.tail()
+    apply(neuron(name="after-failover"))
+    wait_for(lambda: get("statefulsets", NS, "after-failover"), message="the new leader reconciles")
+    assert b.proc.poll() is None
