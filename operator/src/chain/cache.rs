@@ -189,4 +189,4 @@ impl ChainCache {
 
 #[cfg(test)]
 #[path = "cache_tests.rs"]
-mod tests;
+pub(crate) mod tests;
