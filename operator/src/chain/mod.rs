@@ -4,7 +4,10 @@
 //! so the reconcile logic can be tested against a fake that follows the real chain's rules.
 
 pub mod cache;
+pub mod fake;
 pub mod poller;
+#[cfg(feature = "fake-chain")]
+pub mod remote;
 mod types;
 
 pub use cache::{connect_endpoints, ChainCache, ChainConnector, SubnetKey};

@@ -1,7 +1,12 @@
-//! Pure decisions: observed facts in, phase/conditions/replicas out. No client, no chain.
+//! Pure decisions: observed facts in, phase/conditions/replicas/actions out; no client, no
+//! chain, no clock.
 
 mod conflict;
 mod neuron;
+pub mod registration;
+pub mod restart;
+pub mod rollout;
+pub mod stake;
 mod subnet;
 mod validate;
 

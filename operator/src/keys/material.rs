@@ -210,7 +210,7 @@ pub(super) fn parse_hex32(s: &str) -> Result<Zeroizing<[u8; 32]>, Reason> {
     if digits.is_empty() {
         return Err(Reason::Empty);
     }
-    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) || digits.len() % 2 != 0 {
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) || !digits.len().is_multiple_of(2) {
         return Err(Reason::NotHex);
     }
     if digits.len() != 64 {

@@ -6,7 +6,7 @@
 //! callers should decrypt once and keep the result.
 
 use super::Reason;
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use crypto_secretbox::aead::{Aead, KeyInit};
 use crypto_secretbox::{Key, Nonce, XSalsa20Poly1305};
 use std::sync::Mutex;
@@ -55,6 +55,7 @@ pub(super) fn decrypt(bytes: &[u8], password: &str) -> Result<Zeroizing<Vec<u8>>
         return Err(Reason::Truncated);
     }
     let (nonce, sealed) = body.split_at(NONCE_LEN);
+    tracing::debug!("deriving $NACL key (Argon2i, 512 MiB, 8 passes)");
     let key = derive_key(password)?;
     let cipher = XSalsa20Poly1305::new(Key::from_slice(&key[..]));
     cipher
@@ -71,12 +72,20 @@ fn derive_key(password: &str) -> Result<Zeroizing<[u8; 32]>, Reason> {
         Some(32),
     )
     .map_err(|_| Reason::Kdf("parameters"))?;
+    let blocks = params.block_count();
     let argon = Argon2::new(Algorithm::Argon2i, Version::V0x13, params);
     let mut key = Zeroizing::new([0u8; 32]);
     // A poisoned lock only means another decryption panicked; the guard protects no data.
     let _guard = KDF_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // Our own buffer so the password-derived state is wiped, not just freed.
+    let mut memory = Zeroizing::new(vec![Block::default(); blocks]);
     argon
-        .hash_password_into(password.as_bytes(), &NACL_SALT, &mut key[..])
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            &NACL_SALT,
+            &mut key[..],
+            &mut memory[..],
+        )
         .map_err(|_| Reason::Kdf("argon2"))?;
     Ok(key)
 }

@@ -15,7 +15,13 @@ pub fn parse_hotkey_secret(
     secret_name: &str,
     data: &SecretData,
 ) -> Result<HotkeyMaterial, KeyError> {
-    let origin = origin(secret_name);
+    let loaded = hotkey_from(&origin(secret_name), data);
+    log_outcome(secret_name, "hotkey", loaded.as_ref().map(|h| h.ss58()));
+    loaded
+}
+
+fn hotkey_from(origin: &str, data: &SecretData) -> Result<HotkeyMaterial, KeyError> {
+    let origin = origin.to_string();
     if let Some(bytes) = data.get("hotkey") {
         // An encrypted hotkey could not run unattended in a pod: no password here.
         load_keyfile(&origin, "hotkey", bytes, None)
@@ -42,7 +48,17 @@ pub fn parse_coldkey_secret(
     secret_name: &str,
     data: &SecretData,
 ) -> Result<ColdkeyMaterial, KeyError> {
-    let origin = origin(secret_name);
+    let loaded = coldkey_from(&origin(secret_name), data);
+    log_outcome(
+        secret_name,
+        "coldkey",
+        loaded.as_ref().map(|c| c.coldkey_ss58()),
+    );
+    loaded
+}
+
+fn coldkey_from(origin: &str, data: &SecretData) -> Result<ColdkeyMaterial, KeyError> {
+    let origin = origin.to_string();
     let signer = if let Some(kp) = direct_key(&origin, data, "mnemonic", "seed")? {
         ColdkeySigner::Key(kp)
     } else if let Some(bytes) = data.get("coldkey") {
@@ -103,6 +119,14 @@ fn text<'a>(origin: &str, key: &str, bytes: &'a [u8]) -> Result<&'a str, KeyErro
         return Err(KeyError::invalid(origin, key, Reason::Empty));
     }
     Ok(s)
+}
+
+/// Addresses and fixed-text errors only: both are safe to log.
+fn log_outcome(secret_name: &str, kind: &str, outcome: Result<String, &KeyError>) {
+    match outcome {
+        Ok(ss58) => tracing::debug!(secret = secret_name, kind, %ss58, "loaded key"),
+        Err(e) => tracing::debug!(secret = secret_name, kind, error = %e, "unusable key Secret"),
+    }
 }
 
 fn origin(secret_name: &str) -> String {
