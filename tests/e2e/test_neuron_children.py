@@ -54,8 +54,8 @@ def test_children_and_status_follow_the_api(cluster, operator, apply, get, wait_
     wait_for(lambda: env_of(get("statefulsets", NS, "miner-0")["spec"]["template"]["spec"]["containers"][0])
              .get("BT_AXON_EXTERNAL_PORT") == str(node_port), message="BT_AXON_EXTERNAL_PORT = nodePort")
     assert [p["containerPort"] for p in c["ports"]] == [8091]
-    assert c["resources"]["limits"]["nvidia.com/gpu"] in ("1", 1)
-    assert c["resources"].get("requests", {}).get("nvidia.com/gpu", "1") in ("1", 1)
+    assert c["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert c["resources"]["requests"]["nvidia.com/gpu"] == "1"
 
     # wallet files in btcli layout, read-only, from <neuron>-wallet only
     root = "/var/lib/bittensor/wallets/fleet"
@@ -170,6 +170,7 @@ def test_deleted_neuron_leaves_only_garbage_the_gc_collects(cluster, operator, a
     collected = gc(nrn)
     assert set(collected) <= {("statefulsets", NS, "miner-0"), ("services", NS, "miner-0-axon"),
                               ("secrets", NS, "miner-0-wallet")}, collected
+    assert ("secrets", NS, "miner-0-wallet") in collected, "the wallet Secret must go by owner reference"
     assert not any(children(get))
     # the generated hotkey (a paid-for identity) is not owned by the Neuron, so it survives
     assert get("secrets", NS, "miner-0-hotkey") is not None

@@ -232,4 +232,4 @@ impl ChainCache {
 
 #[cfg(test)]
 #[path = "cache_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -28,7 +28,7 @@ struct Observed {
     subnet: Option<Subnet>,
     hotkey_ss58: Option<String>,
     coldkey: Option<[u8; 32]>,
-    files: Option<build::WalletFiles>,
+    hotkey: Option<crate::keys::HotkeyMaterial>,
     blocker: Option<Blocker>,
 }
 
@@ -99,9 +99,12 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         pod: pod.as_ref().map(pod_summary),
     };
     let decision = decide::decide_neuron(&facts);
-    match (&obs.subnet, &obs.files) {
-        (Some(subnet), Some(files)) if obs.blocker.is_none() => {
-            apply_children(&neuron, &ctx, &ns, subnet, files, decision.replicas).await?
+    // coldkeypub.txt: from the coldkey Secret, else the hotkey's owner on chain once registered.
+    let owner = info.as_ref().map(|i| i.coldkey.0);
+    match (&obs.subnet, &obs.hotkey) {
+        (Some(subnet), Some(hotkey)) if obs.blocker.is_none() => {
+            let files = wallet_files(hotkey, obs.coldkey.or(owner));
+            apply_children(&neuron, &ctx, &ns, subnet, &files, decision.replicas).await?
         }
         _ => delete_children(&neuron, &ctx, &ns).await?,
     }
@@ -117,10 +120,7 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         .and_then(|c| c.snapshot.as_ref())
         .map(|s| u64::from(s.params.immunity_period));
     let registered = decision.registered;
-    let coldkey = obs
-        .coldkey
-        .or_else(|| info.as_ref().map(|i| i.coldkey.0))
-        .map(|c| crate::keys::ss58_encode(&c));
+    let coldkey = obs.coldkey.or(owner).map(|c| crate::keys::ss58_encode(&c));
     let now = jiff::Timestamp::now();
     let status = NeuronStatus {
         observed_generation: neuron.metadata.generation,
@@ -193,7 +193,7 @@ async fn observe(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Observed> {
         subnet: None,
         hotkey_ss58: None,
         coldkey: None,
-        files: None,
+        hotkey: None,
         blocker: None,
     };
     let invalid = decide::validate_neuron(&neuron.spec);
@@ -251,7 +251,7 @@ async fn observe(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Observed> {
             }
         }
     }
-    obs.files = Some(wallet_files(&hotkey, obs.coldkey));
+    obs.hotkey = Some(hotkey);
     Ok(obs)
 }
 

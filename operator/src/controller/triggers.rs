@@ -214,3 +214,57 @@ where
         Err(e) => tracing::debug!(controller = name, error = %e, "reconcile not run"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::cache::Change;
+    use crate::chain::AccountId;
+
+    fn neuron(ns: &str, name: &str, subnet: &str, hotkey: Option<[u8; 32]>) -> Arc<Neuron> {
+        let mut n = Neuron::new(
+            name,
+            serde_json::from_value(serde_json::json!(
+            {"subnet": subnet, "role": "miner", "image": "i"}))
+            .unwrap(),
+        );
+        n.metadata.namespace = Some(ns.into());
+        n.status = hotkey.map(|h| crate::api::NeuronStatus {
+            hotkey: Some(AccountId(h).ss58()),
+            ..Default::default()
+        });
+        Arc::new(n)
+    }
+
+    #[test]
+    fn poll_events_reach_the_right_neurons() {
+        let all = vec![
+            neuron("a", "hk1", "sn", Some([1; 32])),
+            neuron("a", "hk2", "sn", Some([2; 32])),
+            neuron("a", "fresh", "sn", None),
+            neuron("a", "other-subnet", "sn2", Some([1; 32])),
+            neuron("b", "other-ns", "sn", Some([1; 32])),
+        ];
+        let ev = |subnet, hotkeys: &[u8]| PollEvent {
+            subnet: SubnetKey {
+                namespace: "a".into(),
+                name: "sn".into(),
+            },
+            change: Change {
+                subnet,
+                hotkeys: hotkeys.iter().map(|b| AccountId([*b; 32])).collect(),
+            },
+        };
+        // (event, names reconciled): hotkey-level changes reach their Neuron (and those whose
+        // hotkey is not known yet); Subnet-level changes reach every Neuron of the Subnet.
+        let cases = [
+            (ev(false, &[1]), vec!["hk1", "fresh"]),
+            (ev(false, &[3]), vec!["fresh"]),
+            (ev(true, &[]), vec!["hk1", "hk2", "fresh"]),
+        ];
+        for (e, want) in cases {
+            let got: Vec<String> = affected(&e, &all).into_iter().map(|r| r.name).collect();
+            assert_eq!(got, want, "{e:?}");
+        }
+    }
+}
