@@ -20,6 +20,7 @@ use crate::decide::registration::{
 use k8s_openapi::api::core::v1::Secret;
 use kube::runtime::events::EventType;
 use kube::{Api, ResourceExt};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,39 +61,142 @@ fn clear() -> Vec<(&'static str, Option<CondSpec>)> {
 /// Runs the registration step; `status` (the Neuron's current status) is updated in place with
 /// what was written, so the reconcile's final status write keeps it.
 pub async fn step(t: &Target<'_>, status: &mut NeuronStatus) -> Result<StepOutcome> {
+    announce_deregistration(t, status).await;
     let now = jiff::Timestamp::now();
-    let input = match inputs(t, status, now) {
-        Ok(i) => i,
-        Err(msg) => return Ok(announce(t, status, blocked("InvalidSpec", msg)).await),
+    let first = decide_on(t, status, &store_members(t), now);
+    tracing::debug!(neuron = %t.neuron.name_any(), step = ?first.as_ref().ok(), "registration step");
+    let outcome = match first {
+        Ok(RegistrationStep::Register { .. }) => {
+            // Spending is serialized per Subnet and decided again on statuses read from the API
+            // server: the store may lag behind another member's spend or our own last write.
+            let lock = subnet_lock(&t.key);
+            let _serial = lock.lock().await;
+            let fresh = fresh_members(t).await?;
+            let current = fresh.iter().find(|(n, _)| *n == t.neuron.name_any());
+            let current = current.is_some_and(|(_, f)| {
+                f.pending_registration == status.pending_registration
+                    && f.registration == status.registration
+            });
+            if !current {
+                return Ok(StepOutcome::retry(Duration::from_secs(1)));
+            }
+            match decide_on(t, status, &fresh, now) {
+                Ok(RegistrationStep::Register { limit_rao }) => {
+                    register_unless_failing(t, status, limit_rao, now).await?
+                }
+                Ok(other) => carry_out(t, status, other).await?,
+                Err(o) => o,
+            }
+        }
+        Ok(other) => carry_out(t, status, other).await?,
+        Err(o) => o,
     };
-    let outcome = match decide(&input) {
+    Ok(announce(t, status, outcome).await)
+}
+
+/// One lock per Subnet for the decide-and-spend section (budgets are per Subnet).
+fn subnet_lock(key: &SubnetKey) -> Arc<tokio::sync::Mutex<()>> {
+    type Locks = std::sync::Mutex<HashMap<SubnetKey, Arc<tokio::sync::Mutex<()>>>>;
+    static LOCKS: std::sync::LazyLock<Locks> = std::sync::LazyLock::new(Default::default);
+    LOCKS
+        .lock()
+        .expect("subnet locks")
+        .entry(key.clone())
+        .or_default()
+        .clone()
+}
+
+/// (name, status) of the Subnet's Neurons, from the reflector store.
+fn store_members(t: &Target<'_>) -> Vec<(String, NeuronStatus)> {
+    members_of(t, t.ctx.neurons.state().iter().map(|n| n.as_ref()))
+}
+
+/// The same, read from the API server.
+async fn fresh_members(t: &Target<'_>) -> Result<Vec<(String, NeuronStatus)>> {
+    let api: Api<Neuron> = Api::namespaced(t.ctx.client.clone(), &t.key.namespace);
+    let list = api.list(&Default::default()).await?;
+    Ok(members_of(t, list.items.iter()))
+}
+
+fn members_of<'a>(
+    t: &Target<'_>,
+    neurons: impl Iterator<Item = &'a Neuron>,
+) -> Vec<(String, NeuronStatus)> {
+    neurons
+        .filter(|n| {
+            n.namespace().as_deref() == Some(t.key.namespace.as_str())
+                && n.spec.subnet == t.key.name
+        })
+        .map(|n| (n.name_any(), n.status.clone().unwrap_or_default()))
+        .collect()
+}
+
+/// The decision, or the outcome when the inputs themselves are unusable.
+fn decide_on(
+    t: &Target<'_>,
+    status: &NeuronStatus,
+    members: &[(String, NeuronStatus)],
+    now: jiff::Timestamp,
+) -> std::result::Result<RegistrationStep, StepOutcome> {
+    inputs(t, status, members, now)
+        .map(|i| decide(&i))
+        .map_err(|msg| blocked("InvalidSpec", msg))
+}
+
+async fn carry_out(
+    t: &Target<'_>,
+    status: &mut NeuronStatus,
+    step: RegistrationStep,
+) -> Result<StepOutcome> {
+    Ok(match step {
         RegistrationStep::Registered { .. }
         | RegistrationStep::WaitExternal
-        | RegistrationStep::WaitForChain => StepOutcome {
+        | RegistrationStep::WaitForChain
+        | RegistrationStep::Register { .. } => StepOutcome {
             conditions: clear(),
             requeue: None,
         },
         RegistrationStep::Blocked(b) => blocked(b.reason(), b.message()),
         RegistrationStep::ResolveIntent => resolve(t, status).await?,
-        RegistrationStep::Register { limit_rao } => {
-            match spend::retry_after_failures(&status.registration) {
-                Some((n, until)) if now < until => {
-                    let wait = now.duration_until(until).unsigned_abs();
-                    StepOutcome {
-                        requeue: Some(wait),
-                        ..blocked(
-                            "RetryBackoff",
-                            format!(
-                                "{n} failed registration(s) in a row; next attempt after {until}"
-                            ),
-                        )
-                    }
-                }
-                _ => register(t, status, limit_rao).await?,
-            }
-        }
+    })
+}
+
+/// Registers, unless the last registrations failed recently (each failure still pays a fee).
+async fn register_unless_failing(
+    t: &Target<'_>,
+    status: &mut NeuronStatus,
+    limit_rao: u64,
+    now: jiff::Timestamp,
+) -> Result<StepOutcome> {
+    match spend::retry_after_failures(&status.registration) {
+        Some((n, until)) if now < until => Ok(StepOutcome {
+            requeue: Some(now.duration_until(until).unsigned_abs()),
+            ..blocked(
+                "RetryBackoff",
+                format!("{n} failed registration(s) in a row; next attempt after {until}"),
+            )
+        }),
+        _ => register(t, status, limit_rao).await,
+    }
+}
+
+/// A Warning Event when the snapshot no longer has the uid the status recorded.
+async fn announce_deregistration(t: &Target<'_>, status: &NeuronStatus) {
+    let Some(uid) = status.uid else { return };
+    let Some(snap) = t
+        .chain
+        .filter(|c| c.reachable && !c.subnet_missing)
+        .and_then(|c| c.snapshot.as_ref())
+    else {
+        return;
     };
-    Ok(announce(t, status, outcome).await)
+    if snap.neuron_by_hotkey(&t.hotkey).is_none() {
+        let note = format!(
+            "hotkey {} lost uid {uid} on netuid {} at block {}",
+            t.hotkey, snap.netuid, snap.block
+        );
+        publish(t.ctx, t.neuron, EventType::Warning, "Deregistered", &note).await;
+    }
 }
 
 /// A Warning Event when the Neuron newly becomes blocked (or for another reason).
@@ -122,6 +226,7 @@ async fn announce(t: &Target<'_>, status: &NeuronStatus, outcome: StepOutcome) -
 fn inputs(
     t: &Target<'_>,
     status: &NeuronStatus,
+    members: &[(String, NeuronStatus)],
     now: jiff::Timestamp,
 ) -> std::result::Result<RegistrationInput, String> {
     let spec = &t.neuron.spec;
@@ -129,19 +234,22 @@ fn inputs(
         spec.registration.max_burn_tao.as_ref(),
         &t.subnet.spec.registration.max_burn_tao,
     )?;
-    // This Neuron's records from its freshest status; the other members' from the store.
-    let others = t.ctx.neurons.state();
-    let member_records = others
-        .iter()
-        .filter(|n| {
-            n.namespace().as_deref() == Some(t.key.namespace.as_str())
-                && n.spec.subnet == t.key.name
-                && n.name_any() != t.neuron.name_any()
-        })
-        .flat_map(|n| n.status.iter().flat_map(|s| s.registration.iter()));
+    // This Neuron's records from `status`; the other members' records, plus their in-flight
+    // intents counted at their cost limit (they may still spend it).
+    let me = t.neuron.name_any();
+    let mut records: Vec<RegistrationRecord> = status.registration.clone();
+    for (_, s) in members.iter().filter(|(n, _)| *n != me) {
+        records.extend(s.registration.iter().cloned());
+        records.extend(s.pending_registration.iter().map(|i| RegistrationRecord {
+            paid_rao: i.limit_rao,
+            result: "Pending".into(),
+            at: Some(now.to_string()),
+            ..Default::default()
+        }));
+    }
     let subnet_budget = spend::subnet_budget_remaining(
         t.subnet.spec.registration.budget_tao_per24h.as_ref(),
-        member_records.chain(status.registration.iter()),
+        &records,
         now,
     )?;
     let chain = t.chain.and_then(|c| {
@@ -228,9 +336,6 @@ async fn register(
     let Some(chain) = client(t) else {
         return Ok(StepOutcome::retry(RETRY));
     };
-    if !status_is_current(t, status).await? {
-        return Ok(StepOutcome::retry(Duration::from_secs(1)));
-    }
     let signer = match load_signer(t).await? {
         Ok(s) => s,
         Err(msg) => return Ok(blocked("ColdkeyUnusable", msg)),
