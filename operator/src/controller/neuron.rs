@@ -73,7 +73,7 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
     // Registration acts on the chain and writes its own status fields into `prev` first.
     let life = match (&obs.subnet, hotkey, &obs.blocker) {
         (Some(subnet), Some(hotkey), None) => {
-            let target = lifecycle::registration::Target {
+            let target = lifecycle::target::Target {
                 ctx: &ctx,
                 neuron: &neuron,
                 subnet,

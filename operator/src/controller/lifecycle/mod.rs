@@ -7,8 +7,10 @@
 
 pub mod failpoint;
 pub mod metrics;
+mod reg_submit;
 pub mod registration;
 mod spend;
+pub mod target;
 
 use super::apply::apply_status;
 use super::context::Context;
