@@ -84,7 +84,8 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
                 hotkey,
                 chain: chain_state.as_ref(),
             };
-            lifecycle::registration::step(&target, &mut prev).await?
+            let reg = lifecycle::registration::step(&target, &mut prev).await?;
+            reg.and(lifecycle::staking::step(&target, &mut prev).await?)
         }
         _ => lifecycle::StepOutcome::default(),
     };

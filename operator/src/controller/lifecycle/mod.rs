@@ -10,6 +10,7 @@ pub mod metrics;
 mod reg_submit;
 pub mod registration;
 mod spend;
+pub mod staking;
 pub mod target;
 
 use super::apply::apply_status;
@@ -31,6 +32,16 @@ pub struct StepOutcome {
 }
 
 impl StepOutcome {
+    /// Both steps' conditions; the sooner requeue.
+    pub fn and(mut self, other: StepOutcome) -> Self {
+        self.conditions.extend(other.conditions);
+        self.requeue = match (self.requeue, other.requeue) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self
+    }
+
     pub fn retry(after: Duration) -> Self {
         Self {
             requeue: Some(after),

@@ -124,3 +124,13 @@ pub async fn load_signer(t: &Target<'_>) -> Result<std::result::Result<Signer, S
 pub fn client(t: &Target<'_>) -> Option<Arc<dyn Chain>> {
     t.ctx.pollers.client(&t.key)
 }
+
+/// The Neuron's status as the API server has it now (the store may lag behind our own writes).
+pub async fn fresh_status(t: &Target<'_>) -> Result<NeuronStatus> {
+    let api: Api<Neuron> = Api::namespaced(t.ctx.client.clone(), &t.key.namespace);
+    Ok(api
+        .get(&t.neuron.name_any())
+        .await?
+        .status
+        .unwrap_or_default())
+}

@@ -1,0 +1,62 @@
+"""Validator stake against the fake chain: reaches targetTao in steps capped by maxAddPerDayTao
+per 24 h (a day is simulated by ageing the recorded operations), never unstakes unless allowed."""
+
+from checks import cond_is, condition, events_for
+from lifecycle_env import NETUID, TAO, replicas, setup, start_chain, status  # noqa: F401
+from manifests import NS
+
+
+def stake_on_chain(chain, hotkey):
+    snap = chain.snapshot(NETUID)
+    return next((n["stake"] for n in snap["neurons"] if n["hotkey"] == hotkey), None)
+
+
+def age_operations(cluster, hours=25):
+    """Moves every recorded stake operation `hours` into the past, as if a day had gone by."""
+    import datetime
+    n = cluster.get("neurons", NS, "miner-0")
+    st = n["status"]
+    for op in st["stakeOperations"]:
+        at = datetime.datetime.fromisoformat(op["at"].replace("Z", "+00:00"))
+        op["at"] = (at - datetime.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    cluster.set_status("neurons", NS, "miner-0", st)
+
+
+def test_validator_stake_reaches_target_in_capped_steps(cluster, start_chain, operator, apply, get, wait_for):
+    chain = start_chain(burn=TAO // 10)
+    setup(apply, chain, role="validator", stake={"targetTao": "2.5", "maxAddPerDayTao": "1"})
+    wait_for(lambda: replicas(get) == 1, timeout=30, message="registered")
+    hotkey = status(get)["hotkey"]
+    for day, want_ops in ((1, 1), (2, 2)):
+        wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "False", "DailyCapReached")
+                 and len(status(get).get("stakeOperations", [])) == want_ops, timeout=30,
+                 message=f"day {day}: capped")
+        assert stake_on_chain(chain, hotkey) == want_ops * TAO
+        age_operations(cluster)
+    wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "True", "TargetReached"),
+             timeout=30, message="target reached")
+    ops = status(get)["stakeOperations"]
+    assert [(o["kind"], o["amountRao"], o["result"]) for o in ops] == [
+        ("Add", TAO, "Success"), ("Add", TAO, "Success"), ("Add", TAO // 2, "Success")]
+    assert stake_on_chain(chain, hotkey) == 5 * TAO // 2
+    assert chain.calls().get("add_stake") == 3
+    assert "pendingStake" not in status(get)
+    assert "StakeAdded" in [e.get("reason") for e in events_for(cluster, "Neuron", "miner-0")]
+
+    # above the target: never unstaked (allowUnstake is false)
+    chain.set_figures(NETUID, hotkey, stake=5 * TAO)
+    head = chain.advance(3)
+    wait_for(lambda: (get("neurons", NS, "miner-0")["status"].get("chain") or {}).get("stakeRao") == 5 * TAO,
+             timeout=20, message="stake 5 TAO seen")
+    wait_for(lambda: (get("subnets", NS, "sn21")["status"].get("block") or 0) >= head, timeout=20,
+             message="polled")
+    assert not chain.calls().get("remove_stake")
+    assert cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "True")
+
+
+def test_miner_has_no_stake_condition(cluster, start_chain, operator, apply, get, wait_for):
+    chain = start_chain(burn=TAO // 10)
+    setup(apply, chain)
+    wait_for(lambda: replicas(get) == 1, timeout=30, message="registered")
+    assert condition(get("neurons", NS, "miner-0"), "StakeSatisfied") is None
+    assert not chain.calls().get("add_stake")
