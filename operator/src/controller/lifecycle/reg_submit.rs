@@ -2,25 +2,20 @@
 //! outcome was not recorded. Callers hold the Subnet's spend lock for `register`.
 
 use super::registration::{blocked, clear, MORTALITY, RETRY};
-use super::target::{client, load_signer, Target};
+use super::target::{client, fresh_status, load_signer, Target};
 use super::{failpoint, publish, write_status, StepOutcome};
-use crate::api::{Neuron, NeuronPhase, NeuronStatus, RegistrationIntent, RegistrationRecord};
+use crate::api::{NeuronPhase, NeuronStatus, RegistrationIntent, RegistrationRecord};
 use crate::chain::{AccountId, ChainError, RegisterRequest, TxParams};
 use crate::controller::error::Result;
 use crate::decide::registration::{resolve_intent, IntentProbe, IntentResolution};
 use kube::runtime::events::EventType;
-use kube::{Api, ResourceExt};
+use kube::ResourceExt;
 use std::time::Duration;
 
-/// The reconcile may run on a cached object older than our own last write: re-read the Neuron
-/// and act only if its registration fields are what we decided on.
+/// The reconcile may run on a cached object older than our own last write: act only if the
+/// API server's registration fields are what we decided on.
 async fn status_is_current(t: &Target<'_>, status: &NeuronStatus) -> Result<bool> {
-    let api: Api<Neuron> = Api::namespaced(t.ctx.client.clone(), &t.key.namespace);
-    let fresh = api
-        .get(&t.neuron.name_any())
-        .await?
-        .status
-        .unwrap_or_default();
+    let fresh = fresh_status(t).await?;
     Ok(fresh.pending_registration == status.pending_registration
         && fresh.registration == status.registration)
 }

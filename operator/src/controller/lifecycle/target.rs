@@ -8,6 +8,7 @@ use crate::chain::{AccountId, Chain, Signer, SubnetKey};
 use crate::controller::context::Context;
 use crate::controller::error::Result;
 use k8s_openapi::api::core::v1::Secret;
+use kube::api::ListParams;
 use kube::runtime::events::EventType;
 use kube::{Api, ResourceExt};
 use std::collections::HashMap;
@@ -126,11 +127,10 @@ pub fn client(t: &Target<'_>) -> Option<Arc<dyn Chain>> {
 }
 
 /// The Neuron's status as the API server has it now (the store may lag behind our own writes).
+/// A list by name: the operator's RBAC grants list/watch on Neurons, not get.
 pub async fn fresh_status(t: &Target<'_>) -> Result<NeuronStatus> {
     let api: Api<Neuron> = Api::namespaced(t.ctx.client.clone(), &t.key.namespace);
-    Ok(api
-        .get(&t.neuron.name_any())
-        .await?
-        .status
-        .unwrap_or_default())
+    let by_name = ListParams::default().fields(&format!("metadata.name={}", t.neuron.name_any()));
+    let found = api.list(&by_name).await?.items.into_iter().next();
+    Ok(found.and_then(|n| n.status).unwrap_or_default())
 }
