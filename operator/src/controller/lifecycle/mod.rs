@@ -5,6 +5,7 @@
 //! Money rule: every step that spends reads the chain directly (never the poller's cache)
 //! right before acting, and records its intent in status before submitting.
 
+pub mod axon;
 pub mod failpoint;
 pub mod metrics;
 mod reg_submit;
