@@ -87,6 +87,7 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
             let reg = lifecycle::registration::step(&target, &mut prev).await?;
             reg.and(lifecycle::staking::step(&target, &mut prev).await?)
                 .and(lifecycle::axon::step(&target, &prev).await?)
+                .and(lifecycle::restart::step(&target, &mut prev).await?)
         }
         _ => lifecycle::StepOutcome::default(),
     };

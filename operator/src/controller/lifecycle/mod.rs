@@ -10,6 +10,7 @@ pub mod failpoint;
 pub mod metrics;
 mod reg_submit;
 pub mod registration;
+pub mod restart;
 mod spend;
 pub mod staking;
 pub mod target;
