@@ -2,7 +2,7 @@
 while unchanged; the node's ExternalIP is used when no address is given."""
 
 from checks import cond_is, env_of
-from lifecycle_env import NETUID, TAO, auto_neuron, replicas, setup, start_chain, status  # noqa: F401
+from lifecycle_env import NETUID, TAO, auto_neuron, metric, replicas, setup, start_chain, status  # noqa: F401
 from manifests import NS
 
 
@@ -31,6 +31,7 @@ def test_axon_served_once_and_not_again_while_unchanged(cluster, start_chain, op
     wait_for(lambda: (status(get).get("chain") or {}).get("axon", {}).get("ip") == "203.0.113.7", timeout=20,
              message="axon in status.chain")
     assert chain.calls().get("serve_axon") == 1
+    assert metric(operator.metrics(), "tensorfleet_neuron_axon_served", neuron="miner-0") == 1
 
     # a changed address is served again
     apply(auto_neuron(axon={"externalIp": "203.0.113.8"}))

@@ -33,6 +33,10 @@ def test_registers_within_the_cap_and_audits_the_spend(cluster, start_chain, ope
     m = operator.metrics()
     assert metric(m, "tensorfleet_registration_spent_rao_total", namespace=NS, subnet="sn21") == 3 * TAO // 10
     assert metric(m, "tensorfleet_registrations_total", namespace=NS, subnet="sn21", outcome="Success") == 1
+    assert metric(m, "tensorfleet_chain_request_duration_seconds_count", endpoint=chain.endpoint,
+                  method="register") == 1
+    assert metric(m, "tensorfleet_chain_request_duration_seconds_count", endpoint=chain.endpoint,
+                  method="snapshot") >= 1
     sn = wait_for(lambda: (s := get("subnets", NS, "sn21")).get("status", {}).get("spentRaoLast24h") and s,
                   timeout=20, message="Subnet spentRaoLast24h")
     assert sn["status"]["spentRaoLast24h"] == 3 * TAO // 10

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod fake;
+pub mod metered;
 pub mod poller;
 #[cfg(feature = "fake-chain")]
 pub mod remote;

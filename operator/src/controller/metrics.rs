@@ -183,6 +183,7 @@ impl Metrics {
     /// Drops every series of a deleted Neuron.
     pub fn forget_neuron(&self, l: &NeuronLabels) {
         self.neuron_registered.remove(l);
+        self.lifecycle.axon_served.remove(l);
         self.forget_figures(l);
     }
 }

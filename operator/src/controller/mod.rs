@@ -58,6 +58,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     let client = client(&args).await?;
     let mut registry = prometheus_client::registry::Registry::default();
     let metrics = Arc::new(Metrics::register(&mut registry));
+    // Every chain connection is measured (requests by endpoint and method).
+    let chain_metrics = crate::chain::metered::ChainMetrics::register(
+        registry.sub_registry_with_prefix("tensorfleet"),
+    );
     let readiness = crate::telemetry::Readiness::default();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(signal_to(stop_tx.clone()));
@@ -88,7 +92,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         None
     };
 
-    let connector: Arc<dyn ChainConnector> = Arc::new(EndpointConnector);
+    let connector: Arc<dyn ChainConnector> = Arc::new(crate::chain::metered::MeteredConnector {
+        inner: Arc::new(EndpointConnector),
+        metrics: chain_metrics,
+    });
     let result = run_controllers(
         client,
         args.namespace.as_deref(),

@@ -177,6 +177,12 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         );
         ctx.metrics
             .set_neuron(&l, status.chain.as_ref(), status.uid);
+        let served = crate::api::is_true(&status.conditions, types::AXON_SERVED);
+        ctx.metrics
+            .lifecycle
+            .axon_served
+            .get_or_create(&l)
+            .set(i64::from(served));
     }
     let key = format!("{ns}/{}", neuron.name_any());
     let last = ctx.last_status_write(&key);

@@ -3,6 +3,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -27,6 +28,8 @@ pub struct RestartLabels {
 
 #[derive(Default)]
 pub struct LifecycleMetrics {
+    /// 1 while the Neuron's AxonServed condition is True.
+    pub axon_served: Family<crate::controller::metrics::NeuronLabels, Gauge>,
     pub spent_rao: Family<SpendLabels, Counter>,
     pub registrations: Family<OutcomeLabels, Counter>,
     pub operator_restarts: Family<RestartLabels, Counter>,
@@ -45,6 +48,11 @@ impl LifecycleMetrics {
             "registrations",
             "Registration attempts by outcome",
             m.registrations.clone(),
+        );
+        r.register(
+            "neuron_axon_served",
+            "1 when the hotkey's axon on chain is the discovered address",
+            m.axon_served.clone(),
         );
         r.register(
             "operator_restarts",

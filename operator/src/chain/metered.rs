@@ -1,0 +1,175 @@
+//! Chain request metrics: every [`Chain`] call's duration and errors, by endpoint and method
+//! (`tensorfleet_chain_request_duration_seconds`, `tensorfleet_chain_request_errors_total`).
+//! Applied once, at connection time, so the poller and the money steps are both measured.
+
+use super::cache::ChainConnector;
+use super::{
+    AccountId, Chain, ChainError, RegisterRequest, ServeAxonRequest, StakeRequest, SubnetSnapshot,
+    TxOutcome,
+};
+use async_trait::async_trait;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub endpoint: String,
+    pub method: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestErrorLabels {
+    pub endpoint: String,
+    pub method: String,
+    pub error: String,
+}
+
+#[derive(Clone)]
+pub struct ChainMetrics {
+    pub duration: Family<RequestLabels, Histogram>,
+    pub errors: Family<RequestErrorLabels, Counter>,
+}
+
+impl ChainMetrics {
+    /// Registers under `r`, which already carries the `tensorfleet` prefix.
+    pub fn register(r: &mut Registry) -> Self {
+        let m = Self {
+            duration: Family::new_with_constructor(|| {
+                Histogram::new(exponential_buckets(0.005, 2.0, 14))
+            }),
+            errors: Family::default(),
+        };
+        r.register(
+            "chain_request_duration_seconds",
+            "Duration of chain requests",
+            m.duration.clone(),
+        );
+        r.register(
+            "chain_request_errors",
+            "Failed chain requests by error",
+            m.errors.clone(),
+        );
+        m
+    }
+}
+
+/// A [`Chain`] that measures every call of the inner one.
+pub struct Metered {
+    inner: Arc<dyn Chain>,
+    metrics: ChainMetrics,
+}
+
+impl Metered {
+    pub fn new(inner: Arc<dyn Chain>, metrics: ChainMetrics) -> Self {
+        Self { inner, metrics }
+    }
+
+    async fn call<T>(
+        &self,
+        method: &str,
+        fut: impl Future<Output = Result<T, ChainError>>,
+    ) -> Result<T, ChainError> {
+        let start = Instant::now();
+        let r = fut.await;
+        let endpoint = self.inner.endpoint();
+        self.metrics
+            .duration
+            .get_or_create(&RequestLabels {
+                endpoint: endpoint.clone(),
+                method: method.into(),
+            })
+            .observe(start.elapsed().as_secs_f64());
+        if let Err(e) = &r {
+            self.metrics
+                .errors
+                .get_or_create(&RequestErrorLabels {
+                    endpoint,
+                    method: method.into(),
+                    error: e.metric_label().into(),
+                })
+                .inc();
+        }
+        r
+    }
+}
+
+#[async_trait]
+impl Chain for Metered {
+    async fn head(&self) -> Result<u64, ChainError> {
+        self.call("head", self.inner.head()).await
+    }
+    async fn snapshot(&self, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
+        self.call("snapshot", self.inner.snapshot(netuid)).await
+    }
+    async fn uid_of(&self, netuid: u16, hotkey: &AccountId) -> Result<Option<u16>, ChainError> {
+        self.call("uid_of", self.inner.uid_of(netuid, hotkey)).await
+    }
+    async fn free_balance(&self, account: &AccountId) -> Result<u64, ChainError> {
+        self.call("free_balance", self.inner.free_balance(account))
+            .await
+    }
+    async fn account_nonce(&self, account: &AccountId) -> Result<u64, ChainError> {
+        self.call("account_nonce", self.inner.account_nonce(account))
+            .await
+    }
+    async fn register(&self, req: &RegisterRequest<'_>) -> Result<TxOutcome, ChainError> {
+        self.call("register", self.inner.register(req)).await
+    }
+    async fn add_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
+        self.call("add_stake", self.inner.add_stake(req)).await
+    }
+    async fn remove_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
+        self.call("remove_stake", self.inner.remove_stake(req))
+            .await
+    }
+    async fn serve_axon(&self, req: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {
+        self.call("serve_axon", self.inner.serve_axon(req)).await
+    }
+    fn endpoint(&self) -> String {
+        self.inner.endpoint()
+    }
+}
+
+/// Wraps every connection of `inner` in [`Metered`].
+pub struct MeteredConnector {
+    pub inner: Arc<dyn ChainConnector>,
+    pub metrics: ChainMetrics,
+}
+
+impl ChainConnector for MeteredConnector {
+    fn connect(&self, endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
+        let chain = self.inner.connect(endpoints)?;
+        Ok(Arc::new(Metered::new(chain, self.metrics.clone())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::fake::FakeChain;
+    use prometheus_client::encoding::text::encode;
+
+    #[tokio::test]
+    async fn calls_and_errors_are_counted() {
+        let mut reg = Registry::default();
+        let m = ChainMetrics::register(reg.sub_registry_with_prefix("tensorfleet"));
+        let chain = Metered::new(Arc::new(FakeChain::new(Default::default())), m);
+        chain.head().await.unwrap();
+        assert!(chain.snapshot(99).await.is_err());
+        let mut out = String::new();
+        encode(&mut out, &reg).unwrap();
+        let ep = chain.endpoint();
+        for want in [
+            format!("tensorfleet_chain_request_duration_seconds_count{{endpoint=\"{ep}\",method=\"head\"}} 1"),
+            format!("tensorfleet_chain_request_errors_total{{endpoint=\"{ep}\",method=\"snapshot\",error=\"subnet_not_found\"}} 1"),
+        ] {
+            assert!(out.contains(&want), "{want} missing in\n{out}");
+        }
+    }
+}
