@@ -91,6 +91,9 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         }
         _ => lifecycle::StepOutcome::default(),
     };
+    let health = lifecycle::health::step(pod.as_ref());
+    announce_pod_trouble(&neuron, &ctx, &prev, &health).await;
+    let life = life.and(health);
     let facts = NeuronFacts {
         blocker: obs.blocker.clone(),
         suspended: neuron.spec.suspend,
@@ -365,5 +368,24 @@ async fn announce_blocker(
         .any(|c| c.type_ == types::READY && c.reason == b.reason() && c.message == b.message());
     if !seen {
         ctx.warn(neuron, b.reason(), b.message()).await;
+    }
+}
+
+/// A Warning Event when the pod newly reports a stuck container (CrashLoopBackOff, image pull).
+async fn announce_pod_trouble(
+    neuron: &Neuron,
+    ctx: &Context,
+    prev: &NeuronStatus,
+    health: &lifecycle::StepOutcome,
+) {
+    for (_, c) in &health.conditions {
+        let Some(c) = c else { continue };
+        let seen = prev
+            .conditions
+            .iter()
+            .any(|p| p.type_ == types::POD_READY && p.reason == c.reason);
+        if !seen {
+            ctx.warn(neuron, &c.reason, &c.message).await;
+        }
     }
 }
