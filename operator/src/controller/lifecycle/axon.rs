@@ -2,7 +2,7 @@
 //! signed by the hotkey, fee-free) only when it differs from the chain's and the serving rate
 //! limit allows. Condition AxonServed.
 
-use super::target::{client, Target};
+use super::target::{client, without, Target};
 use super::{publish, StepOutcome};
 use crate::api::{types, AxonExpose, CondSpec, NeuronStatus};
 use crate::build::{axon_service_name, external_port, hotkey_secret_name, ExternalAxon};
@@ -63,15 +63,9 @@ static LAST_SERVED: LazyLock<Mutex<Served>> = LazyLock::new(Default::default);
 pub async fn step(t: &Target<'_>, status: &NeuronStatus) -> Result<StepOutcome> {
     let axon = &t.neuron.spec.axon;
     if !axon.serve {
-        return Ok(StepOutcome {
-            conditions: vec![(types::AXON_SERVED, None)],
-            requeue: None,
-        });
+        return Ok(without(types::AXON_SERVED));
     }
-    let snap = t
-        .chain
-        .filter(|c| c.reachable && !c.subnet_missing)
-        .and_then(|c| c.snapshot.as_ref());
+    let snap = t.snapshot();
     let Some((snap, info)) = snap.and_then(|s| Some((s, s.neuron_by_hotkey(&t.hotkey)?))) else {
         return Ok(StepOutcome {
             conditions: vec![(

@@ -117,13 +117,7 @@ async fn register_unless_failing(
 /// A Warning Event when the snapshot no longer has the uid the status recorded.
 async fn announce_deregistration(t: &Target<'_>, status: &NeuronStatus) {
     let Some(uid) = status.uid else { return };
-    let Some(snap) = t
-        .chain
-        .filter(|c| c.reachable && !c.subnet_missing)
-        .and_then(|c| c.snapshot.as_ref())
-    else {
-        return;
-    };
+    let Some(snap) = t.snapshot() else { return };
     if snap.neuron_by_hotkey(&t.hotkey).is_none() {
         let note = format!(
             "hotkey {} lost uid {uid} on netuid {} at block {}",
@@ -162,16 +156,10 @@ fn inputs(
         &records,
         now,
     )?;
-    let chain = t.chain.and_then(|c| {
-        let snap = c
-            .snapshot
-            .as_ref()
-            .filter(|_| c.reachable && !c.subnet_missing)?;
-        Some(ChainView {
-            uid: snap.neuron_by_hotkey(&t.hotkey).map(|n| n.uid),
-            burn_rao: snap.params.burn,
-            registration_allowed: snap.params.registration_allowed,
-        })
+    let chain = t.snapshot().map(|snap| ChainView {
+        uid: snap.neuron_by_hotkey(&t.hotkey).map(|n| n.uid),
+        burn_rao: snap.params.burn,
+        registration_allowed: snap.params.registration_allowed,
     });
     Ok(RegistrationInput {
         mode: spec.registration.mode,

@@ -4,7 +4,7 @@
 //! `restart_pod` is the shared path for any reason (e.g. an unhealthy GPU).
 
 use super::metrics::RestartLabels;
-use super::target::Target;
+use super::target::{without, Target};
 use super::{publish, write_status, StepOutcome};
 use crate::api::{types, CondSpec, NeuronStatus, OperatorRestarts, Role};
 use crate::controller::error::Result;
@@ -40,21 +40,12 @@ pub fn recent_restarts(r: Option<&OperatorRestarts>, now: Timestamp) -> Vec<Time
 pub async fn step(t: &Target<'_>, status: &mut NeuronStatus) -> Result<StepOutcome> {
     let health = &t.neuron.spec.health;
     if t.neuron.spec.role != Role::Validator || health.max_weight_age_blocks == 0 {
-        return Ok(StepOutcome {
-            conditions: vec![(types::WEIGHTS_FRESH, None)],
-            requeue: None,
-        });
+        return Ok(without(types::WEIGHTS_FRESH));
     }
-    let snap = t
-        .chain
-        .filter(|c| c.reachable && !c.subnet_missing)
-        .and_then(|c| c.snapshot.as_ref());
+    let snap = t.snapshot();
     let Some((block, info)) = snap.and_then(|s| Some((s.block, s.neuron_by_hotkey(&t.hotkey)?)))
     else {
-        return Ok(StepOutcome {
-            conditions: vec![(types::WEIGHTS_FRESH, None)],
-            requeue: None,
-        });
+        return Ok(without(types::WEIGHTS_FRESH));
     };
     let age = block.saturating_sub(info.last_update);
     if !weights_stale(age, health.max_weight_age_blocks) {

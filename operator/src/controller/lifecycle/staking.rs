@@ -3,7 +3,7 @@
 //! before acting, the intent is written to status before submitting, an unresolved intent
 //! blocks any new operation until the chain says how it ended.
 
-use super::target::{announce, client, fresh_status, load_signer, subnet_lock, Target};
+use super::target::{announce, client, fresh_status, load_signer, subnet_lock, without, Target};
 use super::{failpoint, publish, write_status, StepOutcome};
 use crate::api::{
     types, CondSpec, NeuronStatus, Role, StakeIntent, StakeKind, StakeRecord, StakeSpec,
@@ -87,18 +87,9 @@ fn input(
 pub async fn step(t: &Target<'_>, status: &mut NeuronStatus) -> Result<StepOutcome> {
     let spec = match &t.neuron.spec.stake {
         Some(s) if t.neuron.spec.role == Role::Validator => s,
-        _ => {
-            return Ok(StepOutcome {
-                conditions: vec![(types::STAKE_SATISFIED, None)],
-                requeue: None,
-            })
-        }
+        _ => return Ok(without(types::STAKE_SATISFIED)),
     };
-    let snap = t
-        .chain
-        .filter(|c| c.reachable && !c.subnet_missing)
-        .and_then(|c| c.snapshot.as_ref());
-    let Some(info) = snap.and_then(|s| s.neuron_by_hotkey(&t.hotkey)) else {
+    let Some(info) = t.info() else {
         if status.pending_stake.is_some() {
             return resolve(t, status).await;
         }

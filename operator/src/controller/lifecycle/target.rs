@@ -24,6 +24,28 @@ pub struct Target<'a> {
     pub chain: Option<&'a SubnetChainState>,
 }
 
+impl Target<'_> {
+    /// The poller's latest snapshot, while the chain answers and the subnet exists.
+    pub fn snapshot(&self) -> Option<&crate::chain::SubnetSnapshot> {
+        self.chain
+            .filter(|c| c.reachable && !c.subnet_missing)
+            .and_then(|c| c.snapshot.as_deref())
+    }
+
+    /// The hotkey's figures in that snapshot (None: not registered, or no view).
+    pub fn info(&self) -> Option<&crate::chain::NeuronInfo> {
+        self.snapshot()?.neuron_by_hotkey(&self.hotkey)
+    }
+}
+
+/// Removes a step's condition (the step does not apply to this Neuron).
+pub fn without(type_: &'static str) -> StepOutcome {
+    StepOutcome {
+        conditions: vec![(type_, None)],
+        requeue: None,
+    }
+}
+
 /// A step outcome setting one condition to True.
 pub fn condition_true(
     type_: &'static str,
