@@ -67,8 +67,9 @@ def test_lost_inclusion_answer_is_resolved_from_the_chain(cluster, start_chain, 
     st = wait_for(lambda: settled(get), timeout=40, message="registration settled")
     assert [r["result"] for r in st["registration"]] == ["SuccessAmountUnknown"]
     assert len(chain.burns()) == 1 and chain.ledger()[0]["result_lost"] is True
-    reasons = [e.get("reason") for e in events_for(cluster, "Neuron", "miner-0")]
-    assert "RegistrationOutcomeUnknown" in reasons and "Registered" in reasons
+    wait_for(lambda: {"RegistrationOutcomeUnknown", "Registered"}
+             <= {e.get("reason") for e in events_for(cluster, "Neuron", "miner-0")}, timeout=20,
+             message="Events")
     head = chain.advance(5)
     wait_for(lambda: polled_past(get, head), timeout=20, message="more polls")
     assert len(chain.burns()) == 1

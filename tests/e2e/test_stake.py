@@ -2,6 +2,7 @@
 per 24 h (a day is simulated by ageing the recorded operations), never unstakes unless allowed."""
 
 from checks import cond_is, condition, events_for
+from cluster import WaitTimeout
 from lifecycle_env import NETUID, TAO, replicas, setup, start_chain, status  # noqa: F401
 from manifests import NS
 
@@ -22,6 +23,19 @@ def age_operations(cluster, hours=25):
     cluster.set_status("neurons", NS, "miner-0", st)
 
 
+def ops_after(cluster, get, wait_for, n):
+    """Ages the operations until the operator acts on it (a status write of the operator racing
+    with the test's edit may put the old times back)."""
+    for _ in range(6):
+        age_operations(cluster)
+        try:
+            return wait_for(lambda: len(status(get).get("stakeOperations", [])) > n, timeout=5,
+                            message="next day's operation")
+        except WaitTimeout:  # the edit was overwritten: age again
+            continue
+    raise AssertionError("no stake operation after simulating a day")
+
+
 def test_validator_stake_reaches_target_in_capped_steps(cluster, start_chain, operator, apply, get, wait_for):
     chain = start_chain(burn=TAO // 10)
     setup(apply, chain, role="validator", stake={"targetTao": "2.5", "maxAddPerDayTao": "1"})
@@ -32,7 +46,7 @@ def test_validator_stake_reaches_target_in_capped_steps(cluster, start_chain, op
                  and len(status(get).get("stakeOperations", [])) == want_ops, timeout=30,
                  message=f"day {day}: capped")
         assert stake_on_chain(chain, hotkey) == want_ops * TAO
-        age_operations(cluster)
+        ops_after(cluster, get, wait_for, want_ops)
     wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "True", "TargetReached"),
              timeout=30, message="target reached")
     ops = status(get)["stakeOperations"]
@@ -41,7 +55,8 @@ def test_validator_stake_reaches_target_in_capped_steps(cluster, start_chain, op
     assert stake_on_chain(chain, hotkey) == 5 * TAO // 2
     assert chain.calls().get("add_stake") == 3
     assert "pendingStake" not in status(get)
-    assert "StakeAdded" in [e.get("reason") for e in events_for(cluster, "Neuron", "miner-0")]
+    wait_for(lambda: "StakeAdded" in [e.get("reason") for e in events_for(cluster, "Neuron", "miner-0")],
+             timeout=20, message="StakeAdded Event")
 
     # above the target: never unstaked (allowUnstake is false)
     chain.set_figures(NETUID, hotkey, stake=5 * TAO)
