@@ -1,10 +1,12 @@
 """Registration by burn against the fake chain: caps, decay, budgets, audit trail, Events,
 metrics, deregistration → re-registration."""
 
+import json
+
 from checks import cond_is, condition, events_for
 from lifecycle_env import (COLD, NETUID, TAO, metric, replicas, setup, start_chain,  # noqa: F401
                            status)
-from manifests import NS
+from manifests import COLD_MNEMONIC, NS, decoded
 
 
 def reasons(cluster, name="miner-0"):
@@ -37,6 +39,12 @@ def test_registers_within_the_cap_and_audits_the_spend(cluster, start_chain, ope
                   method="register") == 1
     assert metric(m, "tensorfleet_chain_request_duration_seconds_count", endpoint=chain.endpoint,
                   method="snapshot") >= 1
+    # no key material anywhere the operator writes
+    hot_phrase = json.loads(decoded(get("secrets", NS, "miner-0-hotkey"))["hotkey"])["secretPhrase"]
+    written = operator.text() + json.dumps(get("neurons", NS, "miner-0")) + json.dumps(
+        events_for(cluster, "Neuron", "miner-0"))
+    for phrase in (COLD_MNEMONIC, hot_phrase):
+        assert phrase not in written and " ".join(phrase.split()[:3]) not in written
     sn = wait_for(lambda: (s := get("subnets", NS, "sn21")).get("status", {}).get("spentRaoLast24h") and s,
                   timeout=20, message="Subnet spentRaoLast24h")
     assert sn["status"]["spentRaoLast24h"] == 3 * TAO // 10
