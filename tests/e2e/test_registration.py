@@ -118,18 +118,25 @@ def test_deregistration_then_reregistration(cluster, start_chain, operator, appl
     first_uid = wait_for(lambda: (st := status(get)).get("uid") is not None and st, timeout=20,
                          message="uid")["uid"]
     chain.deregister(NETUID, hotkey)
-    # re-registered by burn: a second Success record and a second burn
+
+    def phases():
+        return [v["status"].get("phase") for v in cluster.history("neurons", NS, "miner-0")
+                if v and v.get("status")]
+
+    def sts_replicas():
+        return [v["spec"]["replicas"] for v in cluster.history("statefulsets", NS, "miner-0") if v]
+
+    wait_for(lambda: "Deregistered" in phases(), timeout=30, message="phase Deregistered")
+    # pod scaled to zero while deregistered: after the first 1, a 0 again
+    wait_for(lambda: 0 in sts_replicas()[sts_replicas().index(1):], timeout=20,
+             message="StatefulSet scaled to zero")
+    # re-registered by burn: a second Success record and a second burn, then the pod again
     wait_for(lambda: len([r for r in status(get).get("registration", []) if r["result"] == "Success"]) == 2,
              timeout=40, message="registered again")
     assert len(chain.burns()) == 2, chain.burns()
     assert chain.uid_of(NETUID, hotkey) is not None
-    wait_for(lambda: replicas(get) == 1 and status(get).get("uid") is not None, timeout=20,
-             message="pod back")
-    phases = [v["status"].get("phase") for v in cluster.history("neurons", NS, "miner-0")
-              if v and v.get("status")]
-    assert "Deregistered" in phases, phases
-    sts_replicas = [v["spec"]["replicas"] for v in cluster.history("statefulsets", NS, "miner-0") if v]
-    assert sts_replicas.count(0) >= 2, f"pod scaled to zero while deregistered: {sts_replicas}"
+    wait_for(lambda: sts_replicas()[-1] == 1 and (status(get).get("phase") == "Registered"), timeout=20,
+             message="registered again: replicas 1, phase Registered")
     wait_for(lambda: "Deregistered" in reasons(cluster), timeout=20, message="Deregistered Event")
     assert first_uid is not None
 

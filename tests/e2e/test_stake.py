@@ -75,3 +75,25 @@ def test_miner_has_no_stake_condition(cluster, start_chain, operator, apply, get
     wait_for(lambda: replicas(get) == 1, timeout=30, message="registered")
     assert condition(get("neurons", NS, "miner-0"), "StakeSatisfied") is None
     assert not chain.calls().get("add_stake")
+
+
+def test_crash_before_stake_submission_never_stakes_twice(cluster, start_chain, start_operator, apply, get,
+                                                          wait_for):
+    chain = start_chain(burn=TAO // 10)
+    crashed = start_operator(env={"TF_FAILPOINT": "stake:before_submit"})
+    setup(apply, chain, role="validator", stake={"targetTao": "1"})
+    wait_for(lambda: crashed.proc.poll() is not None, timeout=30, message="abort before the stake submission")
+    intent = status(get)["pendingStake"]
+    assert intent["kind"] == "Add" and intent["amountRao"] == TAO
+    assert not [e for e in chain.ledger() if e["method"] == "add_stake"]
+    start_operator()
+    # the intent could still be included until its window closes: nothing new before that
+    head = chain.advance(10)
+    wait_for(lambda: (get("subnets", NS, "sn21")["status"].get("block") or 0) >= head, timeout=20,
+             message="polled")
+    assert "pendingStake" in status(get) and not chain.calls().get("add_stake")
+    chain.advance(intent["mortalUntilBlock"] + 1 - head)
+    wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "True"), timeout=40,
+             message="staked after the intent expired")
+    assert [o["result"] for o in status(get)["stakeOperations"]] == ["Expired", "Success"]
+    assert len([e for e in chain.ledger() if e["method"] == "add_stake"]) == 1
