@@ -189,7 +189,8 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
     }
     let key = format!("{ns}/{}", neuron.name_any());
     let last = ctx.last_status_write(&key);
-    if neuron_status_changed(neuron.status.as_ref(), &status, last.as_deref(), now) {
+    // `prev` is what the server holds: the store's status, or the lifecycle steps' last write.
+    if neuron_status_changed(Some(&prev), &status, last.as_deref(), now) {
         let api: Api<Neuron> = Api::namespaced(ctx.client.clone(), &ns);
         apply_status(&api, &neuron.name_any(), &status).await?;
         ctx.record_status_write(&key, now);
