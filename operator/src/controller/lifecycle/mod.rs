@@ -95,3 +95,47 @@ pub async fn publish(ctx: &Context, neuron: &Neuron, type_: EventType, reason: &
         tracing::warn!(error = %e, reason, "could not publish Event");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types;
+
+    fn cond(type_: &'static str, status: bool, reason: &str) -> CondSpec {
+        CondSpec::new(type_, status, reason, "m")
+    }
+
+    #[test]
+    fn outcomes_combine_and_replace_conditions() {
+        let a = StepOutcome {
+            conditions: vec![(
+                types::REGISTRATION_BLOCKED,
+                Some(cond(types::REGISTRATION_BLOCKED, true, "BurnAboveCap")),
+            )],
+            requeue: Some(Duration::from_secs(6)),
+        };
+        let b = StepOutcome {
+            conditions: vec![(types::STAKE_SATISFIED, None)],
+            requeue: Some(Duration::from_secs(2)),
+        };
+        let both = a.and(b).and(StepOutcome::default());
+        assert_eq!(both.requeue, Some(Duration::from_secs(2)));
+        let t0 = Time(jiff::Timestamp::from_second(1_800_000_000).unwrap());
+        let t1 = Time(jiff::Timestamp::from_second(1_800_000_100).unwrap());
+        let mut list = merge_conditions(
+            &[],
+            &[
+                cond(types::READY, false, "x"),
+                cond(types::STAKE_SATISFIED, true, "TargetReached"),
+            ],
+            Some(1),
+            &t0,
+        );
+        apply_conditions(&mut list, &both, Some(1), &t0);
+        let types_now: Vec<&str> = list.iter().map(|c| c.type_.as_str()).collect();
+        assert_eq!(types_now, [types::READY, types::REGISTRATION_BLOCKED]);
+        // unchanged status keeps its transition time
+        apply_conditions(&mut list, &both, Some(1), &t1);
+        assert_eq!(list[1].last_transition_time, t0);
+    }
+}
