@@ -53,6 +53,8 @@ pub struct Metrics {
     pub neuron_dividends: Family<NeuronLabels, FGauge>,
     pub neuron_emission_rao: Family<NeuronLabels, Gauge>,
     pub neuron_blocks_since_update: Family<NeuronLabels, Gauge>,
+    /// Labels last used per Neuron (`ns/name`), so a deleted Neuron's series can be dropped.
+    known: std::sync::Mutex<std::collections::HashMap<String, NeuronLabels>>,
 }
 
 impl Metrics {
@@ -70,6 +72,7 @@ impl Metrics {
             neuron_dividends: Family::default(),
             neuron_emission_rao: Family::default(),
             neuron_blocks_since_update: Family::default(),
+            known: Default::default(),
         };
         let r = registry.sub_registry_with_prefix("tensorfleet");
         r.register(
@@ -144,6 +147,10 @@ impl Metrics {
         chain: Option<&crate::api::NeuronChainStatus>,
         uid: Option<u16>,
     ) {
+        self.known
+            .lock()
+            .expect("metrics lock")
+            .insert(format!("{}/{}", l.namespace, l.neuron), l.clone());
         self.neuron_registered
             .get_or_create(l)
             .set(i64::from(uid.is_some()));
@@ -176,9 +183,16 @@ impl Metrics {
     }
 
     /// Drops every series of a deleted Neuron.
-    pub fn forget_neuron(&self, l: &NeuronLabels) {
-        self.neuron_registered.remove(l);
-        self.forget_figures(l);
+    pub fn forget_neuron(&self, namespace: &str, name: &str) {
+        let known = self
+            .known
+            .lock()
+            .expect("metrics lock")
+            .remove(&format!("{namespace}/{name}"));
+        if let Some(l) = known {
+            self.neuron_registered.remove(&l);
+            self.forget_figures(&l);
+        }
     }
 }
 
@@ -215,5 +229,9 @@ mod tests {
         encode(&mut out, &reg).unwrap();
         assert!(!out.contains("tensorfleet_neuron_uid{"), "{out}");
         assert!(out.contains("tensorfleet_neuron_registered{"));
+        m.forget_neuron("ns", "m");
+        let mut out = String::new();
+        encode(&mut out, &reg).unwrap();
+        assert!(!out.contains("tensorfleet_neuron_registered{"), "{out}");
     }
 }

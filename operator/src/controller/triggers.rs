@@ -108,7 +108,17 @@ pub async fn run(
             error_policy::<Neuron>("neuron"),
             ctx.clone(),
         )
-        .for_each(|r| async move { log_result("neuron", r) });
+        .for_each({
+            let ctx = ctx.clone();
+            move |r| {
+                // A deleted Neuron: its metric series go too.
+                if let Err(controller::Error::ObjectNotFound(obj)) = &r {
+                    let ns = obj.namespace.as_deref().unwrap_or_default();
+                    ctx.metrics.forget_neuron(ns, &obj.name);
+                }
+                async move { log_result("neuron", r) }
+            }
+        });
     let subnet_run = subnets
         .graceful_shutdown_on(shutdown)
         .run(
