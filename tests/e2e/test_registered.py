@@ -5,6 +5,8 @@ Needs `tests/e2e/fakechain.py` (the fake-chain helper's client) and both binarie
 `cargo build --features fake-chain`; skipped with the reason otherwise.
 """
 
+import os
+
 import pytest
 
 from checks import cond_is, ss58_of_mnemonic
@@ -18,7 +20,7 @@ NETUID = 21
 def chain():
     fakechain = pytest.importorskip("fakechain", reason="tests/e2e/fakechain.py not merged into this branch yet")
     try:
-        server = fakechain.FakeChainServer(config={
+        server = fakechain.FakeChainServer(binary=os.environ.get("TF_FAKECHAIN_BIN"), config={
             "head": 1000,
             "subnets": {str(NETUID): {"burn": TAO // 2, "min_burn": TAO // 10, "max_burn": 10 * TAO,
                                       "tempo": 360, "immunity_period": 5000, "max_allowed_uids": 256}},
@@ -104,6 +106,12 @@ def test_deregistered_neuron_scales_to_zero(cluster, chain, operator, apply, get
     assert cond_is(nrn(get), "Registered", "False")
 
 
+# Registration by burn is specified (API.md) but not wired into this branch's controller yet: these
+# show as xfail here and XPASS once it lands (then drop the marker).
+NOT_WIRED = pytest.mark.xfail(reason="registration by burn not wired into the controller on this branch yet")
+
+
+@NOT_WIRED
 def test_auto_registration_burns_once_within_the_cap(cluster, chain, start_operator, apply, get, wait_for):
     cold = ss58_of_mnemonic(COLD_MNEMONIC)
     chain.set_balance(cold, 10 * TAO)
@@ -128,6 +136,7 @@ def test_auto_registration_burns_once_within_the_cap(cluster, chain, start_opera
     assert len(chain.burns()) == 1
 
 
+@NOT_WIRED
 def test_burn_above_the_cap_is_not_paid(cluster, chain, operator, apply, get, wait_for):
     cold = ss58_of_mnemonic(COLD_MNEMONIC)
     chain.set_balance(cold, 10 * TAO)
