@@ -283,12 +283,19 @@ async fn apply_children(
         has_coldkeypub: files.coldkeypub.is_some(),
         external,
     };
-    apply_if_changed(
-        &Api::<StatefulSet>::namespaced(client, ns),
-        &build::statefulset(neuron, subnet, &inputs),
-    )
-    .await?;
-    Ok(())
+    let statefulsets = Api::<StatefulSet>::namespaced(client, ns);
+    match apply_if_changed(&statefulsets, &build::statefulset(neuron, subnet, &inputs)).await {
+        // An immutable field changed (e.g. storage): delete the StatefulSet but orphan its pod
+        // and volumes; the next reconcile creates it anew and it adopts them (same selector).
+        Err(Error::Kube(kube::Error::Api(s))) if s.code == 422 => {
+            tracing::info!(neuron = %neuron.name_any(), reason = %s.message, "recreating the StatefulSet");
+            statefulsets
+                .delete(&neuron.name_any(), &kube::api::DeleteParams::orphan())
+                .await?;
+            Err(Error::Kube(kube::Error::Api(s)))
+        }
+        r => r.map(|_| ()),
+    }
 }
 
 /// No pod for a blocked Neuron: its StatefulSet and Service go. The wallet Secret stays (it is
