@@ -57,6 +57,15 @@ pub struct Metrics {
     known: std::sync::Mutex<std::collections::HashMap<String, NeuronLabels>>,
 }
 
+fn register_all<M: prometheus_client::registry::Metric + Clone>(
+    r: &mut Registry,
+    metrics: &[(&str, &str, &M)],
+) {
+    for (name, help, metric) in metrics {
+        r.register(*name, *help, (*metric).clone());
+    }
+}
+
 impl Metrics {
     /// Creates the metrics and registers them under the `tensorfleet_` prefix.
     pub fn register(registry: &mut Registry) -> Self {
@@ -85,41 +94,47 @@ impl Metrics {
             "Failed reconciles by error",
             m.reconcile_errors.clone(),
         );
-        r.register(
-            "neuron_registered",
-            "1 when the hotkey has a uid on the subnet",
-            m.neuron_registered.clone(),
-        );
-        r.register(
-            "neuron_uid",
-            "uid of the hotkey on the subnet",
-            m.neuron_uid.clone(),
-        );
-        r.register(
-            "neuron_stake_rao",
-            "Stake on the hotkey on the subnet, rao",
-            m.neuron_stake_rao.clone(),
-        );
-        r.register(
-            "neuron_incentive",
-            "Incentive in [0,1]",
-            m.neuron_incentive.clone(),
-        );
-        r.register(
-            "neuron_dividends",
-            "Dividends in [0,1]",
-            m.neuron_dividends.clone(),
-        );
-        r.register(
-            "neuron_emission_rao",
-            "Emission per tempo, rao",
-            m.neuron_emission_rao.clone(),
-        );
-        r.register(
-            "neuron_blocks_since_update",
-            "Blocks since the neuron last set weights",
-            m.neuron_blocks_since_update.clone(),
-        );
+        let int_gauges = [
+            (
+                "neuron_registered",
+                "1 when the hotkey has a uid on the subnet",
+                &m.neuron_registered,
+            ),
+            (
+                "neuron_uid",
+                "uid of the hotkey on the subnet",
+                &m.neuron_uid,
+            ),
+            (
+                "neuron_stake_rao",
+                "Stake on the hotkey on the subnet, rao",
+                &m.neuron_stake_rao,
+            ),
+            (
+                "neuron_emission_rao",
+                "Emission per tempo, rao",
+                &m.neuron_emission_rao,
+            ),
+            (
+                "neuron_blocks_since_update",
+                "Blocks since the neuron last set weights",
+                &m.neuron_blocks_since_update,
+            ),
+        ];
+        register_all(r, &int_gauges);
+        let float_gauges = [
+            (
+                "neuron_incentive",
+                "Incentive in [0,1]",
+                &m.neuron_incentive,
+            ),
+            (
+                "neuron_dividends",
+                "Dividends in [0,1]",
+                &m.neuron_dividends,
+            ),
+        ];
+        register_all(r, &float_gauges);
         m
     }
 
