@@ -21,6 +21,9 @@ use std::time::Duration;
 
 /// Periodic re-check (hotkey Secret edits, pod drift) when nothing else triggers a reconcile.
 const RESYNC: Duration = Duration::from_secs(300);
+/// Re-check while waiting for a user's hotkey Secret: Secrets without our label are not watched
+/// (watching every Secret would hold all of them in memory).
+const AWAIT_SECRET: Duration = Duration::from_secs(30);
 
 /// What dereferencing found.
 struct Observed {
@@ -156,7 +159,10 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         apply_status(&api, &neuron.name_any(), &status).await?;
         ctx.record_status_write(&key, now);
     }
-    Ok(Action::requeue(RESYNC))
+    Ok(Action::requeue(match obs.blocker {
+        Some(Blocker::HotkeyMissing(_)) => AWAIT_SECRET,
+        _ => RESYNC,
+    }))
 }
 
 /// Dereferences everything the Neuron points at; a problem the user must fix becomes a blocker.
