@@ -105,6 +105,14 @@ def operator(start_operator):
     return start_operator()
 
 
+def pytest_collection_modifyitems(items):
+    """Every e2e test is bounded even when pytest runs from the repo root (no tests/e2e/pytest.ini)."""
+    here = pathlib.Path(__file__).parent
+    for item in items:
+        if here in pathlib.Path(item.fspath).parents and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(180))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

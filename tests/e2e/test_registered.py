@@ -80,6 +80,23 @@ def test_externally_registered_neuron_gets_its_pod_and_runs(cluster, chain, oper
     assert chain.burns() == [], "external registration must never spend"
 
 
+def test_unready_restarting_pod_is_degraded(cluster, chain, operator, apply, get, wait_for,
+                                           kubelet_create_pod_for):
+    apply(chain_subnet(chain))
+    apply(neuron(registration={"mode": "external"}))
+    hotkey = wait_for(lambda: nrn(get).get("status", {}).get("hotkey"), timeout=20, message="hotkey")
+    chain.register(NETUID, hotkey)
+    wait_for(lambda: replicas(get) == 1, timeout=20, message="replicas 1")
+    pod = kubelet_create_pod_for(get("statefulsets", NS, "miner-0"), ready=False)
+    status = pod["status"]
+    status["containerStatuses"][0].update(restartCount=2, state={"waiting": {"reason": "CrashLoopBackOff"}})
+    cluster.set_status("pods", NS, "miner-0-0", status)
+    n = wait_for(lambda: (x := nrn(get)).get("status", {}).get("phase") == "Degraded" and x, timeout=20,
+                 message="phase Degraded")
+    assert n["status"]["pod"]["restarts"] == 2 and n["status"]["pod"]["ready"] is False
+    assert cond_is(n, "PodReady", "False") and cond_is(n, "Registered", "True") and cond_is(n, "Ready", "False")
+
+
 def test_suspend_scales_a_registered_neuron_to_zero_and_back(cluster, chain, operator, apply, get, wait_for):
     apply(chain_subnet(chain))
     apply(neuron(registration={"mode": "external"}))
