@@ -22,29 +22,15 @@ def cluster(tmp_path: pathlib.Path):
 
 
 # Thin aliases, so a test can ask for exactly the helper it uses.
-@pytest.fixture
-def apply(cluster):
-    return cluster.apply
+def _alias(name: str):
+    @pytest.fixture(name=name)
+    def helper(cluster):
+        return getattr(cluster, name)
+    return helper
 
 
-@pytest.fixture
-def get(cluster):
-    return cluster.get
-
-
-@pytest.fixture
-def wait_for(cluster):
-    return cluster.wait_for
-
-
-@pytest.fixture
-def kubelet_create_pod_for(cluster):
-    return cluster.kubelet_create_pod_for
-
-
-@pytest.fixture
-def gc(cluster):
-    return cluster.gc
+for _name in ("apply", "get", "wait_for", "kubelet_create_pod_for", "gc"):
+    globals()[f"_{_name}_fixture"] = _alias(_name)
 
 
 @pytest.fixture

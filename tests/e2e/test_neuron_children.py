@@ -3,7 +3,7 @@ the Subnet's endpoint is unreachable, so the hotkey is never registered and repl
 
 import json
 
-from checks import (MANAGED, cond_is, condition, env_of, is_ss58, mounted_files, owned_by,
+from checks import (MANAGED, cond_is, env_of, is_ss58, mounted_files, owned_by,
                     ss58_of_mnemonic)
 from manifests import COLD_MNEMONIC, IMAGE, NS, decoded, keyfile, neuron, secret, subnet
 

@@ -47,6 +47,17 @@ def replicas(get, name="miner-0"):
     return sts and sts["spec"]["replicas"]
 
 
+def externally_registered(chain, apply, get, wait_for) -> str:
+    """A Neuron with `registration.mode: external` whose hotkey someone registered; its hotkey."""
+    apply(chain_subnet(chain))
+    apply(neuron(registration={"mode": "external"}))
+    hotkey = wait_for(lambda: nrn(get).get("status", {}).get("hotkey"), timeout=20, message="hotkey")
+    assert replicas(get) == 0
+    chain.register(NETUID, hotkey)
+    wait_for(lambda: replicas(get) == 1, timeout=20, message="replicas 1 once registered")
+    return hotkey
+
+
 def test_subnet_status_from_a_reachable_chain(cluster, chain, operator, apply, get, wait_for):
     apply(chain_subnet(chain))
     sn = wait_for(lambda: cond_is(s := get("subnets", NS, "sn21"), "ChainReachable", "True") and s,
@@ -62,17 +73,12 @@ def test_subnet_status_from_a_reachable_chain(cluster, chain, operator, apply, g
 
 def test_externally_registered_neuron_gets_its_pod_and_runs(cluster, chain, operator, apply, get, wait_for,
                                                           kubelet_create_pod_for):
-    apply(chain_subnet(chain))
-    apply(neuron(registration={"mode": "external"}))
-    hotkey = wait_for(lambda: nrn(get).get("status", {}).get("hotkey"), timeout=20, message="hotkey")
-    assert replicas(get) == 0
-    uid = chain.register(NETUID, hotkey)
-    wait_for(lambda: replicas(get) == 1, timeout=20, message="replicas 1 once registered")
+    hotkey = externally_registered(chain, apply, get, wait_for)
     kubelet_create_pod_for(get("statefulsets", NS, "miner-0"))
     n = wait_for(lambda: (x := nrn(get)).get("status", {}).get("phase") == "Running" and x, timeout=20,
                  message="phase Running")
     st = n["status"]
-    assert st["uid"] == uid
+    assert st["uid"] == chain.uid_of(NETUID, hotkey) is not None
     assert st["pod"]["name"] == "miner-0-0" and st["pod"]["ready"] is True and st["pod"]["restarts"] == 0
     assert st["pod"]["node"] == "gpu-node-1"
     for t in ("Registered", "PodReady", "Ready"):
@@ -82,11 +88,7 @@ def test_externally_registered_neuron_gets_its_pod_and_runs(cluster, chain, oper
 
 def test_unready_restarting_pod_is_degraded(cluster, chain, operator, apply, get, wait_for,
                                            kubelet_create_pod_for):
-    apply(chain_subnet(chain))
-    apply(neuron(registration={"mode": "external"}))
-    hotkey = wait_for(lambda: nrn(get).get("status", {}).get("hotkey"), timeout=20, message="hotkey")
-    chain.register(NETUID, hotkey)
-    wait_for(lambda: replicas(get) == 1, timeout=20, message="replicas 1")
+    hotkey = externally_registered(chain, apply, get, wait_for)
     pod = kubelet_create_pod_for(get("statefulsets", NS, "miner-0"), ready=False)
     status = pod["status"]
     status["containerStatuses"][0].update(restartCount=2, state={"waiting": {"reason": "CrashLoopBackOff"}})
@@ -98,11 +100,7 @@ def test_unready_restarting_pod_is_degraded(cluster, chain, operator, apply, get
 
 
 def test_suspend_scales_a_registered_neuron_to_zero_and_back(cluster, chain, operator, apply, get, wait_for):
-    apply(chain_subnet(chain))
-    apply(neuron(registration={"mode": "external"}))
-    hotkey = wait_for(lambda: nrn(get).get("status", {}).get("hotkey"), timeout=20, message="hotkey")
-    chain.register(NETUID, hotkey)
-    wait_for(lambda: replicas(get) == 1, timeout=20, message="replicas 1")
+    hotkey = externally_registered(chain, apply, get, wait_for)
     apply(neuron(registration={"mode": "external"}, suspend=True))
     wait_for(lambda: replicas(get) == 0 and nrn(get)["status"]["phase"] == "Suspended", timeout=20,
              message="suspended: replicas 0")
@@ -112,11 +110,7 @@ def test_suspend_scales_a_registered_neuron_to_zero_and_back(cluster, chain, ope
 
 
 def test_deregistered_neuron_scales_to_zero(cluster, chain, operator, apply, get, wait_for):
-    apply(chain_subnet(chain))
-    apply(neuron(registration={"mode": "external"}))
-    hotkey = wait_for(lambda: nrn(get).get("status", {}).get("hotkey"), timeout=20, message="hotkey")
-    chain.register(NETUID, hotkey)
-    wait_for(lambda: replicas(get) == 1, timeout=20, message="replicas 1")
+    hotkey = externally_registered(chain, apply, get, wait_for)
     chain.deregister(NETUID, hotkey)
     wait_for(lambda: replicas(get) == 0 and nrn(get)["status"]["phase"] == "Deregistered", timeout=20,
              message="Deregistered: replicas 0")
