@@ -40,10 +40,13 @@ def test_hotkey_conflict_newer_neuron_gets_no_pod(cluster, operator, apply, get,
     assert cond_is(new, "Ready", "False")
     sts = get("statefulsets", NS, "new")
     assert sts is None or sts["spec"]["replicas"] == 0
-    assert get("pods", NS, "new-0") is None
     old = get("neurons", NS, "old")
     assert not cond_is(old, "HotkeyConflict", "True")
     assert get("statefulsets", NS, "old") is not None
+    # once the holder is gone (and the GC has taken its children), the newer Neuron takes over
+    cluster.delete("neurons", NS, "old")
+    wait_for(lambda: not cluster.gc() and not cond_is(get("neurons", NS, "new"), "HotkeyConflict", "True")
+             and get("statefulsets", NS, "new"), message="newer Neuron proceeds after the holder is deleted")
 
 
 def test_invalid_spec_gets_condition_and_event(cluster, operator, apply, get, wait_for):
@@ -96,3 +99,21 @@ def test_suspend_scales_to_zero_and_reports_suspended(cluster, operator, apply, 
     assert get("statefulsets", NS, "miner-0")["spec"]["replicas"] == 0
     apply(neuron(suspend=False))
     wait_for(lambda: status(get).get("phase") not in (None, "Suspended"), message="phase leaves Suspended")
+
+
+def test_neuron_that_becomes_invalid_loses_its_pod_and_keeps_its_hotkey(cluster, operator, apply, get, wait_for):
+    apply(subnet())
+    apply(neuron())
+    wait_for(lambda: get("statefulsets", NS, "miner-0") and get("services", NS, "miner-0-axon"),
+             message="children of the valid Neuron")
+    hotkey = wait_for(lambda: status(get).get("hotkey"), message="hotkey")
+    apply(neuron(imagePullPolicy="Sometimes"))
+    wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "InvalidSpec", "True"), message="InvalidSpec")
+    wait_for(lambda: (s := get("statefulsets", NS, "miner-0")) is None or s["spec"]["replicas"] == 0,
+             message="no pod for an invalid Neuron")
+    assert get("secrets", NS, "miner-0-hotkey") is not None
+    apply(neuron())
+    wait_for(lambda: get("statefulsets", NS, "miner-0") and not cond_is(get("neurons", NS, "miner-0"),
+                                                                       "InvalidSpec", "True"),
+             message="children back after the fix")
+    assert status(get)["hotkey"] == hotkey

@@ -9,7 +9,8 @@ def test_unreachable_chain_and_member_counts(cluster, operator, apply, get, wait
     apply(neuron(name="m-0"))
     apply(neuron(name="m-1"))
     sn = wait_for(lambda: (s := get("subnets", NS, "sn21")).get("status", {}).get("neurons", {}).get("total") == 2
-                  and s, message="Subnet counts both Neurons")
+                  and "ws://127.0.0.1:9" in (condition(s, "ChainReachable") or {}).get("message", "") and s,
+                  message="Subnet counts both Neurons and reports the failed poll")
     st = sn["status"]
     assert {k: st["neurons"][k] for k in ("total", "registered", "ready")} == {"total": 2, "registered": 0, "ready": 0}
     assert st["observedGeneration"] == sn["metadata"]["generation"]

@@ -22,6 +22,9 @@ use std::time::Duration;
 
 /// Periodic re-check (hotkey Secret edits, pod drift) when nothing else triggers a reconcile.
 const RESYNC: Duration = Duration::from_secs(300);
+/// Re-check while waiting for a user's hotkey Secret: Secrets without our label are not watched
+/// (watching every Secret would hold all of them in memory).
+const AWAIT_SECRET: Duration = Duration::from_secs(30);
 
 /// What dereferencing found.
 struct Observed {
@@ -195,9 +198,11 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         apply_status(&api, &neuron.name_any(), &status).await?;
         ctx.record_status_write(&key, now);
     }
-    Ok(Action::requeue(
-        life.requeue.map_or(RESYNC, |r| r.min(RESYNC)),
-    ))
+    let base = match obs.blocker {
+        Some(Blocker::HotkeyMissing(_)) => AWAIT_SECRET,
+        _ => RESYNC,
+    };
+    Ok(Action::requeue(life.requeue.map_or(base, |r| r.min(base))))
 }
 
 /// Dereferences everything the Neuron points at; a problem the user must fix becomes a blocker.
@@ -324,12 +329,19 @@ async fn apply_children(
         has_coldkeypub: files.coldkeypub.is_some(),
         external,
     };
-    apply_if_changed(
-        &Api::<StatefulSet>::namespaced(client, ns),
-        &build::statefulset(neuron, subnet, &inputs),
-    )
-    .await?;
-    Ok(())
+    let statefulsets = Api::<StatefulSet>::namespaced(client, ns);
+    match apply_if_changed(&statefulsets, &build::statefulset(neuron, subnet, &inputs)).await {
+        // An immutable field changed (e.g. storage): delete the StatefulSet but orphan its pod
+        // and volumes; the next reconcile creates it anew and it adopts them (same selector).
+        Err(Error::Kube(kube::Error::Api(s))) if s.code == 422 => {
+            tracing::info!(neuron = %neuron.name_any(), reason = %s.message, "recreating the StatefulSet");
+            statefulsets
+                .delete(&neuron.name_any(), &kube::api::DeleteParams::orphan())
+                .await?;
+            Err(Error::Kube(kube::Error::Api(s)))
+        }
+        r => r.map(|_| ()),
+    }
 }
 
 /// No pod for a blocked Neuron: its StatefulSet and Service go. The wallet Secret stays (it is

@@ -108,7 +108,21 @@ pub async fn run(
             error_policy::<Neuron>("neuron"),
             ctx.clone(),
         )
-        .for_each(|r| async move { log_result("neuron", r) });
+        .for_each({
+            let (ctx, store, neuron_tx) = (ctx.clone(), store.clone(), neuron_tx.clone());
+            move |r| {
+                // A deleted Neuron: its metric series go, and Neurons that lost a HotkeyConflict
+                // to it look again (the hotkey may be theirs now).
+                if let Err(controller::Error::ObjectNotFound(obj)) = &r {
+                    let ns = obj.namespace.as_deref().unwrap_or_default();
+                    ctx.metrics.forget_neuron(ns, &obj.name);
+                    for n in in_conflict(ns, &store.state()) {
+                        let _ = neuron_tx.send(n);
+                    }
+                }
+                async move { log_result("neuron", r) }
+            }
+        });
     let subnet_run = subnets
         .graceful_shutdown_on(shutdown)
         .run(
@@ -165,6 +179,20 @@ pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron
                     .as_ref()
                     .and_then(|s| s.hotkey.as_ref())
                     .is_none_or(|hk| changed.contains(hk))
+        })
+        .map(|n| ObjectRef::from_obj(n.as_ref()))
+        .collect()
+}
+
+/// Neurons of `ns` currently holding `HotkeyConflict=True`.
+pub fn in_conflict(ns: &str, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
+    neurons
+        .iter()
+        .filter(|n| n.namespace().as_deref() == Some(ns))
+        .filter(|n| {
+            n.status.as_ref().is_some_and(|s| {
+                crate::api::is_true(&s.conditions, crate::api::types::HOTKEY_CONFLICT)
+            })
         })
         .map(|n| ObjectRef::from_obj(n.as_ref()))
         .collect()
@@ -266,5 +294,31 @@ mod tests {
             let got: Vec<String> = affected(&e, &all).into_iter().map(|r| r.name).collect();
             assert_eq!(got, want, "{e:?}");
         }
+    }
+
+    #[test]
+    fn conflicted_neurons_are_found_per_namespace() {
+        let conflicted = |ns: &str, name: &str| {
+            let mut n = (*neuron(ns, name, "sn", Some([1; 32]))).clone();
+            n.status.as_mut().unwrap().conditions = crate::api::merge_conditions(
+                &[],
+                &[crate::api::CondSpec::new(
+                    crate::api::types::HOTKEY_CONFLICT,
+                    true,
+                    "HotkeyConflict",
+                    "",
+                )],
+                None,
+                &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(jiff::Timestamp::UNIX_EPOCH),
+            );
+            Arc::new(n)
+        };
+        let all = vec![
+            conflicted("a", "loser"),
+            neuron("a", "holder", "sn", Some([1; 32])),
+            conflicted("b", "elsewhere"),
+        ];
+        let got: Vec<String> = in_conflict("a", &all).into_iter().map(|r| r.name).collect();
+        assert_eq!(got, ["loser"]);
     }
 }
