@@ -117,12 +117,6 @@ def test_deregistered_neuron_scales_to_zero(cluster, chain, operator, apply, get
     assert cond_is(nrn(get), "Registered", "False")
 
 
-# Registration by burn is specified (API.md) but not wired into this branch's controller yet: these
-# show as xfail here and XPASS once it lands (then drop the marker).
-NOT_WIRED = pytest.mark.xfail(reason="registration by burn not wired into the controller on this branch yet")
-
-
-@NOT_WIRED
 def test_auto_registration_burns_once_within_the_cap(cluster, chain, start_operator, apply, get, wait_for):
     cold = ss58_of_mnemonic(COLD_MNEMONIC)
     chain.set_balance(cold, 10 * TAO)
@@ -147,7 +141,6 @@ def test_auto_registration_burns_once_within_the_cap(cluster, chain, start_opera
     assert len(chain.burns()) == 1
 
 
-@NOT_WIRED
 def test_burn_above_the_cap_is_not_paid(cluster, chain, operator, apply, get, wait_for):
     cold = ss58_of_mnemonic(COLD_MNEMONIC)
     chain.set_balance(cold, 10 * TAO)
