@@ -3,6 +3,7 @@
 //! The trait is deliberately narrow and speaks in our own types (no Kubernetes, no subxt types),
 //! so the reconcile logic can be tested against a fake that follows the real chain's rules.
 
+pub mod client;
 mod types;
 
 pub use types::*;

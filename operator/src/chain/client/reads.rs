@@ -1,0 +1,153 @@
+//! Reads, each in as few RPC rounds as the runtime allows.
+
+use std::collections::HashMap;
+
+use scale_decode::DecodeAsType;
+use subxt::backend::BlockRef;
+use subxt::client::{ClientAtBlock, OnlineClientAtBlockImpl};
+
+use super::calls::SUBTENSOR;
+use super::config::SubtensorConfig;
+use super::connection::Conn;
+use super::errors;
+use super::neurons::{self, NEURONS_LITE, NEURON_API};
+use super::storage::{self, Read};
+use crate::chain::{AccountId, ChainError, SubnetSnapshot};
+
+pub type At = ClientAtBlock<SubtensorConfig, OnlineClientAtBlockImpl<SubtensorConfig>>;
+
+pub async fn head(c: &Conn) -> Result<u64, ChainError> {
+    let header = c
+        .rpc
+        .chain_get_header(None)
+        .await
+        .map_err(|e| errors::map(&c.url, e))?
+        .ok_or_else(|| ChainError::Other("node returned no best header".into()))?;
+    Ok(header.number)
+}
+
+/// A client at the current best block (metadata of the runtime in force there).
+pub async fn best(c: &Conn) -> Result<At, ChainError> {
+    let hash = c
+        .rpc
+        .chain_get_block_hash(None)
+        .await
+        .map_err(|e| errors::map(&c.url, e))?
+        .ok_or_else(|| ChainError::Other("node returned no best block".into()))?;
+    c.client
+        .at_block(BlockRef::from_hash(hash))
+        .await
+        .map_err(|e| errors::map(&c.url, e))
+}
+
+/// Fetch many keys at one block in one `state_queryStorageAt` round; results in key order.
+pub async fn query(c: &Conn, at: &At, reads: &[Read]) -> Result<Vec<Option<Vec<u8>>>, ChainError> {
+    if reads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sets = c
+        .rpc
+        .state_query_storage_at(reads.iter().map(|r| r.key.as_slice()), Some(at.block_hash()))
+        .await
+        .map_err(|e| errors::map(&c.url, e))?;
+    let mut found: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
+    for set in sets {
+        for (k, v) in set.changes {
+            found.insert(k.0, v.map(|b| b.0));
+        }
+    }
+    Ok(reads
+        .iter()
+        .map(|r| found.get(&r.key).cloned().flatten())
+        .collect())
+}
+
+pub async fn snapshot(c: &Conn, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
+    let at = best(c).await?;
+    let md = at.metadata();
+    let param_reads = storage::param_keys(&at, netuid)?;
+    let api = md
+        .runtime_api_trait_by_name(NEURON_API)
+        .and_then(|a| a.method_by_name(NEURONS_LITE))
+        .ok_or_else(|| ChainError::Unsupported(format!("{NEURON_API}_{NEURONS_LITE}")))?;
+    let output_ty = api.output_ty();
+    let args = parity_scale_codec::Encode::encode(&netuid);
+    let name = format!("{NEURON_API}_{NEURONS_LITE}");
+    let (params, raw) = futures::try_join!(query(c, &at, &param_reads), async {
+        at.runtime_apis()
+            .call_raw(&name, Some(&args))
+            .await
+            .map_err(|e| errors::map(&c.url, e))
+    })?;
+    let params = storage::decode_params(&md, &param_reads, &params)?
+        .ok_or(ChainError::SubnetNotFound(netuid))?;
+    let mut neurons = neurons::decode_neurons_lite(&raw, output_ty, md.types())?;
+    // Registration blocks are not in NeuronInfoLite: one batched read for all uids.
+    let reg_reads = neurons
+        .iter()
+        .map(|n| storage::key(&at, SUBTENSOR, "BlockAtRegistration", (netuid, n.uid)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let regs = query(c, &at, &reg_reads).await?;
+    for ((n, read), bytes) in neurons.iter_mut().zip(&reg_reads).zip(&regs) {
+        n.registered_at_block =
+            storage::decode::<u64>(&md, read, bytes.as_deref(), true)?.unwrap_or(0);
+    }
+    neurons.sort_by_key(|n| n.uid);
+    Ok(SubnetSnapshot {
+        netuid,
+        block: at.block_number(),
+        params,
+        neurons,
+    })
+}
+
+pub async fn uid_of(c: &Conn, netuid: u16, hotkey: &AccountId) -> Result<Option<u16>, ChainError> {
+    let at = best(c).await?;
+    let read = storage::key(&at, SUBTENSOR, "Uids", (netuid, hotkey.0))?;
+    let v = query(c, &at, std::slice::from_ref(&read)).await?;
+    // OptionQuery: no value means not registered (never the declared default).
+    storage::decode::<u16>(at.metadata_ref(), &read, v[0].as_deref(), false)
+}
+
+async fn burn_read(c: &Conn, at: &At, netuid: u16) -> Result<u64, ChainError> {
+    let read = storage::key(at, SUBTENSOR, "Burn", (netuid,))?;
+    let v = query(c, at, std::slice::from_ref(&read)).await?;
+    Ok(storage::decode::<u64>(at.metadata_ref(), &read, v[0].as_deref(), true)?.unwrap_or(0))
+}
+
+/// `Burn(netuid)` at `at`.
+pub async fn burn(c: &Conn, at: &At, netuid: u16) -> Result<u64, ChainError> {
+    burn_read(c, at, netuid).await
+}
+
+/// `Burn(netuid)` at block number `block`.
+pub async fn burn_at(c: &Conn, block: u64, netuid: u16) -> Result<u64, ChainError> {
+    let at = c
+        .client
+        .at_block(block)
+        .await
+        .map_err(|e| errors::map(&c.url, e))?;
+    burn_read(c, &at, netuid).await
+}
+
+#[derive(DecodeAsType, Debug, Default)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct AccountData {
+    pub free: u64,
+}
+
+#[derive(DecodeAsType, Debug, Default)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct AccountInfo {
+    pub nonce: u64,
+    pub data: AccountData,
+}
+
+/// `System::Account` (nonce and free balance) at the best block; defaults when absent.
+pub async fn account(c: &Conn, a: &AccountId) -> Result<AccountInfo, ChainError> {
+    let at = best(c).await?;
+    let read = storage::key(&at, "System", "Account", (a.0,))?;
+    let v = query(c, &at, std::slice::from_ref(&read)).await?;
+    Ok(storage::decode::<AccountInfo>(at.metadata_ref(), &read, v[0].as_deref(), true)?
+        .unwrap_or_default())
+}
