@@ -9,6 +9,7 @@ pub mod calls;
 pub mod config;
 pub mod connection;
 pub mod errors;
+pub mod metagraph;
 pub mod neurons;
 mod reads;
 pub mod stats;

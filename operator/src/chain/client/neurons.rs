@@ -18,12 +18,12 @@ pub const NEURONS_LITE: &str = "get_neurons_lite";
 
 #[derive(DecodeAsType, Debug)]
 #[decode_as_type(crate_path = "scale_decode")]
-struct AxonRaw {
-    block: u64,
-    version: u32,
-    ip: u128,
-    port: u16,
-    ip_type: u8,
+pub(super) struct AxonRaw {
+    pub block: u64,
+    pub version: u32,
+    pub ip: u128,
+    pub port: u16,
+    pub ip_type: u8,
 }
 
 #[derive(DecodeAsType, Debug)]
@@ -64,7 +64,7 @@ pub fn decode_neurons_lite(
     Ok(raw.into_iter().map(to_neuron).collect())
 }
 
-fn is_byte_vec(ty: u32, types: &PortableRegistry) -> bool {
+pub(super) fn is_byte_vec(ty: u32, types: &PortableRegistry) -> bool {
     let Some(TypeDef::Sequence(seq)) = types.resolve(ty).map(|t| &t.type_def) else {
         return false;
     };
@@ -74,11 +74,11 @@ fn is_byte_vec(ty: u32, types: &PortableRegistry) -> bool {
     )
 }
 
-fn norm(v: u16) -> f64 {
+pub(super) fn norm(v: u16) -> f64 {
     f64::from(v) / 65535.0
 }
 
-fn axon_of(a: &AxonRaw) -> Option<AxonInfo> {
+pub(super) fn axon_of(a: &AxonRaw) -> Option<AxonInfo> {
     let ip = match a.ip_type {
         _ if a.ip == 0 => return None,
         4 => IpAddr::V4(Ipv4Addr::from(a.ip as u32)),

@@ -10,6 +10,7 @@ use super::calls::SUBTENSOR;
 use super::config::SubtensorConfig;
 use super::connection::Conn;
 use super::errors;
+use super::metagraph::{self, METAGRAPH, SUBNET_API};
 use super::neurons::{self, NEURONS_LITE, NEURON_API};
 use super::storage::{self, Read};
 use crate::chain::{AccountId, ChainError, SubnetSnapshot};
@@ -62,23 +63,51 @@ pub async fn query(c: &Conn, at: &At, reads: &[Read]) -> Result<Vec<Option<Vec<u
         .collect())
 }
 
+/// Call a runtime API method with SCALE-encoded `args`; also returns its declared output type.
+async fn runtime_call(
+    c: &Conn,
+    at: &At,
+    api: &str,
+    method: &str,
+    args: &[u8],
+) -> Result<Option<(Vec<u8>, u32)>, ChainError> {
+    let md = at.metadata_ref();
+    let Some(m) = md.runtime_api_trait_by_name(api).and_then(|a| a.method_by_name(method)) else {
+        return Ok(None);
+    };
+    let output = m.output_ty();
+    let bytes = at
+        .runtime_apis()
+        .call_raw(&format!("{api}_{method}"), Some(args))
+        .await
+        .map_err(|e| errors::map(&c.url, e))?;
+    Ok(Some((bytes, output)))
+}
+
+/// The subnet at the best block: one `get_metagraph` call where the runtime has it, else
+/// `get_neurons_lite` + the parameter storage (concurrently) + registration blocks.
 pub async fn snapshot(c: &Conn, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
     let at = best(c).await?;
     let md = at.metadata();
-    let param_reads = storage::param_keys(&at, netuid)?;
-    let api = md
-        .runtime_api_trait_by_name(NEURON_API)
-        .and_then(|a| a.method_by_name(NEURONS_LITE))
-        .ok_or_else(|| ChainError::Unsupported(format!("{NEURON_API}_{NEURONS_LITE}")))?;
-    let output_ty = api.output_ty();
     let args = parity_scale_codec::Encode::encode(&netuid);
-    let name = format!("{NEURON_API}_{NEURONS_LITE}");
-    let (params, raw) = futures::try_join!(query(c, &at, &param_reads), async {
-        at.runtime_apis()
-            .call_raw(&name, Some(&args))
-            .await
-            .map_err(|e| errors::map(&c.url, e))
-    })?;
+    if let Some((bytes, ty)) = runtime_call(c, &at, SUBNET_API, METAGRAPH, &args).await? {
+        let (params, neurons) = metagraph::decode_metagraph(&bytes, ty, md.types())?
+            .ok_or(ChainError::SubnetNotFound(netuid))?;
+        return Ok(SubnetSnapshot { netuid, block: at.block_number(), params, neurons });
+    }
+    lite_snapshot(c, at, netuid).await
+}
+
+async fn lite_snapshot(c: &Conn, at: At, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
+    let md = at.metadata();
+    let param_reads = storage::param_keys(&at, netuid)?;
+    let args = parity_scale_codec::Encode::encode(&netuid);
+    let (params, lite) = futures::try_join!(
+        query(c, &at, &param_reads),
+        runtime_call(c, &at, NEURON_API, NEURONS_LITE, &args)
+    )?;
+    let (raw, output_ty) =
+        lite.ok_or_else(|| ChainError::Unsupported(format!("{NEURON_API}_{NEURONS_LITE}")))?;
     let params = storage::decode_params(&md, &param_reads, &params)?
         .ok_or(ChainError::SubnetNotFound(netuid))?;
     let mut neurons = neurons::decode_neurons_lite(&raw, output_ty, md.types())?;
