@@ -17,15 +17,66 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn missing_or_malformed_arguments_are_usage_errors() {
     let cases: &[(&[&str], &str)] = &[
-        (&["register", "--netuid", "1", "--hotkey-file", "h", "--coldkey-file", "c"], "--max-burn"),
-        (&["register", "--netuid", "1", "--hotkey-file", "h", "--coldkey-file", "c", "--max-burn", "lots"], "lots"),
-        (&["register", "--netuid", "1", "--hotkey-file", "h", "--max-burn", "1"], "--coldkey-file"),
+        (
+            &[
+                "register",
+                "--netuid",
+                "1",
+                "--hotkey-file",
+                "h",
+                "--coldkey-file",
+                "c",
+            ],
+            "--max-burn",
+        ),
+        (
+            &[
+                "register",
+                "--netuid",
+                "1",
+                "--hotkey-file",
+                "h",
+                "--coldkey-file",
+                "c",
+                "--max-burn",
+                "lots",
+            ],
+            "lots",
+        ),
+        (
+            &[
+                "register",
+                "--netuid",
+                "1",
+                "--hotkey-file",
+                "h",
+                "--max-burn",
+                "1",
+            ],
+            "--coldkey-file",
+        ),
         (&["info"], "--netuid"),
         (&["info", "--netuid", "70000"], "70000"),
-        (&["info", "--netuid", "1", "--network", "mars"], "unknown network"),
+        (
+            &["info", "--netuid", "1", "--network", "mars"],
+            "unknown network",
+        ),
         (&["info", "--netuid", "1", "--output", "xml"], "xml"),
         (&["stake", "--netuid", "1"], "Usage"),
-        (&["serve-axon", "--netuid", "1", "--hotkey-file", "h", "--ip", "not-an-ip", "--port", "1"], "not-an-ip"),
+        (
+            &[
+                "serve-axon",
+                "--netuid",
+                "1",
+                "--hotkey-file",
+                "h",
+                "--ip",
+                "not-an-ip",
+                "--port",
+                "1",
+            ],
+            "not-an-ip",
+        ),
     ];
     for (args, needle) in cases {
         let o = run(args);
@@ -37,28 +88,58 @@ fn missing_or_malformed_arguments_are_usage_errors() {
 
 #[test]
 fn invalid_hotkey_address_is_a_clear_error_before_any_connection() {
-    let o = run(&["neuron", "--netuid", "1", "--hotkey", "5NotAnAddress", "--endpoint", "ws://127.0.0.1:9"]);
+    let o = run(&[
+        "neuron",
+        "--netuid",
+        "1",
+        "--hotkey",
+        "5NotAnAddress",
+        "--endpoint",
+        "ws://127.0.0.1:9",
+    ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("invalid SS58 address"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("invalid SS58 address"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn unreachable_endpoints_are_all_tried_and_reported() {
     // Port 9 (discard) on localhost: connection refused, no chain involved.
     let o = run(&[
-        "info", "--netuid", "1", "--endpoint", "ws://127.0.0.1:9", "--endpoint", "ws://127.0.0.1:7",
+        "info",
+        "--netuid",
+        "1",
+        "--endpoint",
+        "ws://127.0.0.1:9",
+        "--endpoint",
+        "ws://127.0.0.1:7",
     ]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
     assert!(e.contains("no endpoint reachable"), "{e}");
-    assert!(e.contains("ws://127.0.0.1:9") && e.contains("ws://127.0.0.1:7"), "{e}");
+    assert!(
+        e.contains("ws://127.0.0.1:9") && e.contains("ws://127.0.0.1:7"),
+        "{e}"
+    );
 }
 
 #[test]
 fn missing_key_file_names_the_file() {
     let o = run(&[
-        "register", "--netuid", "1", "--hotkey-file", "/nonexistent/hotkey", "--coldkey-file",
-        "/nonexistent/coldkey", "--max-burn", "1", "--endpoint", "ws://127.0.0.1:9",
+        "register",
+        "--netuid",
+        "1",
+        "--hotkey-file",
+        "/nonexistent/hotkey",
+        "--coldkey-file",
+        "/nonexistent/coldkey",
+        "--max-burn",
+        "1",
+        "--endpoint",
+        "ws://127.0.0.1:9",
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/nonexistent/hotkey"), "{}", stderr(&o));

@@ -15,7 +15,12 @@ use crate::chain::{
 /// Mortality of CLI transactions, in blocks (~13 minutes).
 pub const PERIOD: u64 = 64;
 
-pub async fn info(chain: &dyn Chain, netuid: u16, fmt: Format, w: &mut dyn Write) -> anyhow::Result<()> {
+pub async fn info(
+    chain: &dyn Chain,
+    netuid: u16,
+    fmt: Format,
+    w: &mut dyn Write,
+) -> anyhow::Result<()> {
     let s = chain.snapshot(netuid).await?;
     let p = &s.params;
     let j = json!({
@@ -27,12 +32,24 @@ pub async fn info(chain: &dyn Chain, netuid: u16, fmt: Format, w: &mut dyn Write
         "neurons": s.neurons.len(),
     });
     let h = vec![
-        format!("subnet {netuid} at block {} ({})", s.block, chain.endpoint()),
-        format!("burn:                 {} (min {}, max {})", tao(p.burn), tao(p.min_burn), tao(p.max_burn)),
+        format!(
+            "subnet {netuid} at block {} ({})",
+            s.block,
+            chain.endpoint()
+        ),
+        format!(
+            "burn:                 {} (min {}, max {})",
+            tao(p.burn),
+            tao(p.min_burn),
+            tao(p.max_burn)
+        ),
         format!("registration allowed: {}", p.registration_allowed),
         format!("tempo:                {}", p.tempo),
         format!("immunity period:      {}", p.immunity_period),
-        format!("neurons:              {}/{}", p.subnetwork_n, p.max_allowed_uids),
+        format!(
+            "neurons:              {}/{}",
+            p.subnetwork_n, p.max_allowed_uids
+        ),
         format!("serving rate limit:   {}", p.serving_rate_limit),
     ];
     emit(fmt, w, &j, &h)
@@ -48,7 +65,12 @@ pub async fn neuron(
     let s = chain.snapshot(netuid).await?;
     let Some(n) = s.neuron_by_hotkey(hotkey) else {
         let j = json!({"netuid": netuid, "hotkey": hotkey.ss58(), "registered": false, "block": s.block});
-        return emit(fmt, w, &j, &[format!("{hotkey} is not registered on subnet {netuid}")]);
+        return emit(
+            fmt,
+            w,
+            &j,
+            &[format!("{hotkey} is not registered on subnet {netuid}")],
+        );
     };
     let axon = n.axon.as_ref().map(|a| format!("{}:{}", a.ip, a.port));
     let immune_until = n.registered_at_block + u64::from(s.params.immunity_period);
@@ -61,15 +83,27 @@ pub async fn neuron(
         "axon": axon, "active": n.active,
     });
     let h = vec![
-        format!("{hotkey} is uid {} on subnet {netuid} (block {})", n.uid, s.block),
+        format!(
+            "{hotkey} is uid {} on subnet {netuid} (block {})",
+            n.uid, s.block
+        ),
         format!("coldkey:          {}", n.coldkey),
         format!("stake:            {}", tao(n.stake)),
         format!("emission:         {}", tao(n.emission)),
-        format!("incentive:        {:.4}  dividends: {:.4}", n.incentive, n.dividends),
+        format!(
+            "incentive:        {:.4}  dividends: {:.4}",
+            n.incentive, n.dividends
+        ),
         format!("validator permit: {}", n.validator_permit),
-        format!("registered at:    {} (immune until {immune_until})", n.registered_at_block),
+        format!(
+            "registered at:    {} (immune until {immune_until})",
+            n.registered_at_block
+        ),
         format!("last update:      {}", n.last_update),
-        format!("axon:             {}", axon.unwrap_or_else(|| "not served".into())),
+        format!(
+            "axon:             {}",
+            axon.unwrap_or_else(|| "not served".into())
+        ),
     ];
     emit(fmt, w, &j, &h)
 }
@@ -78,7 +112,11 @@ pub async fn neuron(
 async fn tx_params(chain: &dyn Chain, signer: &AccountId) -> anyhow::Result<TxParams> {
     let nonce = chain.account_nonce(signer).await?;
     let head = chain.head().await?;
-    Ok(TxParams { nonce, birth_block: head, period: PERIOD })
+    Ok(TxParams {
+        nonce,
+        birth_block: head,
+        period: PERIOD,
+    })
 }
 
 fn signer_json(s: &Signer) -> serde_json::Value {
@@ -106,7 +144,15 @@ pub async fn register(
 ) -> anyhow::Result<()> {
     if let Some(uid) = chain.uid_of(r.netuid, &r.hotkey).await? {
         let j = json!({"action": "register", "netuid": r.netuid, "hotkey": r.hotkey.ss58(), "alreadyRegistered": true, "uid": uid});
-        return emit(fmt, w, &j, &[format!("{} is already registered on subnet {} as uid {uid}; nothing to do", r.hotkey, r.netuid)]);
+        return emit(
+            fmt,
+            w,
+            &j,
+            &[format!(
+                "{} is already registered on subnet {} as uid {uid}; nothing to do",
+                r.hotkey, r.netuid
+            )],
+        );
     }
     let s = chain.snapshot(r.netuid).await?;
     let burn = s.params.burn;
@@ -114,15 +160,26 @@ pub async fn register(
     let refusal = if !s.params.registration_allowed {
         Some(format!("registration is disabled on subnet {}", r.netuid))
     } else if burn > r.max_burn_rao {
-        Some(format!("burn {} is above --max-burn {}", tao(burn), tao(r.max_burn_rao)))
+        Some(format!(
+            "burn {} is above --max-burn {}",
+            tao(burn),
+            tao(r.max_burn_rao)
+        ))
     } else if balance < burn {
-        Some(format!("balance {} is below the burn {}", tao(balance), tao(burn)))
+        Some(format!(
+            "balance {} is below the burn {}",
+            tao(balance),
+            tao(burn)
+        ))
     } else {
         None
     };
     let call = match r.signer {
         Signer::Key(_) => "SubtensorModule.register_limit or burned_register".to_string(),
-        Signer::Proxy { .. } => "Proxy.proxy(Registration, SubtensorModule.register_limit or burned_register)".to_string(),
+        Signer::Proxy { .. } => {
+            "Proxy.proxy(Registration, SubtensorModule.register_limit or burned_register)"
+                .to_string()
+        }
     };
     let plan = json!({
         "action": "register", "netuid": r.netuid, "hotkey": r.hotkey.ss58(), "block": s.block,
@@ -130,7 +187,10 @@ pub async fn register(
         "call": call, "signer": signer_json(r.signer), "refusal": refusal, "dryRun": !r.submit,
     });
     let mut h = vec![
-        format!("register {} on subnet {} (block {})", r.hotkey, r.netuid, s.block),
+        format!(
+            "register {} on subnet {} (block {})",
+            r.hotkey, r.netuid, s.block
+        ),
         format!("cost:    {} (cap {})", tao(burn), tao(r.max_burn_rao)),
         format!("balance: {} of {}", tao(balance), r.signer.payer()),
         format!("signs:   {call} as {}", r.signer.signer_account()),
@@ -147,10 +207,21 @@ pub async fn register(
         bail!("not submitted: {why}");
     }
     let tx = tx_params(chain, &r.signer.signer_account()).await?;
-    let req = RegisterRequest { netuid: r.netuid, hotkey: r.hotkey, limit_rao: r.max_burn_rao, signer: r.signer, tx };
+    let req = RegisterRequest {
+        netuid: r.netuid,
+        hotkey: r.hotkey,
+        limit_rao: r.max_burn_rao,
+        signer: r.signer,
+        tx,
+    };
     let o = chain.register(&req).await?;
     h.extend(outcome_lines(&o));
-    emit(fmt, w, &json!({"plan": plan, "outcome": outcome_json(&o)}), &h)
+    emit(
+        fmt,
+        w,
+        &json!({"plan": plan, "outcome": outcome_json(&o)}),
+        &h,
+    )
 }
 
 pub struct StakeInput<'a> {
@@ -162,7 +233,12 @@ pub struct StakeInput<'a> {
     pub submit: bool,
 }
 
-pub async fn stake(chain: &dyn Chain, r: &StakeInput<'_>, fmt: Format, w: &mut dyn Write) -> anyhow::Result<()> {
+pub async fn stake(
+    chain: &dyn Chain,
+    r: &StakeInput<'_>,
+    fmt: Format,
+    w: &mut dyn Write,
+) -> anyhow::Result<()> {
     let action = if r.add { "add_stake" } else { "remove_stake" };
     let balance = chain.free_balance(&r.signer.payer()).await?;
     let plan = json!({
@@ -170,9 +246,17 @@ pub async fn stake(chain: &dyn Chain, r: &StakeInput<'_>, fmt: Format, w: &mut d
         "balanceRao": balance, "signer": signer_json(r.signer), "dryRun": !r.submit,
     });
     let mut h = vec![
-        format!("{action} {} on {} (subnet {})", tao(r.amount_rao), r.hotkey, r.netuid),
+        format!(
+            "{action} {} on {} (subnet {})",
+            tao(r.amount_rao),
+            r.hotkey,
+            r.netuid
+        ),
         format!("balance: {} of {}", tao(balance), r.signer.payer()),
-        format!("signs:   SubtensorModule.{action} as {}", r.signer.signer_account()),
+        format!(
+            "signs:   SubtensorModule.{action} as {}",
+            r.signer.signer_account()
+        ),
     ];
     if !r.submit {
         h.push("dry run: pass --yes to submit".into());
@@ -180,13 +264,32 @@ pub async fn stake(chain: &dyn Chain, r: &StakeInput<'_>, fmt: Format, w: &mut d
     }
     if r.add && balance < r.amount_rao {
         emit(fmt, w, &plan, &h)?;
-        bail!("not submitted: balance {} is below {}", tao(balance), tao(r.amount_rao));
+        bail!(
+            "not submitted: balance {} is below {}",
+            tao(balance),
+            tao(r.amount_rao)
+        );
     }
     let tx = tx_params(chain, &r.signer.signer_account()).await?;
-    let req = StakeRequest { netuid: r.netuid, hotkey: r.hotkey, amount_rao: r.amount_rao, signer: r.signer, tx };
-    let o = if r.add { chain.add_stake(&req).await? } else { chain.remove_stake(&req).await? };
+    let req = StakeRequest {
+        netuid: r.netuid,
+        hotkey: r.hotkey,
+        amount_rao: r.amount_rao,
+        signer: r.signer,
+        tx,
+    };
+    let o = if r.add {
+        chain.add_stake(&req).await?
+    } else {
+        chain.remove_stake(&req).await?
+    };
     h.extend(outcome_lines(&o));
-    emit(fmt, w, &json!({"plan": plan, "outcome": outcome_json(&o)}), &h)
+    emit(
+        fmt,
+        w,
+        &json!({"plan": plan, "outcome": outcome_json(&o)}),
+        &h,
+    )
 }
 
 pub struct ServeInput<'a> {
@@ -198,7 +301,12 @@ pub struct ServeInput<'a> {
     pub submit: bool,
 }
 
-pub async fn serve_axon(chain: &dyn Chain, r: &ServeInput<'_>, fmt: Format, w: &mut dyn Write) -> anyhow::Result<()> {
+pub async fn serve_axon(
+    chain: &dyn Chain,
+    r: &ServeInput<'_>,
+    fmt: Format,
+    w: &mut dyn Write,
+) -> anyhow::Result<()> {
     let hotkey = AccountId(r.hotkey.public_key().0);
     let s = chain.snapshot(r.netuid).await?;
     let Some(n) = s.neuron_by_hotkey(&hotkey) else {
@@ -212,8 +320,16 @@ pub async fn serve_axon(chain: &dyn Chain, r: &ServeInput<'_>, fmt: Format, w: &
         "current": current.map(|a| format!("{}:{}", a.ip, a.port)), "unchanged": same, "dryRun": !r.submit,
     });
     let mut h = vec![
-        format!("serve axon {}:{} for {hotkey} (uid {}, subnet {})", r.ip, r.port, n.uid, r.netuid),
-        format!("current: {}", current.map(|a| format!("{}:{} v{}", a.ip, a.port, a.version)).unwrap_or_else(|| "not served".into())),
+        format!(
+            "serve axon {}:{} for {hotkey} (uid {}, subnet {})",
+            r.ip, r.port, n.uid, r.netuid
+        ),
+        format!(
+            "current: {}",
+            current
+                .map(|a| format!("{}:{} v{}", a.ip, a.port, a.version))
+                .unwrap_or_else(|| "not served".into())
+        ),
         format!("signs:   SubtensorModule.serve_axon as {hotkey} (fee-free)"),
     ];
     if same {
@@ -225,8 +341,20 @@ pub async fn serve_axon(chain: &dyn Chain, r: &ServeInput<'_>, fmt: Format, w: &
         return emit(fmt, w, &plan, &h);
     }
     let tx = tx_params(chain, &hotkey).await?;
-    let req = ServeAxonRequest { netuid: r.netuid, hotkey: r.hotkey, ip: r.ip, port: r.port, version: r.version, tx };
+    let req = ServeAxonRequest {
+        netuid: r.netuid,
+        hotkey: r.hotkey,
+        ip: r.ip,
+        port: r.port,
+        version: r.version,
+        tx,
+    };
     let o = chain.serve_axon(&req).await?;
     h.extend(outcome_lines(&o));
-    emit(fmt, w, &json!({"plan": plan, "outcome": outcome_json(&o)}), &h)
+    emit(
+        fmt,
+        w,
+        &json!({"plan": plan, "outcome": outcome_json(&o)}),
+        &h,
+    )
 }

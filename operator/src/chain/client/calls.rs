@@ -37,19 +37,12 @@ impl CallSpec {
     }
 
     fn composite(&self) -> Composite<()> {
-        Composite::named(
-            self.fields
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.clone())),
-        )
+        Composite::named(self.fields.iter().map(|(n, v)| (n.to_string(), v.clone())))
     }
 
     /// This call as a `RuntimeCall` value (to nest inside `Proxy.proxy`).
     fn as_runtime_call(&self) -> Value {
-        Value::unnamed_variant(
-            self.pallet,
-            [Value::variant(self.call, self.composite())],
-        )
+        Value::unnamed_variant(self.pallet, [Value::variant(self.call, self.composite())])
     }
 }
 
@@ -75,7 +68,10 @@ pub enum RegisterPlan {
 }
 
 pub fn register(metadata: &Metadata, netuid: u16, hotkey: &AccountId, limit: u64) -> RegisterPlan {
-    let base = vec![("netuid", Value::u128(netuid.into())), ("hotkey", account(hotkey))];
+    let base = vec![
+        ("netuid", Value::u128(netuid.into())),
+        ("hotkey", account(hotkey)),
+    ];
     if has_call(metadata, SUBTENSOR, "register_limit") {
         let mut fields = base;
         fields.push(("limit_price", Value::u128(limit.into())));

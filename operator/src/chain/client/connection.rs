@@ -192,12 +192,56 @@ async fn connect(url: &str) -> Result<Conn, ChainError> {
         .map_err(|e| errors::map(url, e))?;
     // Legacy backend: every Subtensor node and proxy serves it; chainHead_v1 is unreliable there.
     let backend = LegacyBackend::builder().build(rpc_client.clone());
-    let client = OnlineClient::from_backend_with_config(SubtensorConfig::online(), Arc::new(backend))
-        .await
-        .map_err(|e| errors::map(url, e))?;
+    let client =
+        OnlineClient::from_backend_with_config(SubtensorConfig::online(), Arc::new(backend))
+            .await
+            .map_err(|e| errors::map(url, e))?;
     Ok(Conn {
         url: url.to_string(),
         client,
         rpc: LegacyRpcMethods::new(rpc_client),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_min_and_caps_at_max() {
+        let opts = ConnectOptions {
+            backoff_min: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(10),
+            ..ConnectOptions::default()
+        };
+        let table = [(1, 1), (2, 2), (3, 4), (4, 8), (5, 10), (40, 10)];
+        for (failures, secs) in table {
+            assert_eq!(
+                backoff(&opts, failures),
+                Duration::from_secs(secs),
+                "{failures}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn all_endpoints_tried_in_order_then_backs_off_without_retrying() {
+        let urls = vec![
+            "ws://127.0.0.1:9".to_string(),
+            "ws://127.0.0.1:7".to_string(),
+        ];
+        let conn = Connection::new(urls, ConnectOptions::default()).unwrap();
+        let Err(ChainError::Unreachable(msg)) = conn.call("head", |_| async { Ok(()) }).await
+        else {
+            panic!("expected unreachable");
+        };
+        let first = msg.find("127.0.0.1:9").unwrap();
+        assert!(msg.find("127.0.0.1:7").unwrap() > first, "{msg}");
+        // Inside the backoff window no connection is attempted.
+        let Err(ChainError::Unreachable(msg)) = conn.get().await else {
+            panic!("expected unreachable");
+        };
+        assert!(msg.contains("backing off after 1 failed"), "{msg}");
+        assert!(Connection::new(vec![], ConnectOptions::default()).is_err());
+    }
 }

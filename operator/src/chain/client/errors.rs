@@ -20,7 +20,7 @@ pub fn is_transport(err: &(dyn std::error::Error + 'static)) -> bool {
                         // The node answered with a JSON-RPC error: the connection is fine.
                         Some(ClientError::Call(_)) => false,
                         _ => true,
-                    }
+                    };
                 }
                 _ => return false,
             }
@@ -39,5 +39,33 @@ pub fn map<E: std::error::Error + 'static>(endpoint: &str, err: E) -> ChainError
         ChainError::Unreachable(format!("{endpoint}: {err}"))
     } else {
         ChainError::Other(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use subxt::ext::jsonrpsee::types::ErrorObject;
+
+    #[test]
+    fn transport_errors_are_told_from_node_answers() {
+        let closed = subxt::rpcs::Error::Client(Box::new(ClientError::RestartNeeded(
+            std::sync::Arc::new(ClientError::Custom("closed".into())),
+        )));
+        assert!(is_transport(&closed));
+        let answered = subxt::rpcs::Error::Client(Box::new(ClientError::Call(ErrorObject::owned(
+            1010,
+            "Invalid Transaction",
+            None::<()>,
+        ))));
+        assert!(!is_transport(&answered));
+        assert!(is_transport(
+            &subxt::rpcs::Error::DisconnectedWillReconnect("x".into())
+        ));
+        assert!(!is_transport(&subxt::rpcs::Error::InsecureUrl(
+            "ws://x".into()
+        )));
+        assert_eq!(map("wss://a", closed).metric_label(), "unreachable");
+        assert_eq!(map("wss://a", answered).metric_label(), "other");
     }
 }

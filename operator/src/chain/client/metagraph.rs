@@ -63,7 +63,8 @@ pub fn decode_metagraph(
     };
     let n = m.hotkeys.len();
     let short = |name: &str, len: usize| {
-        (len < n).then(|| ChainError::Decode(format!("get_metagraph: {name} has {len} of {n} uids")))
+        (len < n)
+            .then(|| ChainError::Decode(format!("get_metagraph: {name} has {len} of {n} uids")))
     };
     let lens = [
         ("coldkeys", m.coldkeys.len()),

@@ -89,19 +89,26 @@ impl SubxtChain {
 #[async_trait]
 impl Chain for SubxtChain {
     async fn head(&self) -> Result<u64, ChainError> {
-        self.conn.call("head", |c| async move { reads::head(&c).await }).await
+        self.conn
+            .call("head", |c| async move { reads::head(&c).await })
+            .await
     }
 
     async fn snapshot(&self, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
         self.conn
-            .call("snapshot", |c| async move { reads::snapshot(&c, netuid).await })
+            .call(
+                "snapshot",
+                |c| async move { reads::snapshot(&c, netuid).await },
+            )
             .await
     }
 
     async fn uid_of(&self, netuid: u16, hotkey: &AccountId) -> Result<Option<u16>, ChainError> {
         let hotkey = *hotkey;
         self.conn
-            .call("uid_of", |c| async move { reads::uid_of(&c, netuid, &hotkey).await })
+            .call("uid_of", |c| async move {
+                reads::uid_of(&c, netuid, &hotkey).await
+            })
             .await
     }
 
@@ -144,14 +151,22 @@ impl Chain for SubxtChain {
             }
         };
         let mut outcome = self
-            .spend("register", call, req.signer, ProxyKind::Registration, &req.tx)
+            .spend(
+                "register",
+                call,
+                req.signer,
+                ProxyKind::Registration,
+                &req.tx,
+            )
             .await?;
         if outcome.result == TxResult::Success {
             // The burn paid is the `Burn` in force just before the inclusion block.
             let block = outcome.block.saturating_sub(1);
             outcome.burned_rao = self
                 .conn
-                .call("burn_at", |c| async move { reads::burn_at(&c, block, netuid).await })
+                .call("burn_at", |c| async move {
+                    reads::burn_at(&c, block, netuid).await
+                })
                 .await
                 .unwrap_or(burn);
         }
@@ -166,8 +181,14 @@ impl Chain for SubxtChain {
 
     async fn remove_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
         let call = calls::remove_stake(req.netuid, &req.hotkey, req.amount_rao);
-        self.spend("remove_stake", call, req.signer, ProxyKind::Staking, &req.tx)
-            .await
+        self.spend(
+            "remove_stake",
+            call,
+            req.signer,
+            ProxyKind::Staking,
+            &req.tx,
+        )
+        .await
     }
 
     async fn serve_axon(&self, req: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {

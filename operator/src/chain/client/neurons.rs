@@ -57,7 +57,11 @@ pub fn decode_neurons_lite(
         let inner = Vec::<u8>::decode(&mut &bytes[..]).map_err(|e| err(e.to_string()))?;
         let raw =
             Vec::<NeuronLiteLegacy>::decode(&mut &inner[..]).map_err(|e| err(e.to_string()))?;
-        return Ok(raw.into_iter().map(NeuronLiteTyped::from).map(to_neuron).collect());
+        return Ok(raw
+            .into_iter()
+            .map(NeuronLiteTyped::from)
+            .map(to_neuron)
+            .collect());
     }
     let raw = Vec::<NeuronLiteTyped>::decode_as_type(&mut &bytes[..], output_ty, types)
         .map_err(|e| err(e.to_string()))?;

@@ -48,7 +48,10 @@ pub async fn query(c: &Conn, at: &At, reads: &[Read]) -> Result<Vec<Option<Vec<u
     }
     let sets = c
         .rpc
-        .state_query_storage_at(reads.iter().map(|r| r.key.as_slice()), Some(at.block_hash()))
+        .state_query_storage_at(
+            reads.iter().map(|r| r.key.as_slice()),
+            Some(at.block_hash()),
+        )
         .await
         .map_err(|e| errors::map(&c.url, e))?;
     let mut found: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
@@ -72,7 +75,10 @@ async fn runtime_call(
     args: &[u8],
 ) -> Result<Option<(Vec<u8>, u32)>, ChainError> {
     let md = at.metadata_ref();
-    let Some(m) = md.runtime_api_trait_by_name(api).and_then(|a| a.method_by_name(method)) else {
+    let Some(m) = md
+        .runtime_api_trait_by_name(api)
+        .and_then(|a| a.method_by_name(method))
+    else {
         return Ok(None);
     };
     let output = m.output_ty();
@@ -93,7 +99,12 @@ pub async fn snapshot(c: &Conn, netuid: u16) -> Result<SubnetSnapshot, ChainErro
     if let Some((bytes, ty)) = runtime_call(c, &at, SUBNET_API, METAGRAPH, &args).await? {
         let (params, neurons) = metagraph::decode_metagraph(&bytes, ty, md.types())?
             .ok_or(ChainError::SubnetNotFound(netuid))?;
-        return Ok(SubnetSnapshot { netuid, block: at.block_number(), params, neurons });
+        return Ok(SubnetSnapshot {
+            netuid,
+            block: at.block_number(),
+            params,
+            neurons,
+        });
     }
     lite_snapshot(c, at, netuid).await
 }
@@ -177,6 +188,8 @@ pub async fn account(c: &Conn, a: &AccountId) -> Result<AccountInfo, ChainError>
     let at = best(c).await?;
     let read = storage::key(&at, "System", "Account", (a.0,))?;
     let v = query(c, &at, std::slice::from_ref(&read)).await?;
-    Ok(storage::decode::<AccountInfo>(at.metadata_ref(), &read, v[0].as_deref(), true)?
-        .unwrap_or_default())
+    Ok(
+        storage::decode::<AccountInfo>(at.metadata_ref(), &read, v[0].as_deref(), true)?
+            .unwrap_or_default(),
+    )
 }

@@ -42,3 +42,26 @@ impl RequestStats {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_requests_errors_and_latency_per_endpoint_and_method() {
+        let s = RequestStats::default();
+        s.record("wss://a", "head", Duration::from_millis(100), None);
+        s.record(
+            "wss://a",
+            "head",
+            Duration::from_millis(300),
+            Some("timeout"),
+        );
+        s.record("wss://b", "head", Duration::from_millis(50), None);
+        let snap = s.snapshot();
+        let a = &snap[&("wss://a".to_string(), "head")];
+        assert_eq!((a.requests, a.errors.get("timeout").copied()), (2, Some(1)));
+        assert!((a.total_seconds - 0.4).abs() < 1e-9 && (a.max_seconds - 0.3).abs() < 1e-9);
+        assert_eq!(snap[&("wss://b".to_string(), "head")].errors.len(), 0);
+    }
+}
