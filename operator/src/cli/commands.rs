@@ -9,7 +9,7 @@ use subxt_signer::sr25519::Keypair;
 
 use super::output::{emit, outcome_json, outcome_lines, tao, Format};
 use crate::chain::{
-    AccountId, Chain, RegisterRequest, ServeAxonRequest, Signer, StakeRequest, TxParams,
+    AccountId, Chain, RegisterRequest, ServeAxonRequest, Signer, StakeRequest, TxOutcome, TxParams,
 };
 
 /// Mortality of CLI transactions, in blocks (~13 minutes).
@@ -127,6 +127,23 @@ fn signer_json(s: &Signer) -> serde_json::Value {
     })
 }
 
+/// The plan followed by the outcome of the submitted extrinsic.
+fn report(
+    fmt: Format,
+    w: &mut dyn Write,
+    plan: serde_json::Value,
+    mut human: Vec<String>,
+    o: &TxOutcome,
+) -> anyhow::Result<()> {
+    human.extend(outcome_lines(o));
+    emit(
+        fmt,
+        w,
+        &json!({"plan": plan, "outcome": outcome_json(o)}),
+        &human,
+    )
+}
+
 pub struct RegisterInput<'a> {
     pub netuid: u16,
     pub hotkey: AccountId,
@@ -215,13 +232,7 @@ pub async fn register(
         tx,
     };
     let o = chain.register(&req).await?;
-    h.extend(outcome_lines(&o));
-    emit(
-        fmt,
-        w,
-        &json!({"plan": plan, "outcome": outcome_json(&o)}),
-        &h,
-    )
+    report(fmt, w, plan, h, &o)
 }
 
 pub struct StakeInput<'a> {
@@ -283,13 +294,7 @@ pub async fn stake(
     } else {
         chain.remove_stake(&req).await?
     };
-    h.extend(outcome_lines(&o));
-    emit(
-        fmt,
-        w,
-        &json!({"plan": plan, "outcome": outcome_json(&o)}),
-        &h,
-    )
+    report(fmt, w, plan, h, &o)
 }
 
 pub struct ServeInput<'a> {
@@ -350,11 +355,5 @@ pub async fn serve_axon(
         tx,
     };
     let o = chain.serve_axon(&req).await?;
-    h.extend(outcome_lines(&o));
-    emit(
-        fmt,
-        w,
-        &json!({"plan": plan, "outcome": outcome_json(&o)}),
-        &h,
-    )
+    report(fmt, w, plan, h, &o)
 }
