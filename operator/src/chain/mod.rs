@@ -4,6 +4,9 @@
 //! so the reconcile logic can be tested against a fake that follows the real chain's rules.
 
 pub mod client;
+pub mod fake;
+#[cfg(feature = "fake-chain")]
+pub mod remote;
 mod types;
 
 pub use types::*;

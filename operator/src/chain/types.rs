@@ -29,8 +29,30 @@ impl AccountId {
     }
 }
 
+/// Serialised as SS58; `0x`-prefixed hex is accepted too (public keys only, for the fake chain's wire).
+impl serde::Serialize for AccountId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.ss58())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccountId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let s = String::deserialize(d)?;
+        if let Some(h) = s.strip_prefix("0x") {
+            let bytes: [u8; 32] = hex::decode(h)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| D::Error::custom("account: expected 0x + 32 bytes hex"))?;
+            return Ok(AccountId(bytes));
+        }
+        AccountId::from_ss58(&s).map_err(D::Error::custom)
+    }
+}
+
 /// Subnet-wide parameters, read at one block.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SubnetParams {
     /// Current registration cost (`Burn`), rao.
     pub burn: u64,
@@ -48,7 +70,7 @@ pub struct SubnetParams {
 }
 
 /// Axon endpoint as published on chain.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AxonInfo {
     /// Block of the last serve_axon.
     pub block: u64,
@@ -58,7 +80,7 @@ pub struct AxonInfo {
 }
 
 /// One registered uid's figures. u16-normalised values are already divided by 65535.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NeuronInfo {
     pub uid: u16,
     pub hotkey: AccountId,
@@ -80,7 +102,7 @@ pub struct NeuronInfo {
 }
 
 /// A whole subnet at one block.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubnetSnapshot {
     pub netuid: u16,
     pub block: u64,
@@ -136,7 +158,7 @@ impl fmt::Debug for Signer {
 }
 
 /// Nonce and mortality chosen by the caller, so they can be recorded before submission.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TxParams {
     pub nonce: u64,
     /// Block the mortal era starts at (a recent head).
@@ -177,7 +199,7 @@ pub struct ServeAxonRequest<'a> {
 }
 
 /// What happened to an included extrinsic.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TxResult {
     Success,
     /// A dispatch error, by pallet and error name (e.g. `SubtensorModule`, `HotKeyAlreadyRegisteredInSubNet`).
@@ -198,7 +220,7 @@ impl TxResult {
 }
 
 /// An included extrinsic.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TxOutcome {
     pub block: u64,
     pub tx_hash: String,
@@ -210,7 +232,7 @@ pub struct TxOutcome {
 }
 
 /// Why a chain call did not produce an outcome. Never contains key material.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ChainError {
     #[error("no endpoint reachable: {0}")]
     Unreachable(String),

@@ -1,0 +1,122 @@
+//! Extrinsics as the fake chain sees them (only public keys) and the ledger that records every
+//! one that reached it, for invariant checks such as "exactly one burn".
+
+use serde::{Deserialize, Serialize};
+
+use crate::chain::{AccountId, TxParams, TxResult};
+
+/// A call of pallet `SubtensorModule`, with its real argument shapes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Call {
+    BurnedRegister {
+        netuid: u16,
+        hotkey: AccountId,
+    },
+    RegisterLimit {
+        netuid: u16,
+        hotkey: AccountId,
+        limit_price: u64,
+    },
+    AddStake {
+        netuid: u16,
+        hotkey: AccountId,
+        amount_staked: u64,
+    },
+    RemoveStake {
+        netuid: u16,
+        hotkey: AccountId,
+        amount_unstaked: u64,
+    },
+    /// Signed by the hotkey itself. `ip` is the u128 form (IPv4 in the low 32 bits).
+    ServeAxon {
+        netuid: u16,
+        version: u32,
+        ip: u128,
+        port: u16,
+        ip_type: u8,
+        protocol: u8,
+    },
+}
+
+impl Call {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::BurnedRegister { .. } => "burned_register",
+            Call::RegisterLimit { .. } => "register_limit",
+            Call::AddStake { .. } => "add_stake",
+            Call::RemoveStake { .. } => "remove_stake",
+            Call::ServeAxon { .. } => "serve_axon",
+        }
+    }
+}
+
+/// A signed extrinsic: who signs (nonce, fee), for whom (`real`, through `Proxy.proxy`), what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    pub signer: AccountId,
+    #[serde(default)]
+    pub real: Option<AccountId>,
+    pub tx: TxParams,
+    pub call: Call,
+}
+
+impl Submission {
+    /// The account the call acts for (pays burns and stakes).
+    pub fn payer(&self) -> AccountId {
+        self.real.unwrap_or(self.signer)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum LedgerOutcome {
+    /// In block `block`; the signer's nonce moved and the fee was paid.
+    Included { block: u64, result: TxResult },
+    /// Refused by the pool: nothing changed.
+    Rejected { reason: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub seq: u64,
+    pub tx_hash: String,
+    pub method: String,
+    pub signer: AccountId,
+    pub payer: AccountId,
+    pub via_proxy: bool,
+    pub nonce: u64,
+    pub call: Call,
+    pub outcome: LedgerOutcome,
+    pub burned_rao: u64,
+    pub fee_rao: u64,
+    /// Set when an injected fault hid the outcome from the caller.
+    pub result_lost: bool,
+}
+
+impl LedgerEntry {
+    pub fn included(&self) -> bool {
+        matches!(self.outcome, LedgerOutcome::Included { .. })
+    }
+
+    pub fn succeeded(&self) -> bool {
+        matches!(
+            self.outcome,
+            LedgerOutcome::Included {
+                result: TxResult::Success,
+                ..
+            }
+        )
+    }
+}
+
+/// A deterministic, unique hash-looking id for the `seq`-th submission.
+pub fn tx_hash(seq: u64, signer: &AccountId, nonce: u64) -> String {
+    format!(
+        "0x{}{:016x}{:016x}",
+        hex::encode(&signer.0[..16]),
+        nonce,
+        seq
+    )
+}

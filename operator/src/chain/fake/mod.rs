@@ -1,0 +1,244 @@
+//! A fake Subtensor chain for tests: the real chain's registration, staking, serving and
+//! transaction rules (see `state.rs`, `dispatch.rs`) behind the [`Chain`] trait, with fault
+//! injection. Never on a shipped path: the operator only reaches it through `fake+http://`
+//! endpoints served by the `tensorfleet-fakechain` test binary (feature `fake-chain`).
+
+pub mod config;
+mod dispatch;
+pub mod faults;
+pub mod ledger;
+#[cfg(feature = "fake-chain")]
+pub mod server;
+pub mod state;
+#[cfg(test)]
+mod tests;
+pub mod wire;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+pub use config::{Genesis, RuntimeConfig, SubnetConfig, TAO};
+pub use dispatch::ip_to_u128;
+pub use faults::{Fault, Faults, Method};
+pub use ledger::{Call, LedgerEntry, LedgerOutcome, Submission};
+pub use state::{ChainState, EXTERNAL_COLDKEY};
+pub use wire::{ReadArgs, RegisterArgs, Reply, ServeArgs, StakeArgs};
+
+use super::{
+    AccountId, Chain, ChainError, RegisterRequest, ServeAxonRequest, StakeRequest, SubnetSnapshot,
+    TxOutcome,
+};
+
+/// What an injected `Timeout` reports.
+pub const INJECTED_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Default)]
+struct Inner {
+    state: ChainState,
+    faults: Faults,
+}
+
+/// The in-process fake chain. Clones share one state.
+#[derive(Clone, Default)]
+pub struct FakeChain {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl FakeChain {
+    pub fn new(genesis: Genesis) -> Self {
+        let inner = Inner {
+            state: ChainState::from_genesis(genesis),
+            faults: Faults::default(),
+        };
+        Self {
+            inner: Arc::new(Mutex::new(inner)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A test that panicked while holding the lock leaves a usable state behind.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Admin access to the state (advance, params, balances, figures...).
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut ChainState) -> R) -> R {
+        f(&mut self.lock().state)
+    }
+
+    /// Admin access to the fault switches and call counters.
+    pub fn with_faults<R>(&self, f: impl FnOnce(&mut Faults) -> R) -> R {
+        f(&mut self.lock().faults)
+    }
+
+    pub fn advance(&self, blocks: u64) -> u64 {
+        self.with_state(|s| s.advance(blocks))
+    }
+
+    pub fn ledger(&self) -> Vec<LedgerEntry> {
+        self.with_state(|s| s.ledger.clone())
+    }
+
+    pub fn calls(&self) -> BTreeMap<Method, u64> {
+        self.with_faults(|f| f.calls.clone())
+    }
+
+    /// Counts the call and applies the global switch and any fault that stops it reaching the chain.
+    fn gate(inner: &mut Inner, m: Method) -> Result<Option<Fault>, ChainError> {
+        let fault = if inner.faults.unreachable {
+            *inner.faults.calls.entry(m).or_default() += 1;
+            return Err(ChainError::Unreachable(
+                "fake chain switched unreachable".into(),
+            ));
+        } else {
+            inner.faults.on_call(m)
+        };
+        match fault {
+            Some(Fault::Timeout) => Err(ChainError::Timeout(INJECTED_TIMEOUT)),
+            Some(Fault::Disconnect) => Err(ChainError::Unreachable("injected disconnect".into())),
+            other => Ok(other),
+        }
+    }
+
+    fn read<T>(&self, m: Method, f: impl FnOnce(&ChainState) -> T) -> Result<T, ChainError> {
+        let mut inner = self.lock();
+        Self::gate(&mut inner, m)?;
+        Ok(f(&inner.state))
+    }
+
+    fn write(
+        &self,
+        m: Method,
+        build: impl FnOnce(&ChainState) -> Result<Submission, ChainError>,
+    ) -> Result<TxOutcome, ChainError> {
+        let mut inner = self.lock();
+        let fault = Self::gate(&mut inner, m)?;
+        let submission = build(&inner.state)?;
+        let outcome = inner.state.submit(submission)?;
+        if fault == Some(Fault::IncludedResultLost) {
+            if let Some(last) = inner.state.ledger.last_mut() {
+                last.result_lost = true;
+            }
+            return Err(ChainError::OutcomeUnknown {
+                tx_hash: outcome.tx_hash,
+                reason: "injected: inclusion not seen".into(),
+            });
+        }
+        Ok(outcome)
+    }
+
+    pub fn get_head(&self) -> Result<u64, ChainError> {
+        self.read(Method::Head, |s| s.head)
+    }
+
+    pub fn get_snapshot(&self, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
+        self.read(Method::Snapshot, |s| s.snapshot(netuid))?
+            .ok_or(ChainError::SubnetNotFound(netuid))
+    }
+
+    pub fn get_uid_of(&self, netuid: u16, hotkey: &AccountId) -> Result<Option<u16>, ChainError> {
+        self.read(Method::UidOf, |s| s.uid_of(netuid, hotkey))
+    }
+
+    pub fn get_free_balance(&self, account: &AccountId) -> Result<u64, ChainError> {
+        self.read(Method::FreeBalance, |s| s.account(account).free)
+    }
+
+    pub fn get_account_nonce(&self, account: &AccountId) -> Result<u64, ChainError> {
+        self.read(Method::AccountNonce, |s| s.account(account).nonce)
+    }
+
+    /// `register_limit` when the runtime has it; otherwise the trait's documented fallback:
+    /// refuse before signing when `Burn` is above the limit, else `burned_register`.
+    pub fn register_as(&self, a: &RegisterArgs) -> Result<TxOutcome, ChainError> {
+        self.write(Method::Register, |s| {
+            let call = if s.runtime.has_register_limit {
+                Call::RegisterLimit {
+                    netuid: a.netuid,
+                    hotkey: a.hotkey,
+                    limit_price: a.limit_rao,
+                }
+            } else {
+                let burn = s.subnet(a.netuid).map(|sn| sn.config.burn_at(s.head));
+                if let Some(burn) = burn.filter(|b| *b > a.limit_rao) {
+                    return Err(ChainError::BurnAboveLimit {
+                        burn,
+                        limit: a.limit_rao,
+                    });
+                }
+                Call::BurnedRegister {
+                    netuid: a.netuid,
+                    hotkey: a.hotkey,
+                }
+            };
+            Ok(a.signer.submission(a.tx, call))
+        })
+    }
+
+    /// `add_stake` for [`Method::AddStake`], else `remove_stake`.
+    pub fn stake_as(&self, m: Method, a: &StakeArgs) -> Result<TxOutcome, ChainError> {
+        let (netuid, hotkey, amount) = (a.netuid, a.hotkey, a.amount_rao);
+        let call = match m {
+            Method::AddStake => Call::AddStake {
+                netuid,
+                hotkey,
+                amount_staked: amount,
+            },
+            _ => Call::RemoveStake {
+                netuid,
+                hotkey,
+                amount_unstaked: amount,
+            },
+        };
+        self.write(m, |_| Ok(a.signer.submission(a.tx, call)))
+    }
+
+    pub fn serve_axon_as(&self, a: &ServeArgs) -> Result<TxOutcome, ChainError> {
+        self.write(Method::ServeAxon, |_| Ok(a.submission()))
+    }
+}
+
+#[async_trait]
+impl Chain for FakeChain {
+    async fn head(&self) -> Result<u64, ChainError> {
+        self.get_head()
+    }
+
+    async fn snapshot(&self, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
+        self.get_snapshot(netuid)
+    }
+
+    async fn uid_of(&self, netuid: u16, hotkey: &AccountId) -> Result<Option<u16>, ChainError> {
+        self.get_uid_of(netuid, hotkey)
+    }
+
+    async fn free_balance(&self, account: &AccountId) -> Result<u64, ChainError> {
+        self.get_free_balance(account)
+    }
+
+    async fn account_nonce(&self, account: &AccountId) -> Result<u64, ChainError> {
+        self.get_account_nonce(account)
+    }
+
+    async fn register(&self, req: &RegisterRequest<'_>) -> Result<TxOutcome, ChainError> {
+        self.register_as(&RegisterArgs::from(req))
+    }
+
+    async fn add_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
+        self.stake_as(Method::AddStake, &StakeArgs::from(req))
+    }
+
+    async fn remove_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
+        self.stake_as(Method::RemoveStake, &StakeArgs::from(req))
+    }
+
+    async fn serve_axon(&self, req: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {
+        self.serve_axon_as(&ServeArgs::from(req))
+    }
+
+    fn endpoint(&self) -> String {
+        "fake://in-process".into()
+    }
+}

@@ -1,0 +1,275 @@
+"""Client for the fake Subtensor chain (`tensorfleet-fakechain`) used by the e2e tests.
+
+Standard library only. `FakeChainServer` starts the server on a free port and stops it;
+`FakeChain` wraps its admin API (state setup, faults, ledger) and its `Chain` calls.
+Accounts are SS58 strings (or "0x" + 64 hex chars); amounts are integers in rao.
+
+    with FakeChainServer(config={"head": 100, "subnets": {"1": {"burn": 10**9}}}) as chain:
+        chain.set_balance(coldkey, 10 * TAO)
+        ... run the operator against chain.endpoint ("fake+http://127.0.0.1:PORT") ...
+        assert len(chain.burns()) == 1
+"""
+
+import json
+import os
+import select
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+TAO = 10**9
+BINARY_ENV = "TENSORFLEET_FAKECHAIN_BIN"
+
+
+class FakeChainError(Exception):
+    """The admin API refused a request (HTTP 400 with {"error": ...})."""
+
+
+class ChainCallError(Exception):
+    """A `Chain` call answered {"err": ChainError}; `.error` is that JSON value."""
+
+    def __init__(self, error):
+        super().__init__(json.dumps(error))
+        self.error = error
+
+    @property
+    def kind(self):
+        """The ChainError variant name, e.g. "Rejected", "Unreachable", "SubnetNotFound"."""
+        return next(iter(self.error)) if isinstance(self.error, dict) else self.error
+
+
+class FakeChain:
+    def __init__(self, url, timeout=10.0):
+        self.url = url.rstrip("/").removeprefix("fake+")
+        self.timeout = timeout
+
+    @property
+    def endpoint(self):
+        """The endpoint to give the operator."""
+        return "fake+" + self.url
+
+    def _request(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            self.url + path, data=data, method=method,
+            headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as e:
+            text = e.read().decode(errors="replace")
+            try:
+                text = json.loads(text)["error"]
+            except (ValueError, KeyError, TypeError):
+                pass
+            raise FakeChainError(f"{method} {path}: {e.code}: {text}") from None
+
+    def _get(self, path):
+        return self._request("GET", path)
+
+    def _post(self, path, body=None):
+        return self._request("POST", path, {} if body is None else body)
+
+    # ---- admin: state ----
+
+    def advance(self, blocks=1):
+        """Moves the head; returns the new head."""
+        return self._post("/admin/advance", {"blocks": blocks})["head"]
+
+    def set_subnet(self, netuid, **params):
+        """Creates the subnet if missing and sets parameters (burn, min_burn, max_burn,
+        burn_half_life, registration_allowed, tempo, immunity_period, max_allowed_uids,
+        serving_rate_limit, subtoken_enabled, max_regs_per_block, max_regs_per_interval,
+        regs_interval_blocks, difficulty, burn_block). Returns {"config": ..., "burn_now": rao}."""
+        return self._post(f"/admin/subnets/{netuid}", params)
+
+    def set_runtime(self, **params):
+        """fee_rao, has_register_limit, min_stake_rao."""
+        return self._post("/admin/runtime", params)
+
+    def set_balance(self, account, free, nonce=None):
+        body = {"account": account, "free": free}
+        if nonce is not None:
+            body["nonce"] = nonce
+        return self._post("/admin/balance", body)
+
+    def add_proxy(self, real, delegate, remove=False):
+        return self._post("/admin/proxy", {"real": real, "delegate": delegate, "remove": remove})
+
+    def register(self, netuid, hotkey, coldkey=None, bump_burn=False):
+        """Registers a hotkey as someone else would (no fee, not in the ledger); returns the uid."""
+        body = {"netuid": netuid, "hotkey": hotkey, "bump_burn": bump_burn}
+        if coldkey is not None:
+            body["coldkey"] = coldkey
+        return self._post("/admin/register", body)["uid"]
+
+    def deregister(self, netuid, hotkey, replacement=None):
+        """Prunes a hotkey: another hotkey takes its uid. Returns {"uid", "replacement"}."""
+        body = {"netuid": netuid, "hotkey": hotkey}
+        if replacement is not None:
+            body["replacement"] = replacement
+        return self._post("/admin/deregister", body)
+
+    def set_figures(self, netuid, hotkey, **figures):
+        """active, rank, trust, consensus, incentive, dividends, emission, last_update,
+        validator_permit, stake (the owner's stake, rao), registered_at_block."""
+        return self._post("/admin/figures",
+                          {"netuid": netuid, "hotkey": hotkey, "figures": figures})
+
+    # ---- admin: faults and counters ----
+
+    def inject_fault(self, method, fault, count=1):
+        """method: head|snapshot|uid_of|free_balance|account_nonce|register|add_stake|
+        remove_stake|serve_axon; fault: timeout|disconnect|included_result_lost (writes only)."""
+        return self._post("/admin/faults", {"method": method, "fault": fault, "count": count})
+
+    def clear_faults(self):
+        """Drops queued faults and turns the unreachable switch off."""
+        return self._post("/admin/faults/clear")
+
+    def set_unreachable(self, on=True):
+        return self._post("/admin/unreachable", {"on": on})
+
+    def faults(self):
+        return self._get("/admin/faults")
+
+    def calls(self):
+        """Chain calls per method since the last reset (every attempt)."""
+        return self._get("/admin/calls")
+
+    def reset_calls(self):
+        """Zeroes the counters; returns the counts before."""
+        return self._post("/admin/calls/reset")
+
+    # ---- admin: reads (not counted as chain calls) ----
+
+    def state(self):
+        return self._get("/admin/state")
+
+    def ledger(self):
+        return self._get("/admin/ledger")
+
+    def burns(self):
+        """Ledger entries that burned TAO (successful registrations)."""
+        return [e for e in self.ledger() if e["burned_rao"] > 0]
+
+    def snapshot(self, netuid):
+        return self._get(f"/admin/snapshot/{netuid}")
+
+    def account(self, account):
+        """{"free": rao, "nonce": n}."""
+        return self._get(f"/admin/account/{account}")
+
+    def uid_of(self, netuid, hotkey):
+        """The hotkey's uid, or None (accepts SS58 or 0x-hex)."""
+        return self._get(f"/admin/uid/{netuid}/{hotkey}")["uid"]
+
+    # ---- Chain calls (counted, subject to faults) ----
+
+    def chain(self, method, **args):
+        """Calls a Chain method as the operator would; returns its value or raises
+        ChainCallError."""
+        reply = self._post(f"/chain/{method}", args)
+        if "err" in reply:
+            raise ChainCallError(reply["err"])
+        return reply["ok"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def find_binary():
+    if os.environ.get(BINARY_ENV):
+        return os.environ[BINARY_ENV]
+    found = shutil.which("tensorfleet-fakechain")
+    if found:
+        return found
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(
+        os.path.dirname(__file__), "..", "..", "target")
+    path = os.path.join(target, "debug", "tensorfleet-fakechain")
+    if os.path.exists(path):
+        return path
+    raise FileNotFoundError(
+        f"tensorfleet-fakechain not found: set {BINARY_ENV} or build it with "
+        "`cargo build --features fake-chain --bin tensorfleet-fakechain`")
+
+
+class FakeChainServer:
+    """Runs `tensorfleet-fakechain` on 127.0.0.1 (a free port unless `port` is given).
+    Use as a context manager, or call start() / stop().
+
+    config (genesis; every key optional):
+        {"head": 1000,
+         "runtime": {"fee_rao": 100000, "has_register_limit": true, "min_stake_rao": 2000000},
+         "subnets": {"1": {<any set_subnet() parameter>}},   # burn_block defaults to head
+         "balances": {"<ss58 or 0x-hex>": rao},
+         "proxies": [["<real>", "<delegate>"]]}
+    block_ms: advance one block every N ms (default: only chain.advance()).
+    """
+
+    def __init__(self, config=None, block_ms=None, port=0, binary=None, startup_timeout=10.0):
+        self.config = config
+        self.block_ms = block_ms
+        self.port = port
+        self.binary = binary or find_binary()
+        self.startup_timeout = startup_timeout
+        self.proc = None
+        self.chain = None
+        self._config_file = None
+
+    def start(self):
+        cmd = [self.binary, "--listen", f"127.0.0.1:{self.port}"]
+        if self.block_ms:
+            cmd += ["--block-ms", str(self.block_ms)]
+        if self.config is not None:
+            f = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+            json.dump(self.config, f)
+            f.close()
+            self._config_file = f.name
+            cmd += ["--config", f.name]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        url = self._read_address()
+        self.chain = FakeChain(url)
+        return self.chain
+
+    def _read_address(self):
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.1)
+            if ready:
+                line = self.proc.stdout.readline()
+                if line.startswith("listening on "):
+                    return line.split()[-1]
+                if not line:
+                    break
+            if self.proc.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError("tensorfleet-fakechain did not start (see its stderr)")
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None and self.proc.stdout:
+            self.proc.stdout.close()
+        if self._config_file:
+            os.unlink(self._config_file)
+            self._config_file = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
