@@ -106,3 +106,47 @@ fn missing_key_file_names_the_file() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("/nonexistent/hotkey"), "{}", stderr(&o));
 }
+
+/// A plain btcli keyfile with a secret seed (a throwaway key made up for this test).
+fn keyfile(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tf-chain-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let json = format!("{{\"secretSeed\":\"0x{}\"}}", "ab".repeat(32));
+    std::fs::write(&path, json).unwrap();
+    path
+}
+
+#[test]
+fn key_files_load_and_secrets_stay_out_of_errors() {
+    let hot = keyfile("hot");
+    let cold = keyfile("cold");
+    let base = [
+        "register",
+        "--netuid",
+        "1",
+        "--max-burn",
+        "1",
+        "--endpoint",
+        "ws://127.0.0.1:9",
+        "--hotkey-file",
+        hot.to_str().unwrap(),
+        "--coldkey-file",
+        cold.to_str().unwrap(),
+    ];
+    // Keys load; the command gets as far as the (unreachable) chain.
+    let o = run(&base);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("no endpoint reachable"), "{e}");
+    assert!(!e.contains(&"ab".repeat(32)), "{e}");
+    // A password variable that is not set is named, and nothing else is printed.
+    let mut args = base.to_vec();
+    args.extend(["--password-env", "TF_TEST_SURELY_UNSET_PASSWORD"]);
+    let o = run(&args);
+    assert!(
+        stderr(&o).contains("TF_TEST_SURELY_UNSET_PASSWORD"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,9 +1,11 @@
-//! Loading key files for the CLI. Errors name the file, never its content.
+//! Loading key files for the CLI (formats are the keys module's). Errors name the file and
+//! the environment variable, never their content.
 
 use std::path::Path;
 
 use anyhow::Context;
 use subxt_signer::sr25519::Keypair;
+use zeroize::Zeroizing;
 
 use super::SignerArgs;
 use crate::chain::{AccountId, Signer};
@@ -39,10 +41,23 @@ pub fn public_key(path: &Path, password_env: Option<&str>) -> anyhow::Result<Acc
     keypair(path, password_env).map(|k| AccountId(k.public_key().0))
 }
 
+/// The password from the named environment variable (its value is never printed).
+fn password(var: Option<&str>) -> anyhow::Result<Option<Zeroizing<String>>> {
+    var.map(|v| {
+        std::env::var(v)
+            .map(Zeroizing::new)
+            .with_context(|| format!("environment variable {v} (--password-env) is not set"))
+    })
+    .transpose()
+}
+
+/// The sr25519 key of a btcli keyfile (plain or `$NACL`-encrypted).
 pub fn keypair(path: &Path, password_env: Option<&str>) -> anyhow::Result<Keypair> {
-    let _bytes = read(path)?;
-    let _ = password_env;
-    anyhow::bail!("TEMPORARY: secret key loading arrives with the keys module")
+    let bytes = Zeroizing::new(read(path)?);
+    let pw = password(password_env)?;
+    let name = path.display().to_string();
+    let material = crate::keys::parse_keyfile(&name, &bytes, pw.as_ref().map(|p| p.as_str()))?;
+    Ok(material.keypair().clone())
 }
 
 pub fn signer(args: &SignerArgs) -> anyhow::Result<Signer> {
