@@ -46,14 +46,21 @@ pub async fn query(c: &Conn, at: &At, reads: &[Read]) -> Result<Vec<Option<Vec<u
     if reads.is_empty() {
         return Ok(Vec::new());
     }
-    let sets = c
-        .rpc
-        .state_query_storage_at(
-            reads.iter().map(|r| r.key.as_slice()),
-            Some(at.block_hash()),
-        )
-        .await
-        .map_err(|e| errors::map(&c.url, e))?;
+    let hash = at.block_hash();
+    let keys = reads.iter().map(|r| r.key.as_slice());
+    let sets = match c.rpc.state_query_storage_at(keys, Some(hash)).await {
+        Ok(sets) => sets,
+        // A proxy that does not serve the batch call: one concurrent read per key instead.
+        Err(e) if !errors::is_transport(&e) => {
+            let one = reads
+                .iter()
+                .map(|r| c.rpc.state_get_storage(&r.key, Some(hash)));
+            return futures::future::try_join_all(one)
+                .await
+                .map_err(|e| errors::map(&c.url, e));
+        }
+        Err(e) => return Err(errors::map(&c.url, e)),
+    };
     let mut found: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
     for set in sets {
         for (k, v) in set.changes {
