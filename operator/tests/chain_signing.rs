@@ -153,3 +153,41 @@ fn proxied_register_signs_offline_with_the_proxy_key() {
         );
     }
 }
+
+#[test]
+fn module_errors_decode_to_pallet_and_error_names() {
+    use subxt::error::DispatchError;
+    use tensorfleet::chain::TxResult;
+    // CHAIN.md: HotKeyAlreadyRegisteredInSubNet is pallet 7, error 23 on spec 218.
+    let at = offline_at(metadata(DEVNET.0), DEVNET.1);
+    // DispatchError::Module (variant 3) { index: 7, error: [23, 0, 0, 0] }.
+    let err = DispatchError::decode_from(&[3u8, 7, 23, 0, 0, 0][..], at.metadata()).unwrap();
+    let want = TxResult::Failed {
+        pallet: "SubtensorModule".into(),
+        error: "HotKeyAlreadyRegisteredInSubNet".into(),
+    };
+    assert_eq!(submit::failure(&err), want);
+    // On mainnet the index differs; look it up by name and decode it back.
+    let at = offline_at(metadata(MAINNET.0), MAINNET.1);
+    let md = at.metadata();
+    let pallet = md.pallet_by_name("SubtensorModule").unwrap();
+    let idx = pallet
+        .error_variants()
+        .unwrap()
+        .iter()
+        .find(|v| v.name == "NotEnoughBalanceToStake")
+        .unwrap()
+        .index;
+    let err =
+        DispatchError::decode_from(&[3u8, pallet.error_index(), idx, 0, 0, 0][..], md).unwrap();
+    assert_eq!(submit::failure(&err).label(), "NotEnoughBalanceToStake");
+    // Non-module errors keep their description.
+    let err = DispatchError::decode_from(&[2u8][..], at.metadata()).unwrap();
+    assert_eq!(
+        submit::failure(&err),
+        TxResult::Failed {
+            pallet: "Dispatch".into(),
+            error: err.to_string()
+        }
+    );
+}

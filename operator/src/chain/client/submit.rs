@@ -136,7 +136,7 @@ where
 }
 
 /// Module errors by pallet and name (`SubtensorModule`, `HotKeyAlreadyRegisteredInSubNet`).
-fn failure(err: &DispatchError) -> TxResult {
+pub fn failure(err: &DispatchError) -> TxResult {
     if let DispatchError::Module(m) = err {
         if let Ok(d) = m.details() {
             return TxResult::Failed {
