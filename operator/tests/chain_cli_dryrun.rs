@@ -112,3 +112,100 @@ async fn yes_registers_within_the_cap_and_a_second_run_does_nothing() {
     assert_eq!(j["alreadyRegistered"], true);
     assert_eq!(chain.ledger().len(), 1);
 }
+
+#[tokio::test]
+async fn info_neuron_stake_and_serve_axon_read_from_any_chain() {
+    let chain = fake();
+    let hot = Keypair::from_secret_key([3; 32]).unwrap();
+    let hotkey = AccountId(hot.public_key().0);
+    let mut out = Vec::new();
+    commands::info(&chain, NETUID, Format::Json, &mut out)
+        .await
+        .unwrap();
+    let j: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        j["burnRao"],
+        chain.snapshot(NETUID).await.unwrap().params.burn
+    );
+    assert_eq!(j["neurons"], 0);
+
+    let mut out = Vec::new();
+    commands::neuron(&chain, NETUID, &hotkey, Format::Human, &mut out)
+        .await
+        .unwrap();
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .contains("is not registered"));
+
+    // Register the hotkey, then dry-run stake and serve-axon for it.
+    let signer = Signer::Key(coldkey());
+    let req = RegisterInput {
+        netuid: NETUID,
+        hotkey,
+        max_burn_rao: 2 * TAO,
+        signer: &signer,
+        submit: true,
+    };
+    commands::register(&chain, &req, Format::Json, &mut Vec::new())
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    commands::neuron(&chain, NETUID, &hotkey, Format::Json, &mut out)
+        .await
+        .unwrap();
+    let j: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (
+            j["registered"].clone(),
+            j["uid"].clone(),
+            j["immune"].clone()
+        ),
+        (true.into(), 0.into(), true.into())
+    );
+
+    let stake = commands::StakeInput {
+        add: true,
+        netuid: NETUID,
+        hotkey,
+        amount_rao: TAO,
+        signer: &signer,
+        submit: false,
+    };
+    let mut out = Vec::new();
+    commands::stake(&chain, &stake, Format::Json, &mut out)
+        .await
+        .unwrap();
+    let j: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (
+            j["action"].as_str(),
+            j["dryRun"].as_bool(),
+            j["amountRao"].as_u64()
+        ),
+        (Some("add_stake"), Some(true), Some(TAO))
+    );
+
+    let serve = commands::ServeInput {
+        netuid: NETUID,
+        hotkey: &hot,
+        ip: "203.0.113.5".parse().unwrap(),
+        port: 8091,
+        version: 1,
+        submit: false,
+    };
+    let mut out = Vec::new();
+    commands::serve_axon(&chain, &serve, Format::Json, &mut out)
+        .await
+        .unwrap();
+    let j: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (
+            j["current"].clone(),
+            j["unchanged"].clone(),
+            j["dryRun"].clone()
+        ),
+        (Value::Null, false.into(), true.into())
+    );
+    // Dry runs submitted nothing beyond the one registration.
+    assert_eq!(chain.ledger().len(), 1);
+}
