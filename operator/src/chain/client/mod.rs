@@ -62,9 +62,7 @@ impl SubxtChain {
         let limit = timeout + self.conn.opts.request_timeout;
         self.conn
             .call_within(method, limit, |c| async move {
-                submit::submit(&c, &call, key, tx, timeout)
-                    .await
-                    .map(|(o, _)| o)
+                submit::submit(&c, &call, key, tx, timeout).await
             })
             .await
     }

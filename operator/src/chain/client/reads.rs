@@ -156,15 +156,11 @@ pub async fn uid_of(c: &Conn, netuid: u16, hotkey: &AccountId) -> Result<Option<
     storage::decode::<u16>(at.metadata_ref(), &read, v[0].as_deref(), false)
 }
 
-async fn burn_read(c: &Conn, at: &At, netuid: u16) -> Result<u64, ChainError> {
+/// `Burn(netuid)` at `at`.
+pub async fn burn(c: &Conn, at: &At, netuid: u16) -> Result<u64, ChainError> {
     let read = storage::key(at, SUBTENSOR, "Burn", (netuid,))?;
     let v = query(c, at, std::slice::from_ref(&read)).await?;
     Ok(storage::decode::<u64>(at.metadata_ref(), &read, v[0].as_deref(), true)?.unwrap_or(0))
-}
-
-/// `Burn(netuid)` at `at`.
-pub async fn burn(c: &Conn, at: &At, netuid: u16) -> Result<u64, ChainError> {
-    burn_read(c, at, netuid).await
 }
 
 /// `Burn(netuid)` at block number `block`.
@@ -174,7 +170,7 @@ pub async fn burn_at(c: &Conn, block: u64, netuid: u16) -> Result<u64, ChainErro
         .at_block(block)
         .await
         .map_err(|e| errors::map(&c.url, e))?;
-    burn_read(c, &at, netuid).await
+    burn(c, &at, netuid).await
 }
 
 #[derive(DecodeAsType, Debug, Default)]

@@ -50,7 +50,7 @@ pub async fn submit(
     key: &Keypair,
     tx: &TxParams,
     timeout: Duration,
-) -> Result<(TxOutcome, u64), ChainError> {
+) -> Result<TxOutcome, ChainError> {
     let at = conn
         .client
         .at_block(tx.birth_block)
@@ -96,11 +96,11 @@ struct FeePaid {
     actual_fee: u64,
 }
 
-/// The outcome of an included extrinsic and its block number.
+/// The outcome of an included extrinsic.
 async fn included<C>(
     b: &TransactionInBlock<SubtensorConfig, C>,
     tx_hash: &str,
-) -> Result<(TxOutcome, u64), String>
+) -> Result<TxOutcome, String>
 where
     C: subxt::client::OnlineClientAtBlockT<SubtensorConfig>,
 {
@@ -132,7 +132,7 @@ where
         burned_rao: 0,
         result,
     };
-    Ok((outcome, at.block_number()))
+    Ok(outcome)
 }
 
 /// Module errors by pallet and name (`SubtensorModule`, `HotKeyAlreadyRegisteredInSubNet`).
