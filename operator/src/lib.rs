@@ -8,6 +8,7 @@ pub mod api;
 pub mod chain;
 pub mod cli;
 pub mod controller;
+pub mod decide;
 pub mod keys;
 pub mod render;
 pub mod telemetry;

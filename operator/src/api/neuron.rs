@@ -302,6 +302,12 @@ pub struct NeuronStatus {
     /// A registration recorded before submission and not yet resolved against the chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_registration: Option<RegistrationIntent>,
+    /// Audit trail of stake the operator added or removed (validators).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stake_operations: Vec<StakeRecord>,
+    /// A stake operation recorded before submission and not yet resolved against the chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_stake: Option<StakeIntent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<NeuronChainStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -347,6 +353,45 @@ pub struct RegistrationIntent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tx_hash: Option<String>,
     /// RFC 3339 time the intent was recorded.
+    pub at: String,
+}
+
+/// Direction of a stake operation.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum StakeKind {
+    #[default]
+    Add,
+    Remove,
+}
+
+/// One submitted stake operation and what came of it.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StakeRecord {
+    pub kind: StakeKind,
+    pub block: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<String>,
+    pub amount_rao: u64,
+    /// Success, or the chain's error name.
+    pub result: String,
+    /// RFC 3339; the daily cap is counted from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// Intent recorded before a stake extrinsic is submitted.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StakeIntent {
+    pub kind: StakeKind,
+    pub amount_rao: u64,
+    /// Stake on the hotkey when the intent was recorded: a change shows the operation landed.
+    pub stake_before_rao: u64,
+    pub nonce: u64,
+    pub mortal_until_block: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<String>,
     pub at: String,
 }
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole tensorfleet test suite. Installs what it needs on a fresh Debian machine
+# (apt-get as root, a Python venv with pinned packages, rustup components), then runs:
+# formatting and lints, Rust unit/integration tests, and the Python end-to-end and packaging
+# suites against the real binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "system packages"
+if ! command -v promtool >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+promtool --version | head -n 1
+
+step "python venv"
+VENV=${TF_VENV:-$ROOT/.venv}
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+reqs=()
+for r in tests/requirements.txt tests/*/requirements.txt; do [ -f "$r" ] && reqs+=(-r "$r"); done
+"$VENV/bin/pip" install -q --disable-pip-version-check "${reqs[@]}"
+
+step "rust toolchain components"
+rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt
+rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy
+
+# Test-only fakes (fake chain server, fake GPUs) are cargo features, off in shipped builds;
+# the suite builds everything once with all features so nothing compiles twice.
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy"
+cargo clippy -q --all-targets --all-features -- -D warnings
+step "cargo test"
+cargo test --all-features 2>&1 | tee "$ROOT/target/cargo-test.log"
+step "build binaries for the end-to-end suite"
+cargo build -q --all-features --bins
+export TF_BIN="$ROOT/target/debug/tensorfleet"
+export TF_FAKECHAIN_BIN="$ROOT/target/debug/tensorfleet-fakechain"
+
+step "pytest (end-to-end and packaging)"
+export TF_E2E_REQUEST_LOG="$ROOT/target/e2e-requests.json"
+export TF_METRICS_SAMPLE="$ROOT/target/e2e-metrics.txt"
+rm -f "$TF_E2E_REQUEST_LOG" "$TF_METRICS_SAMPLE"
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider tests
