@@ -149,3 +149,34 @@ impl Nvml for FakeFile {
         self.script.drain_xid_events()
     }
 }
+
+#[cfg(all(test, feature = "fake-gpu"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fake_file_follows_rewrites() {
+        let path = std::env::temp_dir().join(format!("tf-fake-gpus-{}.json", std::process::id()));
+        let write = |temp: u32| {
+            let json = format!(
+                r#"{{"ticks": [{{"devices": [{{"uuid": "GPU-a", "temperatureCelsius": {temp}}}]}}]}}"#
+            );
+            std::fs::write(&path, json).unwrap();
+        };
+        write(60);
+        let mut f = FakeFile::open(path.clone()).unwrap();
+        f.init().unwrap();
+        assert_eq!(f.device_count(), Ok(1));
+        assert_eq!(f.read_device(0).unwrap().temperature_celsius, Some(60));
+        write(95);
+        assert_eq!(f.device_count(), Ok(1));
+        assert_eq!(f.read_device(0).unwrap().temperature_celsius, Some(95));
+        std::fs::write(&path, "{half").unwrap();
+        assert_eq!(
+            f.device_count(),
+            Ok(1),
+            "a broken rewrite keeps the last script"
+        );
+        let _ = std::fs::remove_file(path);
+    }
+}
