@@ -180,3 +180,50 @@ mod tests {
         let _ = std::fs::remove_file(path);
     }
 }
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+    use crate::agent::nvml::Throttle;
+
+    /// The file format documented in docs/gpu-agent.md.
+    #[test]
+    fn documented_json_parses() {
+        let mut f: FakeNvml = serde_json::from_str(
+            r#"{"driver": {"driverVersion": "550.54.15", "cudaVersion": "12.4"},
+                "initError": null,
+                "ticks": [{"devices": [{"uuid": "GPU-a", "model": "NVIDIA H100 80GB HBM3",
+                  "memoryTotalBytes": 85899345920, "temperatureCelsius": 60,
+                  "eccUncorrected": 0, "lost": false, "throttle": ["hw-thermal"]}],
+                  "xids": [{"uuid": "GPU-a", "xid": 79}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(f.init().unwrap().cuda_version.as_deref(), Some("12.4"));
+        assert_eq!(f.device_count(), Ok(1));
+        let r = f.read_device(0).unwrap();
+        assert_eq!(
+            (r.temperature_celsius, r.throttle),
+            (Some(60), vec![Throttle::HwThermal])
+        );
+        assert_eq!(
+            f.drain_xid_events(),
+            vec![XidEvent {
+                uuid: "GPU-a".into(),
+                xid: 79
+            }]
+        );
+        assert!(f.drain_xid_events().is_empty(), "events are delivered once");
+
+        let mut absent: FakeNvml = serde_json::from_str(
+            r#"{"initError": {"kind": "libraryNotFound", "detail": "libnvidia-ml.so.1"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            absent.init(),
+            Err(NvmlError::LibraryNotFound("libnvidia-ml.so.1".into()))
+        );
+        let driver: FakeNvml =
+            serde_json::from_str(r#"{"initError": {"kind": "driverNotLoaded"}}"#).unwrap();
+        assert_eq!(driver.init_error, Some(NvmlError::DriverNotLoaded));
+    }
+}

@@ -69,7 +69,8 @@ fn table() {
 
     // name, node before, snapshot, taint flag, want labels (model, count, healthy), want taints
     type Want = (Option<&'static str>, &'static str, Option<&'static str>);
-    let cases: Vec<(&str, Value, &Snapshot, bool, Want, Vec<&str>)> = vec![
+    type Case<'a> = (&'a str, Value, &'a Snapshot, bool, Want, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             "fresh node, healthy",
             node(json!({}), json!(null)),

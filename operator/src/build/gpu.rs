@@ -75,7 +75,9 @@ mod tests {
         let required_only = |terms: Value| json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}});
         let preferred = json!({"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution":
             [{"weight": 10, "preference": {"matchExpressions": [zone("a")]}}]}});
-        let cases: Vec<(&str, Option<Value>, u32, bool, Option<Value>)> = vec![
+        // name, user affinity, gpus, agent on any node, want
+        type Case = (&'static str, Option<Value>, u32, bool, Option<Value>);
+        let cases: Vec<Case> = vec![
             (
                 "no GPUs: user affinity untouched",
                 Some(preferred.clone()),
