@@ -25,6 +25,9 @@ pub fn is_critical_xid(xid: u64) -> bool {
 pub struct Thresholds {
     /// At or above this core temperature the GPU counts as overheating.
     pub max_temperature_celsius: u32,
+    /// Consecutive reads a transient problem (heat, throttling) must persist before it counts:
+    /// a brief spike should not cost a miner its pod. Hardware faults count at once.
+    pub transient_reads: u32,
 }
 
 impl Default for Thresholds {
@@ -32,6 +35,7 @@ impl Default for Thresholds {
         // Data-centre parts start slowing down around 85-90 C; consumer parts later.
         Self {
             max_temperature_celsius: 90,
+            transient_reads: 2,
         }
     }
 }
@@ -53,6 +57,30 @@ pub enum Problem {
     RemappedRowsFailure,
     Xid(u64),
     Throttling(Throttle),
+}
+
+impl Problem {
+    /// Conditions that come and go with load and cooling, unlike hardware faults.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Overheating { .. } | Self::Throttling(_))
+    }
+}
+
+/// Keeps transient problems only once they were seen on `transient_reads` consecutive reads.
+/// `streak` is the count of consecutive reads with a transient problem before this one; returns
+/// the problems that count and the new streak.
+pub fn debounce(problems: Vec<Problem>, streak: u32, t: &Thresholds) -> (Vec<Problem>, u32) {
+    let streak = if problems.iter().any(Problem::is_transient) {
+        streak.saturating_add(1)
+    } else {
+        0
+    };
+    let kept = if streak >= t.transient_reads {
+        problems
+    } else {
+        problems.into_iter().filter(|p| !p.is_transient()).collect()
+    };
+    (kept, streak)
 }
 
 impl std::fmt::Display for Problem {
@@ -198,6 +226,44 @@ mod tests {
             let xids: BTreeSet<u64> = xids.iter().copied().collect();
             assert_eq!(evaluate(&r, &xids, &Thresholds::default()), want, "{name}");
         }
+    }
+
+    #[test]
+    fn debounce_table() {
+        let hot = Problem::Overheating { limit: 90 };
+        let t = Thresholds::default();
+        // name, problems, streak before, want kept, want streak
+        let cases = [
+            ("first hot read waits", vec![hot], 0, vec![], 1),
+            ("second hot read counts", vec![hot], 1, vec![hot], 2),
+            ("cool read resets", vec![], 5, vec![], 0),
+            (
+                "faults count at once",
+                vec![hot, Problem::Xid(79)],
+                0,
+                vec![Problem::Xid(79)],
+                1,
+            ),
+            (
+                "fault alone resets the streak",
+                vec![Problem::Lost],
+                1,
+                vec![Problem::Lost],
+                0,
+            ),
+        ];
+        for (name, problems, streak, want, want_streak) in cases {
+            assert_eq!(
+                debounce(problems, streak, &t),
+                (want, want_streak),
+                "{name}"
+            );
+        }
+        let once = Thresholds {
+            transient_reads: 1,
+            ..t
+        };
+        assert_eq!(debounce(vec![hot], 0, &once), (vec![hot], 1), "no debounce");
     }
 
     #[test]

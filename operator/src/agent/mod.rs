@@ -37,6 +37,10 @@ pub struct AgentArgs {
     /// At or above this GPU temperature (Celsius) the GPU counts as overheating.
     #[arg(long, default_value_t = 90)]
     pub max_temperature: u32,
+    /// Consecutive reads overheating or throttling must last before the GPU counts as unhealthy
+    /// (hardware faults such as ECC errors, critical XIDs or a lost GPU count at once).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    pub transient_reads: u32,
     /// Read the GPUs once, print the readings and health as JSON on stdout, and exit (no
     /// Kubernetes access). Exits 1 when NVML is unavailable.
     #[arg(long)]
@@ -61,6 +65,8 @@ fn nvml_source(args: &AgentArgs) -> anyhow::Result<Box<dyn nvml::Nvml>> {
 pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
     let thresholds = health::Thresholds {
         max_temperature_celsius: args.max_temperature,
+        // A single read has no history: report what it sees.
+        transient_reads: if args.once { 1 } else { args.transient_reads },
     };
     let mut sampler = sample::Sampler::new(nvml_source(&args)?, thresholds);
     if args.once {

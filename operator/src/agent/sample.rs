@@ -2,7 +2,7 @@
 //! before (so a vanished one counts as lost) and critical XIDs (sticky until the agent restarts,
 //! which on a DaemonSet follows the node reboot or GPU reset that clears them).
 
-use super::health::{evaluate, is_critical_xid, Problem, Thresholds};
+use super::health::{debounce, evaluate, is_critical_xid, Problem, Thresholds};
 use super::nvml::{DriverInfo, GpuReading, Nvml, NvmlError, XidEvent};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -77,6 +77,8 @@ pub struct Sampler {
     driver: Option<DriverInfo>,
     known: BTreeMap<String, Known>,
     critical_xids: BTreeMap<String, BTreeSet<u64>>,
+    /// Consecutive reads with a transient problem, per UUID.
+    streaks: BTreeMap<String, u32>,
 }
 
 impl Sampler {
@@ -87,6 +89,7 @@ impl Sampler {
             driver: None,
             known: BTreeMap::new(),
             critical_xids: BTreeMap::new(),
+            streaks: BTreeMap::new(),
         }
     }
 
@@ -109,6 +112,9 @@ impl Sampler {
                 Ok(r) => {
                     self.remember(&r);
                     let problems = evaluate(&r, self.xids_of(&r.uuid), &self.thresholds);
+                    let streak = self.streaks.get(&r.uuid).copied().unwrap_or(0);
+                    let (problems, streak) = debounce(problems, streak, &self.thresholds);
+                    self.streaks.insert(r.uuid.clone(), streak);
                     self.state(index, &r.uuid, problems, Some(r.clone()))
                 }
                 Err(e) => {

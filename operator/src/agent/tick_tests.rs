@@ -87,7 +87,17 @@ use TickOutcome::*;
 
 #[tokio::test]
 async fn healthy_overheating_healthy() {
-    let script = vec![two_healthy(), two_healthy(), hot(), hot(), two_healthy()];
+    // One hot read is a spike (ignored); two in a row make the GPU unhealthy.
+    let script = vec![
+        two_healthy(),
+        two_healthy(),
+        hot(),
+        two_healthy(),
+        hot(),
+        hot(),
+        hot(),
+        two_healthy(),
+    ];
     let mut rig = Rig::new(FakeNvml::new(script), true);
 
     assert_eq!(rig.ticks(2).await, [Patched, Unchanged]);
@@ -107,7 +117,12 @@ async fn healthy_overheating_healthy() {
         .metrics()
         .contains(r#"tensorfleet_gpu_count{node="n1"} 2"#));
 
-    assert_eq!(rig.ticks(2).await, [Patched, Unchanged]);
+    assert_eq!(
+        rig.ticks(2).await,
+        [Unchanged, Unchanged],
+        "a one-read spike"
+    );
+    assert_eq!(rig.ticks(3).await, [Unchanged, Patched, Unchanged]);
     let patches = rig.node.patches();
     assert_eq!(
         patches[1]["metadata"]["labels"],
@@ -125,7 +140,11 @@ async fn healthy_overheating_healthy() {
     assert!(m.contains(r#"tensorfleet_gpu_healthy{node="n1",gpu="0",uuid="GPU-a",model="NVIDIA H100 80GB HBM3"} 0"#), "{m}");
     assert!(m.contains(r#"tensorfleet_gpu_temperature_celsius{node="n1",gpu="0",uuid="GPU-a",model="NVIDIA H100 80GB HBM3"} 93"#), "{m}");
 
-    assert_eq!(rig.ticks(2).await, [Patched, Unchanged]);
+    assert_eq!(
+        rig.ticks(2).await,
+        [Patched, Unchanged],
+        "recovery counts at once"
+    );
     assert_eq!(
         rig.node.label("tensorfleet.io/gpu.healthy").as_deref(),
         Some("true")
