@@ -84,6 +84,9 @@ pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
     let mut registry = prometheus_client::registry::Registry::default();
     let gpu_metrics = metrics::GpuMetrics::register(&mut registry, &node_name);
     let ready = crate::telemetry::Readiness::default();
+    // Installed before anything runs, so an early SIGTERM still exits cleanly.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(crate::telemetry::serve(
@@ -95,7 +98,10 @@ pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
         },
     ));
     tokio::spawn(async move {
-        shutdown_signal().await;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
         let _ = stop_tx.send(true);
     });
 
@@ -104,7 +110,11 @@ pub async fn run(args: AgentArgs) -> anyhow::Result<()> {
     let mut stop = stop_rx;
     let mut server = server;
     loop {
-        agent.tick().await;
+        // A tick stuck on a slow API server must not hold up shutdown; patches are idempotent.
+        tokio::select! {
+            _ = agent.tick() => {}
+            _ = stop.wait_for(|s| *s) => break,
+        }
         ready.set(true);
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(args.interval)) => {}
@@ -127,20 +137,5 @@ fn once(sampler: &mut sample::Sampler) -> anyhow::Result<()> {
         }
         sample::Sample::Unavailable(e) => anyhow::bail!("NVML unavailable: {e}"),
         sample::Sample::Failed(e) => anyhow::bail!("cannot list GPUs: {e}"),
-    }
-}
-
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
     }
 }

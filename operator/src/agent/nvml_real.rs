@@ -95,9 +95,11 @@ fn register_xid_events(lib: &'static nvml_wrapper::Nvml) -> Option<EventSet<'sta
     let count = lib.device_count().ok()?;
     let mut set = lib.create_event_set().ok();
     for i in 0..count {
-        let (Ok(dev), Some(s)) = (lib.device_by_index(i), set.take()) else {
-            break;
+        let Ok(dev) = lib.device_by_index(i) else {
+            continue;
         };
+        // register_events consumes the set and frees it on failure: start a new one then.
+        let Some(s) = set.take() else { break };
         set = match dev.register_events(EventTypes::CRITICAL_XID_ERROR, s) {
             Ok(s) => Some(s),
             Err(e) => {
