@@ -94,6 +94,27 @@ impl Nvml for FakeNvml {
     }
 }
 
+/// Applies an RFC 7396 JSON merge patch as the API server does, for in-memory Nodes in tests.
+pub fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    match (target.as_object_mut(), patch.as_object()) {
+        (Some(t), Some(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (_, Some(_)) => {
+            *target = Value::Object(Default::default());
+            merge(target, patch);
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
 /// A `FakeNvml` read from a JSON file, re-read every tick so a test can change the devices while
 /// the agent runs (a changed file restarts its script from the first tick).
 #[cfg(feature = "fake-gpu")]

@@ -1,6 +1,7 @@
 use super::*;
+use crate::agent::fake::merge;
 use crate::agent::health::Problem;
-use crate::agent::testutil::{gpu, merge, snapshot, H100};
+use crate::agent::testutil::{gpu, snapshot, H100};
 use serde_json::json;
 
 const GPU: &str = "tensorfleet.io/gpu";

@@ -1,5 +1,6 @@
 //! Test helpers shared by the agent's unit tests: readings, snapshots and an in-memory Node.
 
+use super::fake::merge;
 use super::node::{AgentError, NodePatcher};
 use super::nvml::{DriverInfo, GpuReading};
 use super::patch::NodeView;
@@ -50,26 +51,6 @@ pub fn snapshot(gpus: Vec<GpuState>) -> Snapshot {
         },
         gpus,
         xid_events: vec![],
-    }
-}
-
-/// RFC 7396 JSON merge patch, as the API server applies it.
-pub fn merge(target: &mut Value, patch: &Value) {
-    match (target.as_object_mut(), patch.as_object()) {
-        (Some(t), Some(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        (_, Some(_)) => {
-            *target = Value::Object(Default::default());
-            merge(target, patch);
-        }
-        _ => *target = patch.clone(),
     }
 }
 
