@@ -24,6 +24,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tensorfleet::agent::fake::merge;
 
+mod common;
+use common::{free_port, kubeconfig, scratch_dir, terminate};
+
 #[derive(Default)]
 struct Api {
     node: Value,
@@ -99,6 +102,11 @@ async fn wait_for(api: &Shared, what: &str, cond: impl Fn(&Api) -> bool) {
     }
 }
 
+fn taint_keys(node: &Value) -> Vec<&str> {
+    let taints = node["spec"]["taints"].as_array().unwrap();
+    taints.iter().map(|t| t["key"].as_str().unwrap()).collect()
+}
+
 fn label(api: &Api, key: &str) -> Option<String> {
     api.node["metadata"]["labels"][key]
         .as_str()
@@ -121,23 +129,11 @@ async fn agent_patches_its_node_once_per_change() {
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let dir = std::env::temp_dir().join(format!("tf-agent-node-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let kubeconfig = dir.join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\nusers:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
-        ),
-    )
-    .unwrap();
+    let dir = scratch_dir("node");
+    let kubeconfig = kubeconfig(&dir, &format!("http://127.0.0.1:{port}"));
     let fake = dir.join("gpus.json");
     std::fs::write(&fake, devices(60)).unwrap();
-    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let metrics_port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tensorfleet"))
         .args(["agent", "--interval", "1", "--taint-unhealthy"])
         .args(["--metrics-addr", &format!("127.0.0.1:{metrics_port}")])
@@ -189,13 +185,10 @@ async fn agent_patches_its_node_once_per_change() {
             patch["metadata"]["resourceVersion"], "101",
             "taint change carries the rv read"
         );
-        let keys: Vec<&str> = a.node["spec"]["taints"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["key"].as_str().unwrap())
-            .collect();
-        assert_eq!(keys, ["dedicated", "tensorfleet.io/gpu-unhealthy"]);
+        assert_eq!(
+            taint_keys(&a.node),
+            ["dedicated", "tensorfleet.io/gpu-unhealthy"]
+        );
         let ann: Value = serde_json::from_str(
             a.node["metadata"]["annotations"]["tensorfleet.io/gpu"]
                 .as_str()
@@ -214,13 +207,11 @@ async fn agent_patches_its_node_once_per_change() {
     .await;
     {
         let a = api.lock().unwrap();
-        let keys: Vec<&str> = a.node["spec"]["taints"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["key"].as_str().unwrap())
-            .collect();
-        assert_eq!(keys, ["dedicated"], "our taint removed, the other kept");
+        assert_eq!(
+            taint_keys(&a.node),
+            ["dedicated"],
+            "our taint removed, the other kept"
+        );
         assert_eq!(a.conflicts, 1);
         assert_eq!(
             a.patches.len(),
@@ -229,20 +220,7 @@ async fn agent_patches_its_node_once_per_change() {
         );
     }
 
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "no exit after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let status = tokio::task::block_in_place(|| terminate(&mut child));
     assert!(status.success(), "{status:?}");
     let _ = std::fs::remove_dir_all(dir);
 }

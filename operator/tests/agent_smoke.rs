@@ -6,37 +6,18 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{free_port, kubeconfig, scratch_dir, terminate};
+
 fn nvml_installed() -> bool {
     let ldconfig = Command::new("ldconfig").arg("-p").output();
     ldconfig.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("libnvidia-ml.so.1"))
 }
 
-fn scratch_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("tf-agent-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// A kubeconfig whose API server is a closed local port: any Kubernetes call would fail (and be
 /// logged), so a clean log proves the agent did not try to touch the Node.
 fn dead_kubeconfig(dir: &std::path::Path) -> std::path::PathBuf {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let path = dir.join("kubeconfig");
-    std::fs::write(
-        &path,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:{port}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
-        ),
-    )
-    .unwrap();
-    path
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+    kubeconfig(dir, &format!("https://127.0.0.1:{}", free_port()))
 }
 
 fn get(port: u16, path: &str) -> Option<String> {
@@ -94,20 +75,7 @@ fn agent_without_nvml_keeps_serving_and_leaves_node_alone() {
     assert!(child.try_wait().unwrap().is_none(), "agent died");
     assert!(get(port, "/readyz").unwrap().contains("200 OK"));
 
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "no exit within 10s of SIGTERM");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = terminate(&mut child);
     let mut log = String::new();
     child
         .stderr
