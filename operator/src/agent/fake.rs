@@ -1,7 +1,8 @@
 //! Scripted fake devices, for unit tests and (cargo feature `fake-gpu`, off by default) for the
 //! end-to-end test's `--fake-devices FILE`. Never compiled into the shipped binary.
 //!
-//! Each `device_count` call starts the next tick of the script; the last tick repeats.
+//! Each `device_count` call starts the next tick of the script; the last tick repeats (its
+//! readings, not its XID events).
 //! JSON shape (camelCase):
 //! `{"driver": {"driverVersion": "550.54.15", "cudaVersion": "12.4"}, "initError": null,
 //!   "ticks": [{"devices": [{"index": 0, "uuid": "GPU-0", "model": "NVIDIA H100", "lost": false,
@@ -74,6 +75,10 @@ impl Nvml for FakeNvml {
             .get(self.next.min(last))
             .cloned()
             .unwrap_or_default();
+        if self.next > last {
+            // The last tick repeats its readings, not its events.
+            self.current.xids.clear();
+        }
         self.next += 1;
         Ok(self.current.devices.len() as u32)
     }
@@ -234,6 +239,8 @@ mod format_tests {
             }]
         );
         assert!(f.drain_xid_events().is_empty(), "events are delivered once");
+        assert_eq!(f.device_count(), Ok(1), "the last tick repeats");
+        assert!(f.drain_xid_events().is_empty(), "without its events");
 
         let mut absent: FakeNvml = serde_json::from_str(
             r#"{"initError": {"kind": "libraryNotFound", "detail": "libnvidia-ml.so.1"}}"#,
