@@ -22,6 +22,8 @@ pub struct GpuHealth {
 }
 
 /// Whether the agent has published on this node (its count label is always set when it does).
+/// The cluster-wide question "does any node carry agent labels" for `build::gpu::pod_affinity` is
+/// a Node list with label selector `tensorfleet.io/gpu.count` (key exists) and `limit=1`.
 pub fn has_agent_labels(node_labels: &BTreeMap<String, String>) -> bool {
     node_labels.contains_key(labels::GPU_COUNT)
 }
