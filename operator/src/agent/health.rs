@@ -100,6 +100,7 @@ impl std::fmt::Display for Problem {
 }
 
 /// Problems of one readable GPU, given the critical XIDs seen on it so far (sorted, no repeats).
+/// The result is in `Problem`'s order (declaration order), so the annotation is stable.
 /// Unreadable fields (`None`) are not problems: many GPUs lack ECC or remapping support.
 pub fn evaluate(r: &GpuReading, critical_xids: &BTreeSet<u64>, t: &Thresholds) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -214,6 +215,23 @@ mod tests {
                 vec![Problem::Throttling(Throttle::HwThermal)],
             ),
             (
+                "everything at once, in a stable order",
+                |r| {
+                    r.throttle = vec![Throttle::HwThermal, Throttle::HwSlowdown];
+                    r.ecc_uncorrected = Some(1);
+                    r.temperature_celsius = Some(97);
+                },
+                &[94, 48],
+                vec![
+                    Problem::Overheating { limit: 90 },
+                    Problem::EccUncorrectable,
+                    Problem::Xid(48),
+                    Problem::Xid(94),
+                    Problem::Throttling(Throttle::HwSlowdown),
+                    Problem::Throttling(Throttle::HwThermal),
+                ],
+            ),
+            (
                 "nothing readable is not a problem",
                 |r| *r = GpuReading::default(),
                 &[],
@@ -224,7 +242,9 @@ mod tests {
             let mut r = healthy();
             tweak(&mut r);
             let xids: BTreeSet<u64> = xids.iter().copied().collect();
-            assert_eq!(evaluate(&r, &xids, &Thresholds::default()), want, "{name}");
+            let got = evaluate(&r, &xids, &Thresholds::default());
+            assert!(got.windows(2).all(|w| w[0] < w[1]), "{name}: sorted");
+            assert_eq!(got, want, "{name}");
         }
     }
 

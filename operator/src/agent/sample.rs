@@ -156,6 +156,8 @@ impl Sampler {
             if let Some(g) = gpus.iter_mut().find(|g| g.uuid == ev.uuid) {
                 if !g.problems.contains(&Problem::Xid(ev.xid)) {
                     g.problems.push(Problem::Xid(ev.xid));
+                    // The order `evaluate` gives next tick, so the annotation does not change.
+                    g.problems.sort();
                 }
             }
         }
