@@ -5,9 +5,7 @@
 
 pub mod agent;
 pub mod api;
-// Until build/mod.rs lands with the operator core (then: `pub mod gpu;` there).
-#[path = "build/gpu.rs"]
-pub mod build_gpu;
+pub mod build;
 pub mod chain;
 pub mod cli;
 pub mod controller;

@@ -3,12 +3,15 @@
 //! The trait is deliberately narrow and speaks in our own types (no Kubernetes, no subxt types),
 //! so the reconcile logic can be tested against a fake that follows the real chain's rules.
 
+pub mod cache;
 pub mod client;
 pub mod fake;
+pub mod poller;
 #[cfg(feature = "fake-chain")]
 pub mod remote;
 mod types;
 
+pub use cache::{connect_endpoints, ChainCache, ChainConnector, SubnetKey};
 pub use types::*;
 
 use async_trait::async_trait;

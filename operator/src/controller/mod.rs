@@ -1,8 +1,180 @@
-//! Placeholder until this module lands; replaced by its owner.
+//! `tensorfleet run`: the controller. The only module with a Kubernetes client.
+//!
+//! Neuron and Subnet controllers share one [`Context`]; per-Subnet chain pollers feed the
+//! [`ChainCache`] and trigger reconciles of the Subnet and of the Neurons whose figures changed.
 
-#[derive(clap::Args, Debug)]
-pub struct RunArgs {}
+mod apply;
+mod context;
+mod error;
+mod leader;
+mod metrics;
+mod neuron;
+mod status;
+mod subnet;
+mod triggers;
+mod wallet;
 
-pub async fn run(_args: RunArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub use context::Context;
+pub use error::Error;
+pub use metrics::Metrics;
+
+use crate::chain::{cache::EndpointConnector, poller::Pollers, ChainCache, ChainConnector};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Watch only this namespace (default: all namespaces).
+    #[arg(long, alias = "namespaces", env = "TF_NAMESPACE", value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Address serving /metrics, /healthz and /readyz.
+    #[arg(long, env = "TF_METRICS_ADDR", default_value = "0.0.0.0:8080")]
+    pub metrics_addr: SocketAddr,
+    /// kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then the in-cluster config).
+    #[arg(long, env = "KUBECONFIG", value_name = "FILE")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// Reconcile only while holding a coordination.k8s.io Lease (run several replicas safely).
+    #[arg(long, env = "TF_LEADER_ELECT")]
+    pub leader_elect: bool,
+    /// Name of the Lease.
+    #[arg(long, default_value = "tensorfleet-operator")]
+    pub lease_name: String,
+    /// Namespace of the Lease (default: $POD_NAMESPACE, else the watched namespace, else "default").
+    #[arg(long, env = "POD_NAMESPACE")]
+    pub lease_namespace: Option<String>,
+    /// Seconds a Lease stays valid without renewal; the holder renews a third of it before expiry.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(2..))]
+    pub lease_duration_seconds: u64,
+    /// This replica's identity in the Lease (default: $POD_NAME, else the host name).
+    #[arg(long, env = "POD_NAME")]
+    pub identity: Option<String>,
+}
+
+pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    if args.namespace.as_deref().is_some_and(|n| n.contains(',')) {
+        anyhow::bail!("--namespace takes one namespace (omit it to watch all)");
+    }
+    let client = client(&args).await?;
+    let mut registry = prometheus_client::registry::Registry::default();
+    let metrics = Arc::new(Metrics::register(&mut registry));
+    let readiness = crate::telemetry::Readiness::default();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(signal_to(stop_tx.clone()));
+    let server = tokio::spawn(crate::telemetry::serve(
+        args.metrics_addr,
+        Arc::new(registry),
+        readiness.clone(),
+        stopped(stop_rx.clone()),
+    ));
+    readiness.set(true);
+
+    let leadership = if args.leader_elect {
+        let cfg = leader::LeaseConfig {
+            name: args.lease_name.clone(),
+            namespace: args
+                .lease_namespace
+                .clone()
+                .or_else(|| args.namespace.clone())
+                .unwrap_or_else(|| "default".into()),
+            identity: args.identity.clone().unwrap_or_else(default_identity),
+            duration_seconds: args.lease_duration_seconds,
+        };
+        match leader::Leadership::acquire(client.clone(), &cfg, stopped(stop_rx.clone())).await? {
+            Some(l) => Some(l),
+            None => return finish(server).await,
+        }
+    } else {
+        None
+    };
+
+    let connector: Arc<dyn ChainConnector> = Arc::new(EndpointConnector);
+    let result = run_controllers(
+        client,
+        args.namespace.as_deref(),
+        connector,
+        metrics,
+        stop_rx,
+        leadership,
+    )
+    .await;
+    let _ = stop_tx.send(true);
+    finish(server).await?;
+    result
+}
+
+/// Runs both controllers until shutdown (or loss of leadership, which is an error so the
+/// process restarts as a standby).
+async fn run_controllers(
+    client: kube::Client,
+    namespace: Option<&str>,
+    connector: Arc<dyn ChainConnector>,
+    metrics: Arc<Metrics>,
+    stop: tokio::sync::watch::Receiver<bool>,
+    mut leadership: Option<leader::Leadership>,
+) -> anyhow::Result<()> {
+    let cache = Arc::new(ChainCache::new());
+    let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let pollers = Arc::new(Pollers::new(connector, cache.clone(), events_tx));
+    let lost = async {
+        match leadership.as_mut() {
+            Some(l) => l.lost().await,
+            None => std::future::pending().await,
+        }
+    };
+    let result = tokio::select! {
+        r = triggers::run(client, namespace, cache, pollers.clone(), metrics, events_rx, stopped(stop)) => r,
+        _ = lost => Err(anyhow::anyhow!("lost leadership of the lease")),
+    };
+    pollers.stop_all();
+    if let Some(l) = leadership {
+        l.release().await;
+    }
+    result
+}
+
+async fn client(args: &RunArgs) -> anyhow::Result<kube::Client> {
+    let config = match &args.kubeconfig {
+        Some(path) if path.exists() => {
+            let kc = kube::config::Kubeconfig::read_from(path)?;
+            kube::Config::from_custom_kubeconfig(kc, &Default::default()).await?
+        }
+        _ => kube::Config::infer().await?,
+    };
+    Ok(kube::Client::try_from(config)?)
+}
+
+fn default_identity() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "tensorfleet".into());
+    format!("{host}-{}", std::process::id())
+}
+
+/// Flips `stop` on SIGTERM or Ctrl-C.
+async fn signal_to(stop: tokio::sync::watch::Sender<bool>) {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM");
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupt: shutting down"),
+    }
+    let _ = stop.send(true);
+}
+
+/// Resolves once `stop` is true.
+pub(crate) async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+async fn finish(server: tokio::task::JoinHandle<anyhow::Result<()>>) -> anyhow::Result<()> {
+    match tokio::time::timeout(std::time::Duration::from_secs(5), server).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => Ok(()),
+    }
 }

@@ -1,7 +1,18 @@
-//! Pure decisions: inputs in, actions out; no client, no chain, no clock.
+//! Pure decisions: observed facts in, phase/conditions/replicas/actions out; no client, no
+//! chain, no clock.
+
+mod conflict;
+mod neuron;
+mod subnet;
+mod validate;
 
 pub mod gpu;
 pub mod registration;
 pub mod restart;
 pub mod rollout;
 pub mod stake;
+
+pub use conflict::*;
+pub use neuron::*;
+pub use subnet::*;
+pub use validate::*;

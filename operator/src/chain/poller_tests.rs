@@ -1,0 +1,130 @@
+//! The poller against a scripted chain (only `snapshot` is used by the poller).
+
+use super::*;
+use crate::chain::{
+    AccountId, RegisterRequest, ServeAxonRequest, StakeRequest, SubnetParams, SubnetSnapshot,
+    TxOutcome,
+};
+use async_trait::async_trait;
+use std::collections::VecDeque;
+
+struct Scripted {
+    answers: Mutex<VecDeque<Result<SubnetSnapshot, ChainError>>>,
+}
+
+#[async_trait]
+impl Chain for Scripted {
+    async fn head(&self) -> Result<u64, ChainError> {
+        Err(ChainError::Unsupported("head".into()))
+    }
+    async fn snapshot(&self, _netuid: u16) -> Result<SubnetSnapshot, ChainError> {
+        let mut a = self.answers.lock().unwrap();
+        // The last answer repeats once the script is exhausted.
+        if a.len() > 1 {
+            a.pop_front().unwrap()
+        } else {
+            a.front().cloned().unwrap()
+        }
+    }
+    async fn uid_of(&self, _: u16, _: &AccountId) -> Result<Option<u16>, ChainError> {
+        Err(ChainError::Unsupported("uid_of".into()))
+    }
+    async fn free_balance(&self, _: &AccountId) -> Result<u64, ChainError> {
+        Err(ChainError::Unsupported("free_balance".into()))
+    }
+    async fn account_nonce(&self, _: &AccountId) -> Result<u64, ChainError> {
+        Err(ChainError::Unsupported("account_nonce".into()))
+    }
+    async fn register(&self, _: &RegisterRequest<'_>) -> Result<TxOutcome, ChainError> {
+        Err(ChainError::Unsupported("register".into()))
+    }
+    async fn add_stake(&self, _: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
+        Err(ChainError::Unsupported("add_stake".into()))
+    }
+    async fn remove_stake(&self, _: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
+        Err(ChainError::Unsupported("remove_stake".into()))
+    }
+    async fn serve_axon(&self, _: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {
+        Err(ChainError::Unsupported("serve_axon".into()))
+    }
+    fn endpoint(&self) -> String {
+        "ws://scripted".into()
+    }
+}
+
+struct Connector {
+    chain: Arc<Scripted>,
+    fail_first: Mutex<u32>,
+}
+
+impl ChainConnector for Connector {
+    fn connect(&self, endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
+        let mut f = self.fail_first.lock().unwrap();
+        if *f > 0 {
+            *f -= 1;
+            anyhow::bail!("no chain client for {}", endpoints[0]);
+        }
+        Ok(self.chain.clone())
+    }
+}
+
+fn snap(block: u64, incentive: f64) -> SubnetSnapshot {
+    SubnetSnapshot {
+        netuid: 21,
+        block,
+        params: SubnetParams {
+            burn: 5,
+            ..Default::default()
+        },
+        neurons: vec![crate::chain::cache::tests::info(1, incentive)],
+    }
+}
+
+fn key() -> SubnetKey {
+    SubnetKey {
+        namespace: "ns".into(),
+        name: "sn".into(),
+    }
+}
+
+#[tokio::test]
+async fn polls_into_cache_and_reports_only_changes() {
+    let chain = Arc::new(Scripted {
+        answers: Mutex::new(VecDeque::from([
+            Ok(snap(1, 0.0)),
+            Ok(snap(2, 0.0)), // block only: no event
+            Ok(snap(3, 0.5)), // figure changed
+            Err(ChainError::Unreachable("gone".into())),
+            Ok(snap(5, 0.5)), // back: subnet-level event
+        ])),
+    });
+    let cache = Arc::new(ChainCache::new());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let connector = Arc::new(Connector {
+        chain,
+        fail_first: Mutex::new(1),
+    });
+    let pollers = Pollers::new(connector, cache.clone(), tx);
+    let cfg = PollConfig {
+        netuid: 21,
+        endpoints: vec!["ws://x".into()],
+        interval: Duration::from_millis(20),
+    };
+    pollers.ensure(&key(), cfg.clone());
+    pollers.ensure(&key(), cfg.clone()); // idempotent
+    let mut events = Vec::new();
+    for _ in 0..5 {
+        events.push(rx.recv().await.unwrap().change);
+    }
+    // connect failure, first snapshot, figure change, unreachable, reachable again
+    let subnet_flags: Vec<bool> = events.iter().map(|c| c.subnet).collect();
+    assert_eq!(subnet_flags, [true, true, false, true, true]);
+    assert_eq!(events[2].hotkeys.len(), 1);
+    let state = cache.get(&key()).unwrap();
+    assert!(state.reachable);
+    assert_eq!(state.snapshot.unwrap().block, 5);
+    assert!(pollers.is_running(&key()));
+    pollers.stop(&key());
+    assert!(!pollers.is_running(&key()));
+    assert!(cache.get(&key()).is_none());
+}

@@ -1,0 +1,345 @@
+//! Neuron reconcile: dereference (Subnet, hotkey, coldkey, chain view, pod) → validate → decide →
+//! build → apply (or delete what is no longer wanted) → status.
+
+use super::apply::{apply_if_changed, apply_status, delete_owned};
+use super::context::Context;
+use super::error::{Error, Result};
+use super::metrics::NeuronLabels;
+use super::status::{chain_status, neuron_conditions, neuron_status_changed, pod_summary};
+use super::wallet::{resolve_hotkey, wallet_files};
+use crate::api::{types, Neuron, NeuronPhase, NeuronStatus, Subnet};
+use crate::build::{self, service_external, ExternalAxon, PodInputs};
+use crate::chain::{AccountId, NeuronInfo, SubnetKey};
+use crate::decide::{self, Blocker, ChainFacts, Claim, NeuronFacts};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Pod, Secret, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::runtime::controller::Action;
+use kube::{Api, ResourceExt};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Periodic re-check (hotkey Secret edits, pod drift) when nothing else triggers a reconcile.
+const RESYNC: Duration = Duration::from_secs(300);
+/// Re-check while waiting for a user's hotkey Secret: Secrets without our label are not watched
+/// (watching every Secret would hold all of them in memory).
+const AWAIT_SECRET: Duration = Duration::from_secs(30);
+
+/// What dereferencing found.
+struct Observed {
+    subnet: Option<Subnet>,
+    hotkey_ss58: Option<String>,
+    coldkey: Option<[u8; 32]>,
+    hotkey: Option<crate::keys::HotkeyMaterial>,
+    blocker: Option<Blocker>,
+}
+
+pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action> {
+    let ns = neuron
+        .namespace()
+        .ok_or_else(|| Error::MissingNamespace(neuron.name_any()))?;
+    if neuron.metadata.deletion_timestamp.is_some() {
+        // Children go with it (owner references); the hotkey Secret deliberately stays.
+        return Ok(Action::await_change());
+    }
+    let obs = observe(&neuron, &ctx, &ns).await?;
+    let chain_state = obs.subnet.as_ref().and_then(|s| {
+        ctx.cache.get(&SubnetKey {
+            namespace: ns.clone(),
+            name: s.name_any(),
+        })
+    });
+    let hotkey = obs
+        .hotkey_ss58
+        .as_deref()
+        .and_then(|s| AccountId::from_ss58(s).ok());
+    let info: Option<NeuronInfo> = chain_state
+        .as_ref()
+        .and_then(|c| c.snapshot.as_ref())
+        .zip(hotkey)
+        .and_then(|(snap, hk)| snap.neuron_by_hotkey(&hk).cloned());
+    let chain = match &chain_state {
+        None => ChainFacts::NotPolled,
+        Some(c) if !c.reachable => {
+            ChainFacts::Unreachable(c.last_error.clone().unwrap_or_default())
+        }
+        Some(c) if c.subnet_missing => ChainFacts::Polled { uid: None },
+        Some(c) if c.snapshot.is_none() => ChainFacts::NotPolled,
+        Some(_) => ChainFacts::Polled {
+            uid: info.as_ref().map(|i| i.uid),
+        },
+    };
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &ns);
+    let pod = pods.get_opt(&format!("{}-0", neuron.name_any())).await?;
+    let prev = neuron.status.clone().unwrap_or_default();
+    let facts = NeuronFacts {
+        blocker: obs.blocker.clone(),
+        suspended: neuron.spec.suspend,
+        chain,
+        previously_registered: prev.uid.is_some() || prev.phase == NeuronPhase::Deregistered,
+        registration_pending: prev.pending_registration.is_some(),
+        external_registration: neuron.spec.registration.mode
+            == crate::api::RegistrationMode::External,
+        pod: pod.as_ref().map(pod_summary),
+    };
+    let decision = decide::decide_neuron(&facts);
+    // coldkeypub.txt: from the coldkey Secret, else the hotkey's owner on chain once registered.
+    let owner = info.as_ref().map(|i| i.coldkey.0);
+    match (&obs.subnet, &obs.hotkey) {
+        (Some(subnet), Some(hotkey)) if obs.blocker.is_none() => {
+            let files = wallet_files(hotkey, obs.coldkey.or(owner));
+            apply_children(&neuron, &ctx, &ns, subnet, &files, decision.replicas).await?
+        }
+        _ => delete_children(&neuron, &ctx, &ns).await?,
+    }
+    announce_blocker(&neuron, &ctx, &prev, obs.blocker.as_ref()).await;
+
+    // Status: keep what other parts own (registration audit, restarts), recompute the rest.
+    let block = chain_state
+        .as_ref()
+        .and_then(|c| c.snapshot.as_ref())
+        .map(|s| s.block);
+    let immunity = chain_state
+        .as_ref()
+        .and_then(|c| c.snapshot.as_ref())
+        .map(|s| u64::from(s.params.immunity_period));
+    let registered = decision.registered;
+    let coldkey = obs.coldkey.or(owner).map(|c| crate::keys::ss58_encode(&c));
+    let now = jiff::Timestamp::now();
+    let status = NeuronStatus {
+        observed_generation: neuron.metadata.generation,
+        phase: decision.phase,
+        hotkey: obs.hotkey_ss58.clone(),
+        coldkey,
+        uid: info
+            .as_ref()
+            .map(|i| i.uid)
+            .or(if registered { prev.uid } else { None }),
+        registered_at_block: info
+            .as_ref()
+            .map(|i| i.registered_at_block)
+            .or(if registered {
+                prev.registered_at_block
+            } else {
+                None
+            }),
+        immune_until_block: info
+            .as_ref()
+            .zip(immunity)
+            .map(|(i, p)| i.registered_at_block + p),
+        chain: match (&info, block) {
+            (Some(i), Some(b)) => Some(chain_status(i, b)),
+            _ if registered => prev.chain.clone(),
+            _ => None,
+        },
+        pod: facts.pod.clone(),
+        conditions: neuron_conditions(
+            &prev.conditions,
+            &decision.conditions,
+            neuron.metadata.generation,
+            &Time(now),
+        ),
+        ..prev.clone()
+    };
+    if let Some(subnet) = &obs.subnet {
+        let l = NeuronLabels::new(
+            &ns,
+            &neuron.name_any(),
+            &subnet.name_any(),
+            subnet.spec.netuid,
+            neuron.spec.role,
+        );
+        ctx.metrics
+            .set_neuron(&l, status.chain.as_ref(), status.uid);
+    }
+    let key = format!("{ns}/{}", neuron.name_any());
+    let last = ctx.last_status_write(&key);
+    if neuron_status_changed(neuron.status.as_ref(), &status, last.as_deref(), now) {
+        let api: Api<Neuron> = Api::namespaced(ctx.client.clone(), &ns);
+        apply_status(&api, &neuron.name_any(), &status).await?;
+        ctx.record_status_write(&key, now);
+    }
+    Ok(Action::requeue(match obs.blocker {
+        Some(Blocker::HotkeyMissing(_)) => AWAIT_SECRET,
+        _ => RESYNC,
+    }))
+}
+
+/// Dereferences everything the Neuron points at; a problem the user must fix becomes a blocker.
+async fn observe(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Observed> {
+    let mut obs = Observed {
+        subnet: None,
+        hotkey_ss58: None,
+        coldkey: None,
+        hotkey: None,
+        blocker: None,
+    };
+    let invalid = decide::validate_neuron(&neuron.spec);
+    if !invalid.is_empty() {
+        obs.blocker = Some(Blocker::InvalidSpec(decide::describe(&invalid)));
+        return Ok(obs);
+    }
+    let subnets: Api<Subnet> = Api::namespaced(ctx.client.clone(), ns);
+    let Some(subnet) = subnets.get_opt(&neuron.spec.subnet).await? else {
+        obs.blocker = Some(Blocker::SubnetNotFound(format!(
+            "Subnet {:?} does not exist in namespace {ns}",
+            neuron.spec.subnet
+        )));
+        return Ok(obs);
+    };
+    let subnet_invalid = decide::validate_subnet(&subnet.spec);
+    if !subnet_invalid.is_empty() {
+        obs.blocker = Some(Blocker::InvalidSpec(format!(
+            "Subnet {:?} is invalid: {}",
+            subnet.name_any(),
+            decide::describe(&subnet_invalid)
+        )));
+        return Ok(obs);
+    }
+    obs.subnet = Some(subnet);
+    let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
+    let secret_name = build::hotkey_secret_name(neuron);
+    let hotkey = match resolve_hotkey(&secrets, neuron, &secret_name).await? {
+        Ok(h) => h,
+        Err(b) => {
+            obs.blocker = Some(b);
+            return Ok(obs);
+        }
+    };
+    obs.hotkey_ss58 = Some(hotkey.ss58());
+    if let Some(holder) = conflict(neuron, ctx, ns, &secret_name, &hotkey.ss58()) {
+        obs.blocker = Some(Blocker::HotkeyConflict(format!(
+            "hotkey {} (Secret {secret_name}) is already used by the older Neuron {holder}",
+            hotkey.ss58()
+        )));
+        return Ok(obs);
+    }
+    if let Some(cold) = neuron
+        .spec
+        .wallet
+        .coldkey_secret
+        .as_deref()
+        .filter(|c| !c.is_empty())
+    {
+        match ctx.coldkeys.coldkey(&secrets, cold).await? {
+            Ok(k) => obs.coldkey = k,
+            // Only registration and stake need the coldkey: the pod runs without coldkeypub.txt.
+            Err(msg) => {
+                tracing::warn!(neuron = %neuron.name_any(), error = %msg, "coldkey Secret unusable")
+            }
+        }
+    }
+    obs.hotkey = Some(hotkey);
+    Ok(obs)
+}
+
+/// The older Neuron in the namespace holding the same hotkey Secret or ss58, if any.
+fn conflict(neuron: &Neuron, ctx: &Context, ns: &str, secret: &str, ss58: &str) -> Option<String> {
+    let claim = |n: &Neuron, secret: String, hotkey: Option<String>| Claim {
+        name: n.name_any(),
+        created: n
+            .creation_timestamp()
+            .map(|t| t.0.to_string())
+            .unwrap_or_default(),
+        secret,
+        hotkey,
+    };
+    let me = claim(neuron, secret.to_string(), Some(ss58.to_string()));
+    let others: Vec<Claim> = ctx
+        .neurons
+        .state()
+        .iter()
+        .filter(|o| o.namespace().as_deref() == Some(ns) && o.name_any() != neuron.name_any())
+        .map(|o| {
+            claim(
+                o,
+                build::hotkey_secret_name(o),
+                o.status.as_ref().and_then(|s| s.hotkey.clone()),
+            )
+        })
+        .collect();
+    decide::conflicting_holder(&me, &others).map(|c| c.name.clone())
+}
+
+async fn apply_children(
+    neuron: &Neuron,
+    ctx: &Context,
+    ns: &str,
+    subnet: &Subnet,
+    files: &build::WalletFiles,
+    replicas: i32,
+) -> Result<()> {
+    let client = ctx.client.clone();
+    apply_if_changed(
+        &Api::<Secret>::namespaced(client.clone(), ns),
+        &build::wallet_secret(neuron, &build::hotkey_secret_name(neuron), Some(files)),
+    )
+    .await?;
+    let services: Api<Service> = Api::namespaced(client.clone(), ns);
+    let external = match build::axon_service(neuron) {
+        Some(svc) => service_external(&apply_if_changed(&services, &svc).await?),
+        None => {
+            delete_owned(&services, &build::axon_service_name(neuron), &uid(neuron)).await?;
+            ExternalAxon::default()
+        }
+    };
+    let inputs = PodInputs {
+        replicas,
+        wallet_version: files.version(),
+        has_coldkeypub: files.coldkeypub.is_some(),
+        external,
+    };
+    let statefulsets = Api::<StatefulSet>::namespaced(client, ns);
+    match apply_if_changed(&statefulsets, &build::statefulset(neuron, subnet, &inputs)).await {
+        // An immutable field changed (e.g. storage): delete the StatefulSet but orphan its pod
+        // and volumes; the next reconcile creates it anew and it adopts them (same selector).
+        Err(Error::Kube(kube::Error::Api(s))) if s.code == 422 => {
+            tracing::info!(neuron = %neuron.name_any(), reason = %s.message, "recreating the StatefulSet");
+            statefulsets
+                .delete(&neuron.name_any(), &kube::api::DeleteParams::orphan())
+                .await?;
+            Err(Error::Kube(kube::Error::Api(s)))
+        }
+        r => r.map(|_| ()),
+    }
+}
+
+/// No pod for a blocked Neuron: its StatefulSet and Service go. The wallet Secret stays (it is
+/// garbage-collected with the Neuron) and the hotkey Secret always stays.
+async fn delete_children(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<()> {
+    let uid = uid(neuron);
+    delete_owned(
+        &Api::<StatefulSet>::namespaced(ctx.client.clone(), ns),
+        &neuron.name_any(),
+        &uid,
+    )
+    .await?;
+    delete_owned(
+        &Api::<Service>::namespaced(ctx.client.clone(), ns),
+        &build::axon_service_name(neuron),
+        &uid,
+    )
+    .await?;
+    Ok(())
+}
+
+fn uid(neuron: &Neuron) -> String {
+    neuron.uid().unwrap_or_default()
+}
+
+/// A Warning Event when a blocker newly appears (not on every reconcile).
+async fn announce_blocker(
+    neuron: &Neuron,
+    ctx: &Context,
+    prev: &NeuronStatus,
+    blocker: Option<&Blocker>,
+) {
+    let Some(b) = blocker else { return };
+    let seen = prev
+        .conditions
+        .iter()
+        .any(|c| c.type_ == types::READY && c.reason == b.reason() && c.message == b.message());
+    if !seen {
+        ctx.warn(neuron, b.reason(), b.message()).await;
+    }
+}

@@ -1,0 +1,131 @@
+//! Turning observations into status fields, and deciding whether a status write is needed.
+
+use crate::api::{
+    format_tao, merge_conditions, types, AxonEndpoint, CondSpec, Condition, NeuronChainStatus,
+    NeuronStatus, PodStatusSummary, SubnetStatus,
+};
+use crate::chain::NeuronInfo;
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::ResourceExt;
+
+/// How long block-only changes (`block`, `lastPolledAt`, `blocksSinceLastUpdate`) may go
+/// unwritten: they move every block, and writing them alone would cost a write per poll.
+pub const BLOCK_REFRESH: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Condition types the core reconcilers compute; others (AxonServed, StakeSatisfied, ...) are
+/// set by other parts of the operator and are carried over untouched.
+const NEURON_CORE_CONDITIONS: [&str; 6] = [
+    types::READY,
+    types::REGISTERED,
+    types::POD_READY,
+    types::SUBNET_NOT_FOUND,
+    types::HOTKEY_CONFLICT,
+    types::INVALID_SPEC,
+];
+
+pub fn chain_status(info: &NeuronInfo, block: u64) -> NeuronChainStatus {
+    NeuronChainStatus {
+        block,
+        stake_rao: info.stake,
+        stake_tao: format_tao(info.stake),
+        rank: info.rank,
+        trust: info.trust,
+        consensus: info.consensus,
+        incentive: info.incentive,
+        dividends: info.dividends,
+        emission_rao: info.emission,
+        validator_permit: info.validator_permit,
+        active: info.active,
+        last_update: info.last_update,
+        blocks_since_last_update: block.saturating_sub(info.last_update),
+        axon: info.axon.as_ref().map(|a| AxonEndpoint {
+            ip: a.ip.to_string(),
+            port: a.port,
+        }),
+    }
+}
+
+pub fn pod_summary(pod: &Pod) -> PodStatusSummary {
+    let status = pod.status.as_ref();
+    let ready = status
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+    let restarts = status
+        .and_then(|s| s.container_statuses.as_ref())
+        .map(|cs| cs.iter().map(|c| c.restart_count).sum())
+        .unwrap_or(0);
+    PodStatusSummary {
+        name: pod.name_any(),
+        ready,
+        restarts,
+        node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+        gpu_model: None,
+        gpu_count: None,
+    }
+}
+
+/// Our conditions merged with the previous list, keeping transition times and other parts'
+/// conditions (after ours).
+pub fn neuron_conditions(
+    old: &[Condition],
+    ours: &[CondSpec],
+    generation: Option<i64>,
+    now: &Time,
+) -> Vec<Condition> {
+    let mut merged = merge_conditions(old, ours, generation, now);
+    merged.extend(
+        old.iter()
+            .filter(|c| !NEURON_CORE_CONDITIONS.contains(&c.type_.as_str()))
+            .cloned(),
+    );
+    merged
+}
+
+fn older_than(at: Option<&str>, now: jiff::Timestamp, age: std::time::Duration) -> bool {
+    at.and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .is_none_or(|t| now.duration_since(t).unsigned_abs() >= age)
+}
+
+/// Whether `new` differs from `old` in anything but the per-block counters, or those are stale.
+pub fn neuron_status_changed(
+    old: Option<&NeuronStatus>,
+    new: &NeuronStatus,
+    last_written: Option<&str>,
+    now: jiff::Timestamp,
+) -> bool {
+    let Some(old) = old else { return true };
+    let strip = |s: &NeuronStatus| {
+        let mut s = s.clone();
+        if let Some(c) = s.chain.as_mut() {
+            c.block = 0;
+            c.blocks_since_last_update = 0;
+        }
+        s
+    };
+    if strip(old) != strip(new) {
+        return true;
+    }
+    old != new && older_than(last_written, now, BLOCK_REFRESH)
+}
+
+pub fn subnet_status_changed(
+    old: Option<&SubnetStatus>,
+    new: &SubnetStatus,
+    now: jiff::Timestamp,
+) -> bool {
+    let Some(old) = old else { return true };
+    let strip = |s: &SubnetStatus| SubnetStatus {
+        block: None,
+        last_polled_at: None,
+        ..s.clone()
+    };
+    if strip(old) != strip(new) {
+        return true;
+    }
+    old != new && older_than(old.last_polled_at.as_deref(), now, BLOCK_REFRESH)
+}
+
+#[cfg(test)]
+#[path = "status_tests.rs"]
+mod tests;

@@ -1,0 +1,158 @@
+use super::*;
+use crate::api::NeuronPhase;
+use crate::chain::AccountId;
+
+fn ts(s: &str) -> jiff::Timestamp {
+    s.parse().unwrap()
+}
+
+fn status(block: u64, incentive: f64) -> NeuronStatus {
+    NeuronStatus {
+        phase: NeuronPhase::Running,
+        chain: Some(NeuronChainStatus {
+            block,
+            blocks_since_last_update: block - 10,
+            incentive,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn neuron_writes_only_on_material_change_or_stale_block() {
+    let now = ts("2026-01-01T00:10:00Z");
+    let recent = Some("2026-01-01T00:09:00Z");
+    let stale = Some("2026-01-01T00:00:00Z");
+    let cases = [
+        (Some(status(100, 0.1)), status(100, 0.1), recent, false),
+        (Some(status(100, 0.1)), status(101, 0.1), recent, false),
+        (Some(status(100, 0.1)), status(101, 0.1), stale, true),
+        (Some(status(100, 0.1)), status(100, 0.1), stale, false),
+        (Some(status(100, 0.1)), status(101, 0.2), recent, true),
+        (None, status(100, 0.1), recent, true),
+    ];
+    for (i, (old, new, last, want)) in cases.into_iter().enumerate() {
+        assert_eq!(
+            neuron_status_changed(old.as_ref(), &new, last, now),
+            want,
+            "case {i}"
+        );
+    }
+}
+
+#[test]
+fn subnet_writes_only_on_material_change_or_stale_block() {
+    let now = ts("2026-01-01T00:10:00Z");
+    let s = |block, at: &str, burn| SubnetStatus {
+        block: Some(block),
+        last_polled_at: Some(at.into()),
+        burn_rao: Some(burn),
+        ..Default::default()
+    };
+    let cases = [
+        (
+            s(1, "2026-01-01T00:09:00Z", 5),
+            s(2, "2026-01-01T00:10:00Z", 5),
+            false,
+        ),
+        (
+            s(1, "2026-01-01T00:00:00Z", 5),
+            s(2, "2026-01-01T00:10:00Z", 5),
+            true,
+        ),
+        (
+            s(1, "2026-01-01T00:09:00Z", 5),
+            s(2, "2026-01-01T00:10:00Z", 6),
+            true,
+        ),
+    ];
+    for (i, (old, new, want)) in cases.into_iter().enumerate() {
+        assert_eq!(
+            subnet_status_changed(Some(&old), &new, now),
+            want,
+            "case {i}"
+        );
+    }
+}
+
+#[test]
+fn conditions_keep_foreign_types_and_times() {
+    let t0 = Time("2026-01-01T00:00:00Z".parse().unwrap());
+    let t1 = Time("2026-01-02T00:00:00Z".parse().unwrap());
+    let old = merge_conditions(
+        &[],
+        &[
+            CondSpec::new(types::READY, true, "Running", ""),
+            CondSpec::new(types::AXON_SERVED, true, "Served", ""),
+            CondSpec::new(types::HOTKEY_CONFLICT, true, "HotkeyConflict", ""),
+        ],
+        Some(1),
+        &t0,
+    );
+    let next = neuron_conditions(
+        &old,
+        &[CondSpec::new(types::READY, true, "Running", "")],
+        Some(2),
+        &t1,
+    );
+    let types_: Vec<_> = next.iter().map(|c| c.type_.as_str()).collect();
+    assert_eq!(types_, [types::READY, types::AXON_SERVED]);
+    assert_eq!(next[0].last_transition_time, t0);
+}
+
+#[test]
+fn chain_figures_and_pod_summary() {
+    let info = NeuronInfo {
+        uid: 3,
+        hotkey: AccountId([1; 32]),
+        coldkey: AccountId([2; 32]),
+        active: true,
+        axon: Some(crate::chain::AxonInfo {
+            block: 1,
+            ip: "203.0.113.7".parse().unwrap(),
+            port: 30891,
+            version: 1,
+        }),
+        stake: 1_500_000_000,
+        rank: 0.1,
+        trust: 0.2,
+        consensus: 0.3,
+        incentive: 0.4,
+        dividends: 0.5,
+        emission: 99,
+        last_update: 90,
+        validator_permit: true,
+        registered_at_block: 5,
+    };
+    let c = chain_status(&info, 100);
+    assert_eq!(
+        (
+            c.stake_tao.as_str(),
+            c.blocks_since_last_update,
+            c.emission_rao
+        ),
+        ("1.5", 10, 99)
+    );
+    assert_eq!(
+        c.axon,
+        Some(AxonEndpoint {
+            ip: "203.0.113.7".into(),
+            port: 30891
+        })
+    );
+    let pod: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "m-0"},
+        "spec": {"nodeName": "gpu-1", "containers": []},
+        "status": {
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"name": "neuron", "restartCount": 2, "ready": true, "image": "i", "imageID": ""}]
+        }
+    }))
+    .unwrap();
+    let p = pod_summary(&pod);
+    assert_eq!(
+        (p.name.as_str(), p.ready, p.restarts, p.node.as_deref()),
+        ("m-0", true, 2, Some("gpu-1"))
+    );
+}

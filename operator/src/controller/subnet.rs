@@ -1,0 +1,146 @@
+//! Subnet reconcile: validate, keep its chain poller running with the right config, and report
+//! the chain view and member counts in status.
+
+use super::apply::apply_status;
+use super::context::Context;
+use super::error::{Error, Result};
+use super::status::subnet_status_changed;
+use crate::api::{format_tao, is_true, merge_conditions, types, Subnet, SubnetStatus};
+use crate::chain::poller::PollConfig;
+use crate::chain::SubnetKey;
+use crate::decide::{self, Member, PollState};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::runtime::controller::Action;
+use kube::{Api, ResourceExt};
+use std::sync::Arc;
+use std::time::Duration;
+
+const RESYNC: Duration = Duration::from_secs(300);
+const DAY: i64 = 24 * 3600;
+
+pub fn key_of(subnet: &Subnet) -> Result<SubnetKey> {
+    Ok(SubnetKey {
+        namespace: subnet
+            .namespace()
+            .ok_or_else(|| Error::MissingNamespace(subnet.name_any()))?,
+        name: subnet.name_any(),
+    })
+}
+
+pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action> {
+    let key = key_of(&subnet)?;
+    if subnet.metadata.deletion_timestamp.is_some() {
+        ctx.pollers.stop(&key);
+        return Ok(Action::await_change());
+    }
+    let invalid = decide::validate_subnet(&subnet.spec);
+    let invalid_msg = (!invalid.is_empty()).then(|| decide::describe(&invalid));
+    let prev = subnet.status.clone().unwrap_or_default();
+    if let Some(msg) = &invalid_msg {
+        ctx.pollers.stop(&key);
+        let seen = prev
+            .conditions
+            .iter()
+            .any(|c| c.type_ == types::INVALID_SPEC && &c.message == msg);
+        if !seen {
+            ctx.warn(subnet.as_ref(), "InvalidSpec", msg).await;
+        }
+    } else {
+        ctx.pollers.ensure(
+            &key,
+            PollConfig {
+                netuid: subnet.spec.netuid,
+                endpoints: subnet.spec.endpoint_list(),
+                interval: Duration::from_secs(subnet.spec.poll_interval_seconds.into()),
+            },
+        );
+    }
+    let state = if invalid_msg.is_some() {
+        None
+    } else {
+        ctx.cache.get(&key)
+    };
+    let poll = match &state {
+        None => PollState::NotPolled,
+        Some(s) if !s.reachable => PollState::Unreachable {
+            error: s.last_error.clone().unwrap_or_default(),
+        },
+        Some(s) if s.subnet_missing => PollState::SubnetMissing {
+            netuid: subnet.spec.netuid,
+        },
+        Some(s) => PollState::Reachable {
+            endpoint: s.endpoint.clone().unwrap_or_default(),
+        },
+    };
+    let now = jiff::Timestamp::now();
+    let members: Vec<_> = ctx
+        .neurons
+        .state()
+        .into_iter()
+        .filter(|n| {
+            n.namespace().as_deref() == Some(key.namespace.as_str()) && n.spec.subnet == key.name
+        })
+        .collect();
+    let counts = decide::count_members(
+        &members
+            .iter()
+            .map(|n| {
+                let s = n.status.as_ref();
+                Member {
+                    registered: s.is_some_and(|s| s.uid.is_some()),
+                    ready: s.is_some_and(|s| is_true(&s.conditions, types::READY)),
+                }
+            })
+            .collect::<Vec<_>>(),
+    );
+    let spent: u64 = members
+        .iter()
+        .flat_map(|n| n.status.iter().flat_map(|s| s.registration.iter()))
+        .filter(|r| {
+            r.at.as_deref()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .is_some_and(|t| now.as_second() - t.as_second() < DAY)
+        })
+        .map(|r| r.paid_rao)
+        .sum();
+    // A new or changed Subnet: its Neurons (e.g. waiting with SubnetNotFound) look again.
+    if prev.observed_generation != subnet.metadata.generation {
+        for n in &members {
+            let _ = ctx
+                .neuron_trigger
+                .send(kube::runtime::reflector::ObjectRef::from_obj(n.as_ref()));
+        }
+    }
+    let snap = state.as_ref().and_then(|s| s.snapshot.clone());
+    let params = snap.as_ref().map(|s| &s.params);
+    let status = SubnetStatus {
+        observed_generation: subnet.metadata.generation,
+        endpoint: state.as_ref().and_then(|s| s.endpoint.clone()),
+        block: snap.as_ref().map(|s| s.block),
+        last_polled_at: state
+            .as_ref()
+            .and_then(|s| s.polled_at)
+            .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        tempo: params.map(|p| p.tempo),
+        burn_rao: params.map(|p| p.burn),
+        burn_tao: params.map(|p| format_tao(p.burn)),
+        difficulty: params.map(|p| p.difficulty),
+        registration_allowed: params.map(|p| p.registration_allowed),
+        subnetwork_n: params.map(|p| p.subnetwork_n),
+        max_allowed_uids: params.map(|p| p.max_allowed_uids),
+        immunity_period: params.map(|p| p.immunity_period),
+        spent_rao_last24h: Some(spent),
+        neurons: Some(counts),
+        conditions: merge_conditions(
+            &prev.conditions,
+            &decide::subnet_conditions(invalid_msg.as_deref(), &poll),
+            subnet.metadata.generation,
+            &Time(now),
+        ),
+    };
+    if subnet_status_changed(subnet.status.as_ref(), &status, now) {
+        let api: Api<Subnet> = Api::namespaced(ctx.client.clone(), &key.namespace);
+        apply_status(&api, &subnet.name_any(), &status).await?;
+    }
+    Ok(Action::requeue(RESYNC))
+}

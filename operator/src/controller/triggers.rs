@@ -1,0 +1,324 @@
+//! Wiring of the two controllers: what they watch, what triggers them (including chain poll
+//! events), error backoff, metrics, and graceful shutdown.
+
+use super::context::Context;
+use super::error::Error;
+use super::metrics::Metrics;
+use super::{neuron, subnet};
+use crate::api::{labels, Neuron, Subnet};
+use crate::chain::poller::{PollEvent, Pollers};
+use crate::chain::{ChainCache, SubnetKey};
+use futures::{Future, FutureExt, Stream, StreamExt};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Pod, Secret, Service};
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::{controller, watcher};
+use kube::{Api, Client, Resource, ResourceExt};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+fn api<K>(client: &Client, ns: Option<&str>) -> Api<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
+{
+    match ns {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// Children and pods carry our label: watching only those keeps other Secrets out of memory.
+fn ours() -> watcher::Config {
+    watcher::Config::default().labels(&format!(
+        "{}={}",
+        labels::MANAGED_BY,
+        labels::MANAGED_BY_VALUE
+    ))
+}
+
+pub async fn run(
+    client: Client,
+    ns: Option<&str>,
+    cache: Arc<ChainCache>,
+    pollers: Arc<Pollers>,
+    metrics: Arc<Metrics>,
+    mut poll_events: mpsc::UnboundedReceiver<PollEvent>,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) -> anyhow::Result<()> {
+    let (neuron_tx, neuron_rx) = mpsc::unbounded_channel::<ObjectRef<Neuron>>();
+    let (subnet_tx, subnet_rx) = mpsc::unbounded_channel::<ObjectRef<Subnet>>();
+    let neurons = Controller::new(api::<Neuron>(&client, ns), watcher::Config::default())
+        .owns(api::<StatefulSet>(&client, ns), ours())
+        .owns(api::<Service>(&client, ns), ours())
+        .owns(api::<Secret>(&client, ns), ours())
+        .watches(api::<Pod>(&client, ns), ours(), |pod: Pod| {
+            let name = pod.labels().get(labels::NEURON)?.clone();
+            Some(ObjectRef::<Neuron>::new(&name).within(&pod.namespace()?))
+        })
+        .reconcile_on(stream_of(neuron_rx));
+    let store: Store<Neuron> = neurons.store();
+    let subnets = Controller::new(api::<Subnet>(&client, ns), watcher::Config::default())
+        .watches(
+            api::<Neuron>(&client, ns),
+            watcher::Config::default(),
+            |n: Neuron| Some(ObjectRef::<Subnet>::new(&n.spec.subnet).within(&n.namespace()?)),
+        )
+        .reconcile_on(stream_of(subnet_rx));
+
+    let reporter = Reporter {
+        controller: "tensorfleet".into(),
+        instance: std::env::var("POD_NAME").ok(),
+    };
+    let ctx = Arc::new(Context::new(
+        client.clone(),
+        cache.clone(),
+        pollers.clone(),
+        Recorder::new(client, reporter),
+        metrics,
+        store.clone(),
+        neuron_tx.clone(),
+    ));
+
+    // Poll events → reconciles of the Subnet and of the Neurons whose hotkeys changed.
+    let dispatch = {
+        let store = store.clone();
+        let neuron_tx = neuron_tx.clone();
+        async move {
+            while let Some(ev) = poll_events.recv().await {
+                for r in affected(&ev, &store.state()) {
+                    let _ = neuron_tx.send(r);
+                }
+                if ev.change.subnet {
+                    let _ = subnet_tx
+                        .send(ObjectRef::new(&ev.subnet.name).within(&ev.subnet.namespace));
+                }
+            }
+        }
+    };
+    tokio::spawn(dispatch);
+
+    let shutdown = shutdown.shared();
+    let neuron_run = neurons
+        .graceful_shutdown_on(shutdown.clone())
+        .run(
+            timed("neuron", neuron::reconcile),
+            error_policy::<Neuron>("neuron"),
+            ctx.clone(),
+        )
+        .for_each({
+            let (ctx, store, neuron_tx) = (ctx.clone(), store.clone(), neuron_tx.clone());
+            move |r| {
+                // A deleted Neuron: its metric series go, and Neurons that lost a HotkeyConflict
+                // to it look again (the hotkey may be theirs now).
+                if let Err(controller::Error::ObjectNotFound(obj)) = &r {
+                    let ns = obj.namespace.as_deref().unwrap_or_default();
+                    ctx.metrics.forget_neuron(ns, &obj.name);
+                    for n in in_conflict(ns, &store.state()) {
+                        let _ = neuron_tx.send(n);
+                    }
+                }
+                async move { log_result("neuron", r) }
+            }
+        });
+    let subnet_run = subnets
+        .graceful_shutdown_on(shutdown)
+        .run(
+            timed("subnet", subnet::reconcile),
+            error_policy::<Subnet>("subnet"),
+            ctx.clone(),
+        )
+        .for_each(move |r| {
+            // A deleted Subnet is no longer in the store: stop its poller, tell its Neurons.
+            if let Err(controller::Error::ObjectNotFound(obj)) = &r {
+                if let Some(ns) = &obj.namespace {
+                    let key = SubnetKey {
+                        namespace: ns.clone(),
+                        name: obj.name.clone(),
+                    };
+                    pollers.stop(&key);
+                    let gone = PollEvent {
+                        subnet: key,
+                        change: crate::chain::cache::Change {
+                            subnet: true,
+                            hotkeys: Default::default(),
+                        },
+                    };
+                    for n in affected(&gone, &store.state()) {
+                        let _ = neuron_tx.send(n);
+                    }
+                }
+            }
+            async move { log_result("subnet", r) }
+        });
+    tracing::info!(namespace = ns.unwrap_or("<all>"), "controllers started");
+    futures::join!(neuron_run, subnet_run);
+    tracing::info!("controllers stopped");
+    Ok(())
+}
+
+fn stream_of<T>(rx: mpsc::UnboundedReceiver<T>) -> impl Stream<Item = T> {
+    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+}
+
+/// Neurons of the event's Subnet to reconcile: all of them when the Subnet-level view changed,
+/// else those whose hotkey's figures changed.
+pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
+    let changed: Vec<String> = ev.change.hotkeys.iter().map(|h| h.ss58()).collect();
+    neurons
+        .iter()
+        .filter(|n| {
+            n.namespace().as_deref() == Some(ev.subnet.namespace.as_str())
+                && n.spec.subnet == ev.subnet.name
+        })
+        .filter(|n| {
+            ev.change.subnet
+                || n.status
+                    .as_ref()
+                    .and_then(|s| s.hotkey.as_ref())
+                    .is_none_or(|hk| changed.contains(hk))
+        })
+        .map(|n| ObjectRef::from_obj(n.as_ref()))
+        .collect()
+}
+
+/// Neurons of `ns` currently holding `HotkeyConflict=True`.
+pub fn in_conflict(ns: &str, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
+    neurons
+        .iter()
+        .filter(|n| n.namespace().as_deref() == Some(ns))
+        .filter(|n| {
+            n.status.as_ref().is_some_and(|s| {
+                crate::api::is_true(&s.conditions, crate::api::types::HOTKEY_CONFLICT)
+            })
+        })
+        .map(|n| ObjectRef::from_obj(n.as_ref()))
+        .collect()
+}
+
+type ReconcileFut = std::pin::Pin<Box<dyn Future<Output = Result<Action, Error>> + Send>>;
+
+/// Wraps a reconcile with its duration metric and the reset of its failure backoff.
+fn timed<K, F, Fut>(name: &'static str, f: F) -> impl FnMut(Arc<K>, Arc<Context>) -> ReconcileFut
+where
+    K: Resource<DynamicType = ()> + Send + Sync + 'static,
+    F: Fn(Arc<K>, Arc<Context>) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = Result<Action, Error>> + Send + 'static,
+{
+    move |obj, ctx| {
+        Box::pin(async move {
+            let start = Instant::now();
+            let oref = ObjectRef::from_obj(obj.as_ref());
+            let r = f(obj, ctx.clone()).await;
+            ctx.metrics.observe(name, start.elapsed().as_secs_f64());
+            if r.is_ok() {
+                ctx.succeeded(&oref);
+            }
+            r
+        })
+    }
+}
+
+fn error_policy<K>(name: &'static str) -> impl Fn(Arc<K>, &Error, Arc<Context>) -> Action
+where
+    K: Resource<DynamicType = ()>,
+{
+    move |obj, err, ctx| {
+        ctx.metrics.error(name, err.metric_label());
+        let wait = ctx.backoff(&ObjectRef::from_obj(obj.as_ref()));
+        tracing::warn!(controller = name, object = %ObjectRef::from_obj(obj.as_ref()), error = %err, retry_in = ?wait, "reconcile failed");
+        Action::requeue(wait)
+    }
+}
+
+fn log_result<K: Resource, E: std::fmt::Display>(name: &str, r: Result<(ObjectRef<K>, Action), E>)
+where
+    K::DynamicType: std::fmt::Debug,
+{
+    match r {
+        Ok((obj, _)) => tracing::debug!(controller = name, object = %obj.name, "reconciled"),
+        Err(e) => tracing::debug!(controller = name, error = %e, "reconcile not run"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::cache::Change;
+    use crate::chain::AccountId;
+
+    fn neuron(ns: &str, name: &str, subnet: &str, hotkey: Option<[u8; 32]>) -> Arc<Neuron> {
+        let mut n = Neuron::new(
+            name,
+            serde_json::from_value(serde_json::json!(
+            {"subnet": subnet, "role": "miner", "image": "i"}))
+            .unwrap(),
+        );
+        n.metadata.namespace = Some(ns.into());
+        n.status = hotkey.map(|h| crate::api::NeuronStatus {
+            hotkey: Some(AccountId(h).ss58()),
+            ..Default::default()
+        });
+        Arc::new(n)
+    }
+
+    #[test]
+    fn poll_events_reach_the_right_neurons() {
+        let all = vec![
+            neuron("a", "hk1", "sn", Some([1; 32])),
+            neuron("a", "hk2", "sn", Some([2; 32])),
+            neuron("a", "fresh", "sn", None),
+            neuron("a", "other-subnet", "sn2", Some([1; 32])),
+            neuron("b", "other-ns", "sn", Some([1; 32])),
+        ];
+        let ev = |subnet, hotkeys: &[u8]| PollEvent {
+            subnet: SubnetKey {
+                namespace: "a".into(),
+                name: "sn".into(),
+            },
+            change: Change {
+                subnet,
+                hotkeys: hotkeys.iter().map(|b| AccountId([*b; 32])).collect(),
+            },
+        };
+        // (event, names reconciled): hotkey-level changes reach their Neuron (and those whose
+        // hotkey is not known yet); Subnet-level changes reach every Neuron of the Subnet.
+        let cases = [
+            (ev(false, &[1]), vec!["hk1", "fresh"]),
+            (ev(false, &[3]), vec!["fresh"]),
+            (ev(true, &[]), vec!["hk1", "hk2", "fresh"]),
+        ];
+        for (e, want) in cases {
+            let got: Vec<String> = affected(&e, &all).into_iter().map(|r| r.name).collect();
+            assert_eq!(got, want, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn conflicted_neurons_are_found_per_namespace() {
+        let conflicted = |ns: &str, name: &str| {
+            let mut n = (*neuron(ns, name, "sn", Some([1; 32]))).clone();
+            n.status.as_mut().unwrap().conditions = crate::api::merge_conditions(
+                &[],
+                &[crate::api::CondSpec::new(
+                    crate::api::types::HOTKEY_CONFLICT,
+                    true,
+                    "HotkeyConflict",
+                    "",
+                )],
+                None,
+                &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(jiff::Timestamp::UNIX_EPOCH),
+            );
+            Arc::new(n)
+        };
+        let all = vec![
+            conflicted("a", "loser"),
+            neuron("a", "holder", "sn", Some([1; 32])),
+            conflicted("b", "elsewhere"),
+        ];
+        let got: Vec<String> = in_conflict("a", &all).into_iter().map(|r| r.name).collect();
+        assert_eq!(got, ["loser"]);
+    }
+}

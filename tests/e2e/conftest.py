@@ -1,0 +1,107 @@
+"""Fixtures for the end-to-end tests: a fresh API emulator per test, the real operator binary
+against it, and helpers acting as admin, kubelet and garbage collector."""
+
+import dataclasses
+import json
+import os
+import pathlib
+
+import pytest
+
+from cluster import Cluster
+from operator_proc import REPO, Operator, binary_path
+
+
+@pytest.fixture
+def cluster(tmp_path: pathlib.Path):
+    c = Cluster(REPO / "crds", tmp_path).start()
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+# Thin aliases, so a test can ask for exactly the helper it uses.
+def _alias(name: str):
+    @pytest.fixture(name=name)
+    def helper(cluster):
+        return getattr(cluster, name)
+    return helper
+
+
+for _name in ("apply", "get", "wait_for", "kubelet_create_pod_for", "gc"):
+    globals()[f"_{_name}_fixture"] = _alias(_name)
+
+
+@pytest.fixture
+def start_operator(cluster, tmp_path, request):
+    """Starts `tensorfleet run` (more than once if a test restarts it); at teardown each one still
+    running gets SIGTERM and must exit 0 within 10 s."""
+    if not binary_path().exists():
+        pytest.fail(f"operator binary {binary_path()} missing: build it with `cargo build` "
+                    "(or set TF_BIN / CARGO_TARGET_DIR)")
+    started: list[Operator] = []
+
+    def start(*extra_args, env=None) -> Operator:
+        workdir = tmp_path / f"operator-{len(started)}"
+        workdir.mkdir()
+        op = Operator(cluster.kubeconfig, workdir, extra_args, env)
+        started.append(op)
+        return op.start()
+
+    yield start
+    if getattr(request.node, "e2e_failed", False):
+        for op in started:
+            print(f"--- operator log tail ({op.log_path}) ---\n{op.tail(60)}")
+    for op in started:
+        if op.proc is not None and op.proc.poll() is None:
+            _keep_metrics_sample(op.metrics())
+    _append_request_log(cluster.requests)
+    for op in started:
+        running = op.proc is not None and op.proc.poll() is None
+        code = op.stop(timeout=10)
+        if running:
+            assert code == 0, f"operator exited {code} on SIGTERM; log tail:\n{op.tail()}"
+
+
+def _append_request_log(records) -> None:
+    """For the packaging suite's RBAC check: every request an operator made in this test, appended
+    to the JSON list at $TF_E2E_REQUEST_LOG (only tests that ran an operator record anything)."""
+    path = os.environ.get("TF_E2E_REQUEST_LOG")
+    if not path or not records:
+        return
+    p = pathlib.Path(path)
+    log = json.loads(p.read_text()) if p.is_file() else []
+    log.extend(dataclasses.asdict(r) for r in records)
+    p.write_text(json.dumps(log))
+
+
+def _keep_metrics_sample(text: str) -> None:
+    """For the packaging suite's promtool check: the fullest /metrics body seen, at $TF_METRICS_SAMPLE."""
+    path = os.environ.get("TF_METRICS_SAMPLE")
+    if not path or not text:
+        return
+    p = pathlib.Path(path)
+    if not p.is_file() or len(text) > len(p.read_text()):
+        p.write_text(text)
+
+
+@pytest.fixture
+def operator(start_operator):
+    return start_operator()
+
+
+def pytest_collection_modifyitems(items):
+    """Every e2e test is bounded even when pytest runs from the repo root (no tests/e2e/pytest.ini)."""
+    here = pathlib.Path(__file__).parent
+    for item in items:
+        if here in pathlib.Path(item.fspath).parents and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(180))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.e2e_failed = report.failed
