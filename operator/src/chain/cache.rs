@@ -20,18 +20,18 @@ impl ChainConnector for EndpointConnector {
 }
 
 /// The one place where endpoint URLs become chain clients: `fake+http://` → the remote fake
-/// chain (only in builds with the `fake-chain` feature); ws/wss → the subxt client, which this
-/// build does not have yet. The first endpoint decides the kind (the list is tried in order by
-/// the client itself once one exists that supports several).
+/// chain (only in builds with the `fake-chain` feature); ws/wss → the subxt client, connected
+/// lazily and failing over along the list. The first endpoint decides the kind.
 pub fn connect_endpoints(endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
     let Some(first) = endpoints.first() else {
         anyhow::bail!("no chain endpoint configured");
     };
     match endpoint_kind(first) {
         EndpointKind::Fake => connect_fake(first),
-        EndpointKind::Substrate => anyhow::bail!(
-            "the ws/wss chain client is not available in this build yet (endpoint {first})"
-        ),
+        EndpointKind::Substrate => {
+            let opts = super::client::ConnectOptions::default();
+            Ok(Arc::new(super::client::SubxtChain::new(endpoints.to_vec(), opts)?))
+        }
         EndpointKind::Unknown => {
             anyhow::bail!(
                 "unsupported chain endpoint {first:?}: expected ws://, wss:// or fake+http://"
