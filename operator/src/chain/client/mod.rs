@@ -198,15 +198,3 @@ impl Chain for SubxtChain {
         self.conn.endpoint()
     }
 }
-
-impl From<crate::keys::ColdkeySigner> for Signer {
-    fn from(s: crate::keys::ColdkeySigner) -> Self {
-        match s {
-            crate::keys::ColdkeySigner::Key(k) => Signer::Key(k),
-            crate::keys::ColdkeySigner::Proxy { proxy, real } => Signer::Proxy {
-                proxy,
-                real: AccountId(real),
-            },
-        }
-    }
-}
