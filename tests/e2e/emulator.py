@@ -81,6 +81,7 @@ class Emulator(kmock.KubernetesEmulator):
             version=res.version if res else None, resource=res.plural if res else None,
             namespace=request.namespace, name=request.name, subresource=request.subresource,
             content_type=request.headers.get("Content-Type", ""),
+            user=request.headers.get("Authorization", "").removeprefix("Bearer "),
         )
         self.log.append(rec)
         response = await self._serve(request, rec)

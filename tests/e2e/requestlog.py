@@ -5,6 +5,11 @@ from dataclasses import dataclass, field
 import kmock
 
 
+# Token in the kubeconfig of clients other than the operator (the GPU agent): their requests are
+# left out of the operator's RBAC log.
+AGENT_TOKEN = "e2e-agent"
+
+
 @dataclass
 class RequestRecord:
     """One request as an RBAC rule sees it, plus what the emulator answered."""
@@ -21,6 +26,8 @@ class RequestRecord:
     subresource: str | None
     content_type: str
     status: int = 0
+    # Bearer token of the client: tells the operator's requests from other clients' (the agent).
+    user: str = ""
 
 
 @dataclass

@@ -44,6 +44,7 @@ pub fn neuron_children(
         wallet_version: files.map(WalletFiles::version).unwrap_or_default(),
         has_coldkeypub: files.is_none_or(|f| f.coldkeypub.is_some()),
         external,
+        agent_nodes: false,
     };
     NeuronChildren {
         wallet: wallet_secret(neuron, &hotkey_secret_name(neuron), files),

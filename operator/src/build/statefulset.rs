@@ -35,6 +35,9 @@ pub struct PodInputs {
     /// Whether the wallet Secret has `coldkeypub.txt` (items may only name keys that exist).
     pub has_coldkeypub: bool,
     pub external: ExternalAxon,
+    /// Whether any Node carries GPU agent labels: then GPU pods require a healthy node.
+    /// Offline render passes false.
+    pub agent_nodes: bool,
 }
 
 /// The neuron's StatefulSet.
@@ -55,7 +58,11 @@ pub fn statefulset(neuron: &Neuron, subnet: &Subnet, input: &PodInputs) -> State
             volumes: Some(vec![wallet_volume(neuron, input.has_coldkeypub)]),
             node_selector: non_empty_map(&spec.node_selector),
             tolerations: non_empty(&spec.tolerations),
-            affinity: spec.affinity.clone(),
+            affinity: super::gpu::pod_affinity(
+                spec.affinity.as_ref(),
+                spec.gpus,
+                input.agent_nodes,
+            ),
             runtime_class_name: non_blank(&spec.runtime_class_name),
             priority_class_name: non_blank(&spec.priority_class_name),
             image_pull_secrets: non_empty(&spec.image_pull_secrets),

@@ -9,6 +9,7 @@ fn inputs(replicas: i32, cold: bool) -> PodInputs {
         wallet_version: "abc".into(),
         has_coldkeypub: cold,
         external: ExternalAxon::default(),
+        agent_nodes: false,
     }
 }
 
@@ -191,4 +192,38 @@ fn storage_becomes_volume_claim_template() {
     assert!(mounts
         .iter()
         .any(|m| m.name == "data" && m.mount_path == "/models"));
+}
+
+#[test]
+fn gpu_pods_require_a_healthy_node_only_when_agents_label_nodes() {
+    let healthy = |n: &Neuron, agent_nodes: bool| {
+        let s = statefulset(
+            n,
+            &subnet("sn21", &[]),
+            &PodInputs {
+                agent_nodes,
+                ..inputs(1, true)
+            },
+        );
+        serde_json::to_string(&pod(&s).affinity)
+            .unwrap()
+            .contains("tensorfleet.io/gpu.healthy")
+    };
+    let mut gpu = neuron("miner-0", "sn21", "miner");
+    gpu.spec.gpus = 1;
+    let mut cpu = neuron("miner-0", "sn21", "miner");
+    cpu.spec.gpus = 0;
+    // (neuron, agent labels on some Node, affinity required)
+    for (n, agents, want) in [
+        (&gpu, true, true),
+        (&gpu, false, false),
+        (&cpu, true, false),
+    ] {
+        assert_eq!(
+            healthy(n, agents),
+            want,
+            "gpus {} agents {agents}",
+            n.spec.gpus
+        );
+    }
 }

@@ -30,7 +30,10 @@ pub fn connect_endpoints(endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>>
         EndpointKind::Fake => connect_fake(first),
         EndpointKind::Substrate => {
             let opts = super::client::ConnectOptions::default();
-            Ok(Arc::new(super::client::SubxtChain::new(endpoints.to_vec(), opts)?))
+            Ok(Arc::new(super::client::SubxtChain::new(
+                endpoints.to_vec(),
+                opts,
+            )?))
         }
         EndpointKind::Unknown => {
             anyhow::bail!(

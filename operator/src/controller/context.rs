@@ -1,6 +1,7 @@
 //! What every reconcile gets: the client, the chain view, Events, metrics, shared stores.
 
 use super::metrics::Metrics;
+use super::nodes::AgentNodes;
 use super::wallet::ColdkeyCache;
 use crate::api::Neuron;
 use crate::chain::poller::Pollers;
@@ -21,6 +22,8 @@ pub struct Context {
     /// All Neurons the operator sees (for HotkeyConflict and Subnet member counts).
     pub neurons: Store<Neuron>,
     pub coldkeys: ColdkeyCache,
+    /// Nodes labelled by the GPU agent.
+    pub nodes: AgentNodes,
     /// Queues Neuron reconciles (e.g. when their Subnet appears or changes).
     pub neuron_trigger: tokio::sync::mpsc::UnboundedSender<ObjectRef<Neuron>>,
     /// When each object's status was last written (by `ns/name`), for the block-counter refresh.
@@ -38,6 +41,7 @@ impl Context {
         metrics: Arc<Metrics>,
         neurons: Store<Neuron>,
         neuron_trigger: tokio::sync::mpsc::UnboundedSender<ObjectRef<Neuron>>,
+        nodes: AgentNodes,
     ) -> Self {
         Self {
             client,
@@ -47,6 +51,7 @@ impl Context {
             metrics,
             neurons,
             coldkeys: ColdkeyCache::default(),
+            nodes,
             neuron_trigger,
             status_writes: Mutex::default(),
             failures: Mutex::default(),

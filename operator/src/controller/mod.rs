@@ -10,6 +10,7 @@ mod leader;
 mod lifecycle;
 mod metrics;
 mod neuron;
+mod nodes;
 mod status;
 mod subnet;
 mod triggers;

@@ -73,6 +73,7 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &ns);
     let pod = pods.get_opt(&format!("{}-0", neuron.name_any())).await?;
     let mut prev = neuron.status.clone().unwrap_or_default();
+    let gpu = lifecycle::gpu::observe(&ctx, &neuron, pod.as_ref());
     // Registration acts on the chain and writes its own status fields into `prev` first.
     let life = match (&obs.subnet, hotkey, &obs.blocker) {
         (Some(subnet), Some(hotkey), None) => {
@@ -91,8 +92,9 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
             reg.and(lifecycle::staking::step(&target, &mut prev).await?)
                 .and(lifecycle::axon::step(&target, &prev).await?)
                 .and(lifecycle::restart::step(&target, &mut prev).await?)
+                .and(lifecycle::gpu::step(Some(&target), &mut prev, gpu.as_ref()).await?)
         }
-        _ => lifecycle::StepOutcome::default(),
+        _ => lifecycle::gpu::step(None, &mut prev, gpu.as_ref()).await?,
     };
     let health = lifecycle::health::step(pod.as_ref());
     announce_pod_trouble(&neuron, &ctx, &prev, &health).await;
@@ -167,6 +169,7 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         ..prev.clone()
     };
     let mut status = status;
+    lifecycle::gpu::fill_pod(&mut status, gpu.as_ref());
     lifecycle::apply_conditions(
         &mut status.conditions,
         &life,
@@ -328,6 +331,7 @@ async fn apply_children(
         wallet_version: files.version(),
         has_coldkeypub: files.coldkeypub.is_some(),
         external,
+        agent_nodes: ctx.nodes.any(),
     };
     let statefulsets = Api::<StatefulSet>::namespaced(client, ns);
     match apply_if_changed(&statefulsets, &build::statefulset(neuron, subnet, &inputs)).await {

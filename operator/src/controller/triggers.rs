@@ -76,10 +76,11 @@ pub async fn run(
         client.clone(),
         cache.clone(),
         pollers.clone(),
-        Recorder::new(client, reporter),
+        Recorder::new(client.clone(), reporter),
         metrics,
         store.clone(),
         neuron_tx.clone(),
+        super::nodes::start(client.clone(), store.clone(), neuron_tx.clone()).await,
     ));
 
     // Poll events → reconciles of the Subnet and of the Neurons whose hotkeys changed.

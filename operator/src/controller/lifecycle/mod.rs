@@ -7,6 +7,7 @@
 
 pub mod axon;
 pub mod failpoint;
+pub mod gpu;
 pub mod health;
 pub mod metrics;
 mod reg_submit;

@@ -69,36 +69,41 @@ pub async fn step(t: &Target<'_>, status: &mut NeuronStatus) -> Result<StepOutco
             format!("{stale}; no pod to restart"),
         ));
     }
+    let (note, requeue) = guarded_restart(t, status, RestartReason::WeightsStale, &stale).await?;
+    Ok(StepOutcome {
+        requeue,
+        ..fresh(false, "WeightsStale", format!("{stale}; {note}"))
+    })
+}
+
+/// Restarts the pod for `reason` unless backoff or `maxRestartsPerHour` (shared by every
+/// reason) holds it back. Returns a note for the condition message and when to look again.
+pub async fn guarded_restart(
+    t: &Target<'_>,
+    status: &mut NeuronStatus,
+    reason: RestartReason,
+    why: &str,
+) -> Result<(String, Option<Duration>)> {
     let now = Timestamp::now();
     let recent = recent_restarts(status.operator_restarts.as_ref(), now);
-    Ok(match decide(now, &recent, health.max_restarts_per_hour) {
+    let max = t.neuron.spec.health.max_restarts_per_hour;
+    Ok(match decide(now, &recent, max) {
         RestartStep::Restart => {
-            restart_pod(t, status, RestartReason::WeightsStale, &stale).await?;
-            fresh(false, "WeightsStale", format!("{stale}; pod restarted"))
+            restart_pod(t, status, reason, why).await?;
+            ("pod restarted".into(), None)
         }
-        RestartStep::Backoff { until } => StepOutcome {
-            requeue: Some(
+        RestartStep::Backoff { until } => (
+            format!("next restart not before {until}"),
+            Some(
                 now.duration_until(until)
                     .unsigned_abs()
                     .max(Duration::from_secs(1)),
             ),
-            ..fresh(
-                false,
-                "WeightsStale",
-                format!("{stale}; next restart not before {until}"),
-            )
-        },
-        RestartStep::HourlyCapReached => StepOutcome {
-            requeue: Some(Duration::from_secs(300)),
-            ..fresh(
-                false,
-                "WeightsStale",
-                format!(
-                    "{stale}; maxRestartsPerHour ({}) reached",
-                    health.max_restarts_per_hour
-                ),
-            )
-        },
+        ),
+        RestartStep::HourlyCapReached => (
+            format!("maxRestartsPerHour ({max}) reached"),
+            Some(Duration::from_secs(300)),
+        ),
     })
 }
 
