@@ -41,7 +41,6 @@ impl Context {
         metrics: Arc<Metrics>,
         neurons: Store<Neuron>,
         neuron_trigger: tokio::sync::mpsc::UnboundedSender<ObjectRef<Neuron>>,
-        nodes: AgentNodes,
     ) -> Self {
         Self {
             client,
@@ -51,11 +50,17 @@ impl Context {
             metrics,
             neurons,
             coldkeys: ColdkeyCache::default(),
-            nodes,
+            nodes: AgentNodes::none(),
             neuron_trigger,
             status_writes: Mutex::default(),
             failures: Mutex::default(),
         }
+    }
+
+    /// The agent-labelled Nodes (without it, no Node is known to carry agent labels).
+    pub fn with_nodes(mut self, nodes: AgentNodes) -> Self {
+        self.nodes = nodes;
+        self
     }
 
     pub fn last_status_write(&self, key: &str) -> Option<String> {

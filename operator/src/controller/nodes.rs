@@ -23,6 +23,13 @@ pub struct AgentNodes {
 }
 
 impl AgentNodes {
+    /// No Node known (until the reflector is attached).
+    pub fn none() -> Self {
+        Self {
+            store: reflector::store::<Node>().0,
+        }
+    }
+
     /// Whether any Node carries agent labels (then GPU pods must land on a healthy one).
     pub fn any(&self) -> bool {
         !self.store.is_empty()

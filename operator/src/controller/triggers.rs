@@ -72,16 +72,18 @@ pub async fn run(
         controller: "tensorfleet".into(),
         instance: std::env::var("POD_NAME").ok(),
     };
-    let ctx = Arc::new(Context::new(
-        client.clone(),
-        cache.clone(),
-        pollers.clone(),
-        Recorder::new(client.clone(), reporter),
-        metrics,
-        store.clone(),
-        neuron_tx.clone(),
-        super::nodes::start(client.clone(), store.clone(), neuron_tx.clone()).await,
-    ));
+    let ctx = Arc::new(
+        Context::new(
+            client.clone(),
+            cache.clone(),
+            pollers.clone(),
+            Recorder::new(client.clone(), reporter),
+            metrics,
+            store.clone(),
+            neuron_tx.clone(),
+        )
+        .with_nodes(super::nodes::start(client.clone(), store.clone(), neuron_tx.clone()).await),
+    );
 
     // Poll events → reconciles of the Subnet and of the Neurons whose hotkeys changed.
     let dispatch = {
