@@ -35,6 +35,8 @@ pub mod labels {
     pub const NEURON_SET: &str = "tensorfleet.io/neuronset";
     /// On hotkey Secrets the operator generated.
     pub const GENERATED: &str = "tensorfleet.io/generated";
+    /// Annotation on NeuronSet members: hash of the set template they were built from.
+    pub const TEMPLATE_HASH: &str = "tensorfleet.io/template-hash";
 }
 
 /// All CRDs this operator serves, in a stable order (Subnet, Neuron, NeuronSet).

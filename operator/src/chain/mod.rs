@@ -4,8 +4,8 @@
 //! so the reconcile logic can be tested against a fake that follows the real chain's rules.
 
 pub mod cache;
-pub mod poller;
 pub mod fake;
+pub mod poller;
 #[cfg(feature = "fake-chain")]
 pub mod remote;
 mod types;

@@ -6,6 +6,7 @@ mod neuron;
 mod subnet;
 mod validate;
 
+pub mod neuronset;
 pub mod registration;
 pub mod restart;
 pub mod rollout;
