@@ -20,9 +20,15 @@ impl ChainConnector for EndpointConnector {
 }
 
 /// The one place where endpoint URLs become chain clients (ws/wss → subxt; `fake+http://` → the
-/// remote fake behind the `fake-chain` feature). Not wired yet: no client exists for any URL.
+/// remote fake behind the `fake-chain` feature). Only the fake is wired so far.
 pub fn connect_endpoints(endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
     let first = endpoints.first().map(String::as_str).unwrap_or("<none>");
+    #[cfg(feature = "fake-chain")]
+    if first.starts_with("fake+http://") {
+        let fake =
+            super::remote::RemoteFakeChain::new(first).map_err(|e| anyhow::anyhow!("{e}"))?;
+        return Ok(Arc::new(fake));
+    }
     anyhow::bail!("no chain client for {first}")
 }
 

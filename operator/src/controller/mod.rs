@@ -1,6 +1,6 @@
 //! `tensorfleet run`: the controller. The only module with a Kubernetes client.
 //!
-//! Neuron and Subnet controllers share one [`Context`]; per-Subnet chain pollers feed the
+//! Neuron, Subnet and NeuronSet controllers share one [`Context`]; per-Subnet chain pollers feed the
 //! [`ChainCache`] and trigger reconciles of the Subnet and of the Neurons whose figures changed.
 
 mod apply;
@@ -9,6 +9,8 @@ mod error;
 mod leader;
 mod metrics;
 mod neuron;
+mod neuronset;
+mod neuronset_status;
 mod status;
 mod subnet;
 mod triggers;
