@@ -32,6 +32,8 @@ NEEDED = (
     | _grant("apps", ["statefulsets"], ["get", "list", "watch", "create", "patch", "delete"])
     | _grant("", ["services"], ["get", "list", "watch", "create", "patch", "delete"])
     | _grant("", ["secrets"], ["get", "list", "watch", "create", "patch"])
+    # a NeuronSet with replaceDeregistered deletes a replaced member's generated hotkey Secret
+    | _grant("", ["secrets"], ["delete"])
     | _grant("", ["pods"], ["get", "list", "watch", "delete"])
     | _grant("", ["nodes"], ["get", "list", "watch"])
     | _grant("events.k8s.io", ["events"], ["create", "patch"])

@@ -4,7 +4,7 @@
 //! The ledger is written before any member is deleted, so a deletion never loses a spend; a
 //! member with an unresolved registration intent is never deleted (the plan holds it).
 
-use super::apply::{apply, contains, delete_owned};
+use super::apply::{apply, contains};
 use super::context::Context;
 use super::error::{Error, Result};
 use super::neuronset_status::{member_ready, set_status, status_changed};
@@ -14,7 +14,7 @@ use crate::chain::SubnetKey;
 use crate::decide::neuronset::{self as plan, SetFacts, SetPlan};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::ListParams;
+use kube::api::{DeleteParams, ListParams, Preconditions};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType};
 use kube::{Api, Resource, ResourceExt};
@@ -99,16 +99,22 @@ async fn act(
     members: &[&Neuron],
 ) -> Result<()> {
     let neurons: Api<Neuron> = Api::namespaced(ctx.client.clone(), ns);
-    let set_uid = set.uid().unwrap_or_default();
     let name = set.name_any();
-    for o in &p.delete {
-        delete_owned(&neurons, &member_name(&name, *o), &set_uid).await?;
+    let member = |o: i32| {
+        members
+            .iter()
+            .copied()
+            .find(|m| m.name_any() == member_name(&name, o))
+    };
+    for m in p.delete.iter().filter_map(|o| member(*o)) {
+        delete_member(&neurons, m).await?;
     }
-    for o in &p.replace {
-        replace(set, ctx, ns, *o).await?;
+    for (o, m) in p.replace.iter().filter_map(|o| Some((*o, member(*o)?))) {
+        delete_member(&neurons, m).await?;
+        replace_hotkey(set, ctx, ns, o).await?;
     }
     for o in &p.create {
-        create(set, ctx, &neurons, *o).await?;
+        create(set, ctx, &neurons, ns, *o).await?;
     }
     for o in &p.update {
         apply(&neurons, &member_neuron(set, *o)).await?;
@@ -134,9 +140,20 @@ async fn act(
 }
 
 /// Creates member `o` unless a Neuron of that name exists that the set does not own.
-async fn create(set: &NeuronSet, ctx: &Context, neurons: &Api<Neuron>, o: i32) -> Result<()> {
+async fn create(
+    set: &NeuronSet,
+    ctx: &Context,
+    neurons: &Api<Neuron>,
+    ns: &str,
+    o: i32,
+) -> Result<()> {
     let want = member_neuron(set, o);
-    if let Some(other) = neurons.get_opt(&want.name_any()).await? {
+    let taken = ctx
+        .neurons
+        .state()
+        .into_iter()
+        .find(|n| n.namespace().as_deref() == Some(ns) && n.name_any() == want.name_any());
+    if let Some(other) = taken {
         let ours = other
             .owner_references()
             .iter()
@@ -154,15 +171,28 @@ async fn create(set: &NeuronSet, ctx: &Context, neurons: &Api<Neuron>, o: i32) -
     Ok(())
 }
 
-/// Replaces a deregistered member (its spends are already in the ledger): the member goes, and
-/// its generated hotkey Secret with it, so the recreated member generates a fresh hotkey.
-async fn replace(set: &NeuronSet, ctx: &Context, ns: &str, o: i32) -> Result<()> {
+/// Deletes a listed member, and only that object (uid precondition: never a Neuron that took
+/// the name since it was listed).
+async fn delete_member(neurons: &Api<Neuron>, m: &Neuron) -> Result<()> {
+    let dp = DeleteParams {
+        preconditions: m.uid().map(|uid| Preconditions {
+            uid: Some(uid),
+            resource_version: None,
+        }),
+        ..DeleteParams::background()
+    };
+    match neurons.delete(&m.name_any(), &dp).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// After a deregistered member is deleted (its spends already in the ledger): its generated
+/// hotkey Secret goes too, so the recreated member generates a fresh hotkey.
+async fn replace_hotkey(set: &NeuronSet, ctx: &Context, ns: &str, o: i32) -> Result<()> {
     let name = set.name_any();
     let member = member_name(&name, o);
-    let neurons: Api<Neuron> = Api::namespaced(ctx.client.clone(), ns);
-    if !delete_owned(&neurons, &member, &set.uid().unwrap_or_default()).await? {
-        return Ok(());
-    }
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
     let secret = member_hotkey_secret(&name, o);
     let generated = secrets
@@ -170,7 +200,7 @@ async fn replace(set: &NeuronSet, ctx: &Context, ns: &str, o: i32) -> Result<()>
         .await?
         .is_some_and(|s| s.labels().get(labels::GENERATED).map(String::as_str) == Some("true"));
     if generated {
-        match secrets.delete(&secret, &Default::default()).await {
+        match secrets.delete(&secret, &DeleteParams::default()).await {
             Ok(_) => {}
             Err(kube::Error::Api(s)) if s.code == 404 => {}
             Err(e) => return Err(e.into()),
