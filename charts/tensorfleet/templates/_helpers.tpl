@@ -94,6 +94,7 @@ tie a `rbac-justify:` comment to its rule: a justified rule may go unused in the
 - {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["list", "watch"]}
 - {apiGroups: ["tensorfleet.io"], resources: ["subnets/status", "neurons/status"], verbs: ["patch"]}
 - {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["list", "watch"]}  # rbac-justify: the NeuronSet controller watches its sets
+- {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["get"]}  # rbac-justify: a set member's registration reads its set's spend ledger fresh before spending
 - {apiGroups: ["tensorfleet.io"], resources: ["neuronsets/status"], verbs: ["patch"]}  # rbac-justify: the NeuronSet controller reports replicas, spend and conditions
 - {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["create", "patch", "delete"]}  # rbac-justify: NeuronSet members are applied on scale-up and template changes, the highest ordinals deleted on scale-down and deregistered members replaced
 - {apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "watch", "create", "patch", "delete"]}

@@ -10,6 +10,7 @@ mod leader;
 mod metrics;
 mod neuron;
 mod neuronset;
+pub mod neuronset_budget;
 mod neuronset_status;
 mod status;
 mod subnet;
