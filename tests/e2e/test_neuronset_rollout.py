@@ -4,6 +4,7 @@ Members' hotkeys are registered through the fake chain's admin API (as someone e
 the registration executor is not part of this branch); the test acts as the StatefulSet
 controller and kubelet (`roll_pod`), since the emulator runs no controllers."""
 
+import os
 import time
 
 import pytest
@@ -18,7 +19,8 @@ NETUID = 21
 
 @pytest.fixture
 def chain():
-    with FakeChainServer(config={"head": 1000, "subnets": {str(NETUID): {"burn": TAO}}}) as c:
+    with FakeChainServer(binary=os.environ.get("TF_FAKECHAIN_BIN"),
+                         config={"head": 1000, "subnets": {str(NETUID): {"burn": TAO}}}) as c:
         yield c
 
 
