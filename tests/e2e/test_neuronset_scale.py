@@ -4,7 +4,7 @@ ordinal, template changes reaching members (no chain needed: the Subnet is unrea
 
 import json
 
-from checks import cond_is, is_ss58, owned_by
+from checks import cond_is, condition, is_ss58, owned_by
 from manifests import NS, keyfile, subnet
 from neuronsets import SET_LABEL, kubectl, members, neuronset, set_status
 
@@ -92,3 +92,22 @@ def test_a_neuron_of_a_member_name_not_owned_is_left_alone(cluster, operator, ap
     now = get("neurons", NS, "fleet-1")
     assert now["metadata"]["uid"] == squatter["metadata"]["uid"]
     assert not now["metadata"].get("ownerReferences")
+
+
+def test_invalid_set_gets_a_condition_and_an_event_and_no_members(cluster, operator, apply, get, wait_for):
+    from checks import events_for
+    apply(subnet())
+    apply(neuronset(replicas=2, image="", budget="lots"))
+    nrs = wait_for(lambda: cond_is(s := get("neuronsets", NS, "fleet"), "InvalidSpec", "True") and s,
+                   message="InvalidSpec")
+    msg = [c for c in nrs["status"]["conditions"] if c["type"] == "InvalidSpec"][0]["message"]
+    assert "spec.template.image" in msg and "spec.budget.maxTotalBurnTao" in msg, msg
+    assert cond_is(nrs, "Ready", "False", "InvalidSpec")
+    wait_for(lambda: [e for e in events_for(cluster, "NeuronSet", "fleet") if e.get("reason") == "InvalidSpec"],
+             message="InvalidSpec Event")
+    assert members(cluster) == {}
+    # fixed: members appear
+    apply(neuronset(replicas=2, budget="1"))
+    wait_for(lambda: len(members(cluster)) == 2, message="members once valid")
+    wait_for(lambda: condition(get("neuronsets", NS, "fleet"), "InvalidSpec") is None,
+             message="InvalidSpec dropped once valid")

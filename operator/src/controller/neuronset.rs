@@ -81,7 +81,9 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
         super::apply::apply_status(&api, &name, &status).await?;
         announce(&set, &ctx, &prev.conditions, &status.conditions).await;
     }
-    act(&set, &ctx, &ns, &p, &members).await?;
+    if facts.invalid.is_none() {
+        act(&set, &ctx, &ns, &p, &members).await?;
+    }
     Ok(Action::requeue(if p.unsettled() {
         UNSETTLED
     } else {
@@ -218,7 +220,8 @@ async fn replace_hotkey(set: &NeuronSet, ctx: &Context, ns: &str, o: i32) -> Res
     Ok(())
 }
 
-/// Events for conditions that newly turned: a paused rollout and an exhausted budget.
+/// Warning Events for conditions that newly turned: an invalid spec, a paused rollout, an
+/// exhausted budget.
 async fn announce(
     set: &NeuronSet,
     ctx: &Context,
@@ -228,7 +231,12 @@ async fn announce(
     for c in new {
         let was = |reason: &str| old.iter().any(|o| o.type_ == c.type_ && o.reason == reason);
         let turned = |reason: &str| c.reason == reason && !was(reason);
-        if c.type_ == types::PROGRESSING && turned("RolloutPaused")
+        let invalid = c.type_ == types::INVALID_SPEC
+            && !old
+                .iter()
+                .any(|o| o.type_ == c.type_ && o.message == c.message);
+        if invalid
+            || c.type_ == types::PROGRESSING && turned("RolloutPaused")
             || c.type_ == types::BUDGET_EXHAUSTED && turned("BudgetExhausted")
         {
             ctx.warn(set, &c.reason, &c.message).await;
