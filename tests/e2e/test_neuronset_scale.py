@@ -4,9 +4,12 @@ ordinal, template changes reaching members (no chain needed: the Subnet is unrea
 
 import json
 
+import yaml
+
 from checks import cond_is, condition, is_ss58, owned_by
 from manifests import NS, keyfile, subnet
 from neuronsets import SET_LABEL, kubectl, members, neuronset, set_status
+from operator_proc import REPO
 
 
 def test_scale_0_to_5_to_2_through_the_scale_subresource(cluster, operator, apply, get, wait_for):
@@ -53,6 +56,16 @@ def test_scale_0_to_5_to_2_through_the_scale_subresource(cluster, operator, appl
     for n in names:
         assert get("secrets", NS, f"{n}-hotkey") is not None, f"{n}'s hotkey Secret was deleted"
     assert [r for r in cluster.requests if r.resource == "secrets" and r.verb == "delete"] == []
+
+    # the printer columns, evaluated by kubectl from the CRD's jsonPaths
+    wait_for(lambda: cond_is(get("neuronsets", NS, "fleet"), "Progressing", "False", "Complete"),
+             message="Progressing Complete")
+    crd = yaml.safe_load((REPO / "crds" / "neuronsets.yaml").read_text())
+    columns = {c["name"]: kubectl(cluster, "get", "nrs/fleet", "-o", f"jsonpath={{{c['jsonPath']}}}")
+               for c in crd["spec"]["versions"][0]["additionalPrinterColumns"]}
+    assert {k: v for k, v in columns.items() if k != "Age"} == {
+        "Replicas": "2", "Ready": "0", "Registered": "0", "Spent (TAO)": "0", "Progressing": "Complete"}, columns
+    assert columns["Age"].endswith("Z")
 
 
 def test_template_changes_reach_members_and_drift_is_repaired(cluster, operator, apply, get, wait_for):
