@@ -187,6 +187,7 @@ class Cluster:
     def kubelet_create_pod_for(self, sts: dict, ready: bool = True, node: str = "gpu-node-1") -> dict:
         """Creates `<sts>-0` from the StatefulSet's template with a Running status, as the
         StatefulSet controller and a kubelet would."""
+        self.ensure_node(node)
         template = copy.deepcopy(sts["spec"]["template"])
         meta = template.get("metadata", {})
         name = f"{sts['metadata']['name']}-0"
@@ -206,6 +207,26 @@ class Cluster:
             "status": pod_status(spec, ready),
         }
         return self.apply(pod)
+
+    def ensure_node(self, name: str, external_ip: str = "203.0.113.7", gpus: int = 1) -> dict:
+        """A Ready Node as its kubelet registers it (addresses, GPU capacity), if missing."""
+        existing = self.get("nodes", None, name)
+        if existing:
+            return existing
+        cap = {"cpu": "32", "memory": "256Gi", "pods": "110", "nvidia.com/gpu": str(gpus)}
+        return self.apply({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name,
+                                                   "nvidia.com/gpu.present": "true"}},
+            "status": {
+                "addresses": [{"type": "InternalIP", "address": "10.0.0.1"},
+                              {"type": "ExternalIP", "address": external_ip},
+                              {"type": "Hostname", "address": name}],
+                "capacity": cap, "allocatable": cap,
+                "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
+                                "lastTransitionTime": now_rfc3339()}],
+            },
+        })
 
     # --- faults --------------------------------------------------------------------------------
 

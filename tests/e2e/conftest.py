@@ -1,6 +1,9 @@
 """Fixtures for the end-to-end tests: a fresh API emulator per test, the real operator binary
 against it, and helpers acting as admin, kubelet and garbage collector."""
 
+import dataclasses
+import json
+import os
 import pathlib
 
 import pytest
@@ -19,29 +22,15 @@ def cluster(tmp_path: pathlib.Path):
 
 
 # Thin aliases, so a test can ask for exactly the helper it uses.
-@pytest.fixture
-def apply(cluster):
-    return cluster.apply
+def _alias(name: str):
+    @pytest.fixture(name=name)
+    def helper(cluster):
+        return getattr(cluster, name)
+    return helper
 
 
-@pytest.fixture
-def get(cluster):
-    return cluster.get
-
-
-@pytest.fixture
-def wait_for(cluster):
-    return cluster.wait_for
-
-
-@pytest.fixture
-def kubelet_create_pod_for(cluster):
-    return cluster.kubelet_create_pod_for
-
-
-@pytest.fixture
-def gc(cluster):
-    return cluster.gc
+for _name in ("apply", "get", "wait_for", "kubelet_create_pod_for", "gc"):
+    globals()[f"_{_name}_fixture"] = _alias(_name)
 
 
 @pytest.fixture
@@ -65,15 +54,49 @@ def start_operator(cluster, tmp_path, request):
         for op in started:
             print(f"--- operator log tail ({op.log_path}) ---\n{op.tail(60)}")
     for op in started:
+        if op.proc is not None and op.proc.poll() is None:
+            _keep_metrics_sample(op.metrics())
+    _append_request_log(cluster.requests)
+    for op in started:
         running = op.proc is not None and op.proc.poll() is None
         code = op.stop(timeout=10)
         if running:
             assert code == 0, f"operator exited {code} on SIGTERM; log tail:\n{op.tail()}"
 
 
+def _append_request_log(records) -> None:
+    """For the packaging suite's RBAC check: every request an operator made in this test, appended
+    to the JSON list at $TF_E2E_REQUEST_LOG (only tests that ran an operator record anything)."""
+    path = os.environ.get("TF_E2E_REQUEST_LOG")
+    if not path or not records:
+        return
+    p = pathlib.Path(path)
+    log = json.loads(p.read_text()) if p.is_file() else []
+    log.extend(dataclasses.asdict(r) for r in records)
+    p.write_text(json.dumps(log))
+
+
+def _keep_metrics_sample(text: str) -> None:
+    """For the packaging suite's promtool check: the fullest /metrics body seen, at $TF_METRICS_SAMPLE."""
+    path = os.environ.get("TF_METRICS_SAMPLE")
+    if not path or not text:
+        return
+    p = pathlib.Path(path)
+    if not p.is_file() or len(text) > len(p.read_text()):
+        p.write_text(text)
+
+
 @pytest.fixture
 def operator(start_operator):
     return start_operator()
+
+
+def pytest_collection_modifyitems(items):
+    """Every e2e test is bounded even when pytest runs from the repo root (no tests/e2e/pytest.ini)."""
+    here = pathlib.Path(__file__).parent
+    for item in items:
+        if here in pathlib.Path(item.fspath).parents and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(180))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -96,3 +96,21 @@ def test_suspend_scales_to_zero_and_reports_suspended(cluster, operator, apply, 
     assert get("statefulsets", NS, "miner-0")["spec"]["replicas"] == 0
     apply(neuron(suspend=False))
     wait_for(lambda: status(get).get("phase") not in (None, "Suspended"), message="phase leaves Suspended")
+
+
+def test_neuron_that_becomes_invalid_loses_its_pod_and_keeps_its_hotkey(cluster, operator, apply, get, wait_for):
+    apply(subnet())
+    apply(neuron())
+    wait_for(lambda: get("statefulsets", NS, "miner-0") and get("services", NS, "miner-0-axon"),
+             message="children of the valid Neuron")
+    hotkey = wait_for(lambda: status(get).get("hotkey"), message="hotkey")
+    apply(neuron(imagePullPolicy="Sometimes"))
+    wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "InvalidSpec", "True"), message="InvalidSpec")
+    wait_for(lambda: (s := get("statefulsets", NS, "miner-0")) is None or s["spec"]["replicas"] == 0,
+             message="no pod for an invalid Neuron")
+    assert get("secrets", NS, "miner-0-hotkey") is not None
+    apply(neuron())
+    wait_for(lambda: get("statefulsets", NS, "miner-0") and not cond_is(get("neurons", NS, "miner-0"),
+                                                                       "InvalidSpec", "True"),
+             message="children back after the fix")
+    assert status(get)["hotkey"] == hotkey

@@ -19,15 +19,14 @@ impl ChainConnector for EndpointConnector {
     }
 }
 
-/// The one place where endpoint URLs become chain clients (ws/wss → subxt; `fake+http://` → the
-/// remote fake behind the `fake-chain` feature). Only the fake is wired so far.
+/// The one place where endpoint URLs become chain clients: `fake+http://` → the remote fake
+/// (only in builds with the `fake-chain` feature, for e2e tests); ws/wss → the subxt client,
+/// not wired yet, so those get "no chain client for <url>".
 pub fn connect_endpoints(endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
     let first = endpoints.first().map(String::as_str).unwrap_or("<none>");
     #[cfg(feature = "fake-chain")]
     if first.starts_with("fake+http://") {
-        let fake =
-            super::remote::RemoteFakeChain::new(first).map_err(|e| anyhow::anyhow!("{e}"))?;
-        return Ok(Arc::new(fake));
+        return Ok(Arc::new(super::remote::RemoteFakeChain::new(first)?));
     }
     anyhow::bail!("no chain client for {first}")
 }
@@ -195,4 +194,4 @@ impl ChainCache {
 
 #[cfg(test)]
 #[path = "cache_tests.rs"]
-mod tests;
+pub(crate) mod tests;

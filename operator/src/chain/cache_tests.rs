@@ -8,7 +8,8 @@ fn key() -> SubnetKey {
     }
 }
 
-fn info(b: u8, incentive: f64) -> NeuronInfo {
+/// A registered uid `b` with hotkey `[b; 32]` (shared with the poller tests).
+pub(crate) fn info(b: u8, incentive: f64) -> NeuronInfo {
     NeuronInfo {
         uid: b.into(),
         hotkey: AccountId([b; 32]),

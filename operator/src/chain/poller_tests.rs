@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::chain::{
-    AccountId, NeuronInfo, RegisterRequest, ServeAxonRequest, StakeRequest, SubnetParams,
-    SubnetSnapshot, TxOutcome,
+    AccountId, RegisterRequest, ServeAxonRequest, StakeRequest, SubnetParams, SubnetSnapshot,
+    TxOutcome,
 };
 use async_trait::async_trait;
 use std::collections::VecDeque;
@@ -76,23 +76,7 @@ fn snap(block: u64, incentive: f64) -> SubnetSnapshot {
             burn: 5,
             ..Default::default()
         },
-        neurons: vec![NeuronInfo {
-            uid: 0,
-            hotkey: AccountId([1; 32]),
-            coldkey: AccountId([2; 32]),
-            active: true,
-            axon: None,
-            stake: 0,
-            rank: 0.0,
-            trust: 0.0,
-            consensus: 0.0,
-            incentive,
-            dividends: 0.0,
-            emission: 0,
-            last_update: 0,
-            validator_permit: false,
-            registered_at_block: 1,
-        }],
+        neurons: vec![crate::chain::cache::tests::info(1, incentive)],
     }
 }
 

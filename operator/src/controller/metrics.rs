@@ -53,6 +53,17 @@ pub struct Metrics {
     pub neuron_dividends: Family<NeuronLabels, FGauge>,
     pub neuron_emission_rao: Family<NeuronLabels, Gauge>,
     pub neuron_blocks_since_update: Family<NeuronLabels, Gauge>,
+    /// Labels last used per Neuron (`ns/name`), so a deleted Neuron's series can be dropped.
+    known: std::sync::Mutex<std::collections::HashMap<String, NeuronLabels>>,
+}
+
+fn register_all<M: prometheus_client::registry::Metric + Clone>(
+    r: &mut Registry,
+    metrics: &[(&str, &str, &M)],
+) {
+    for (name, help, metric) in metrics {
+        r.register(*name, *help, (*metric).clone());
+    }
 }
 
 impl Metrics {
@@ -70,6 +81,7 @@ impl Metrics {
             neuron_dividends: Family::default(),
             neuron_emission_rao: Family::default(),
             neuron_blocks_since_update: Family::default(),
+            known: Default::default(),
         };
         let r = registry.sub_registry_with_prefix("tensorfleet");
         r.register(
@@ -82,41 +94,47 @@ impl Metrics {
             "Failed reconciles by error",
             m.reconcile_errors.clone(),
         );
-        r.register(
-            "neuron_registered",
-            "1 when the hotkey has a uid on the subnet",
-            m.neuron_registered.clone(),
-        );
-        r.register(
-            "neuron_uid",
-            "uid of the hotkey on the subnet",
-            m.neuron_uid.clone(),
-        );
-        r.register(
-            "neuron_stake_rao",
-            "Stake on the hotkey on the subnet, rao",
-            m.neuron_stake_rao.clone(),
-        );
-        r.register(
-            "neuron_incentive",
-            "Incentive in [0,1]",
-            m.neuron_incentive.clone(),
-        );
-        r.register(
-            "neuron_dividends",
-            "Dividends in [0,1]",
-            m.neuron_dividends.clone(),
-        );
-        r.register(
-            "neuron_emission_rao",
-            "Emission per tempo, rao",
-            m.neuron_emission_rao.clone(),
-        );
-        r.register(
-            "neuron_blocks_since_update",
-            "Blocks since the neuron last set weights",
-            m.neuron_blocks_since_update.clone(),
-        );
+        let int_gauges = [
+            (
+                "neuron_registered",
+                "1 when the hotkey has a uid on the subnet",
+                &m.neuron_registered,
+            ),
+            (
+                "neuron_uid",
+                "uid of the hotkey on the subnet",
+                &m.neuron_uid,
+            ),
+            (
+                "neuron_stake_rao",
+                "Stake on the hotkey on the subnet, rao",
+                &m.neuron_stake_rao,
+            ),
+            (
+                "neuron_emission_rao",
+                "Emission per tempo, rao",
+                &m.neuron_emission_rao,
+            ),
+            (
+                "neuron_blocks_since_update",
+                "Blocks since the neuron last set weights",
+                &m.neuron_blocks_since_update,
+            ),
+        ];
+        register_all(r, &int_gauges);
+        let float_gauges = [
+            (
+                "neuron_incentive",
+                "Incentive in [0,1]",
+                &m.neuron_incentive,
+            ),
+            (
+                "neuron_dividends",
+                "Dividends in [0,1]",
+                &m.neuron_dividends,
+            ),
+        ];
+        register_all(r, &float_gauges);
         m
     }
 
@@ -144,6 +162,10 @@ impl Metrics {
         chain: Option<&crate::api::NeuronChainStatus>,
         uid: Option<u16>,
     ) {
+        self.known
+            .lock()
+            .expect("metrics lock")
+            .insert(format!("{}/{}", l.namespace, l.neuron), l.clone());
         self.neuron_registered
             .get_or_create(l)
             .set(i64::from(uid.is_some()));
@@ -176,9 +198,16 @@ impl Metrics {
     }
 
     /// Drops every series of a deleted Neuron.
-    pub fn forget_neuron(&self, l: &NeuronLabels) {
-        self.neuron_registered.remove(l);
-        self.forget_figures(l);
+    pub fn forget_neuron(&self, namespace: &str, name: &str) {
+        let known = self
+            .known
+            .lock()
+            .expect("metrics lock")
+            .remove(&format!("{namespace}/{name}"));
+        if let Some(l) = known {
+            self.neuron_registered.remove(&l);
+            self.forget_figures(&l);
+        }
     }
 }
 
@@ -215,5 +244,9 @@ mod tests {
         encode(&mut out, &reg).unwrap();
         assert!(!out.contains("tensorfleet_neuron_uid{"), "{out}");
         assert!(out.contains("tensorfleet_neuron_registered{"));
+        m.forget_neuron("ns", "m");
+        let mut out = String::new();
+        encode(&mut out, &reg).unwrap();
+        assert!(!out.contains("tensorfleet_neuron_registered{"), "{out}");
     }
 }

@@ -21,13 +21,16 @@ use std::time::Duration;
 
 /// Periodic re-check (hotkey Secret edits, pod drift) when nothing else triggers a reconcile.
 const RESYNC: Duration = Duration::from_secs(300);
+/// Re-check while waiting for a user's hotkey Secret: Secrets without our label are not watched
+/// (watching every Secret would hold all of them in memory).
+const AWAIT_SECRET: Duration = Duration::from_secs(30);
 
 /// What dereferencing found.
 struct Observed {
     subnet: Option<Subnet>,
     hotkey_ss58: Option<String>,
     coldkey: Option<[u8; 32]>,
-    files: Option<build::WalletFiles>,
+    hotkey: Option<crate::keys::HotkeyMaterial>,
     blocker: Option<Blocker>,
 }
 
@@ -80,9 +83,12 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         pod: pod.as_ref().map(pod_summary),
     };
     let decision = decide::decide_neuron(&facts);
-    match (&obs.subnet, &obs.files) {
-        (Some(subnet), Some(files)) if obs.blocker.is_none() => {
-            apply_children(&neuron, &ctx, &ns, subnet, files, decision.replicas).await?
+    // coldkeypub.txt: from the coldkey Secret, else the hotkey's owner on chain once registered.
+    let owner = info.as_ref().map(|i| i.coldkey.0);
+    match (&obs.subnet, &obs.hotkey) {
+        (Some(subnet), Some(hotkey)) if obs.blocker.is_none() => {
+            let files = wallet_files(hotkey, obs.coldkey.or(owner));
+            apply_children(&neuron, &ctx, &ns, subnet, &files, decision.replicas).await?
         }
         _ => delete_children(&neuron, &ctx, &ns).await?,
     }
@@ -98,10 +104,7 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         .and_then(|c| c.snapshot.as_ref())
         .map(|s| u64::from(s.params.immunity_period));
     let registered = decision.registered;
-    let coldkey = obs
-        .coldkey
-        .or_else(|| info.as_ref().map(|i| i.coldkey.0))
-        .map(|c| crate::keys::ss58_encode(&c));
+    let coldkey = obs.coldkey.or(owner).map(|c| crate::keys::ss58_encode(&c));
     let now = jiff::Timestamp::now();
     let status = NeuronStatus {
         observed_generation: neuron.metadata.generation,
@@ -156,7 +159,10 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         apply_status(&api, &neuron.name_any(), &status).await?;
         ctx.record_status_write(&key, now);
     }
-    Ok(Action::requeue(RESYNC))
+    Ok(Action::requeue(match obs.blocker {
+        Some(Blocker::HotkeyMissing(_)) => AWAIT_SECRET,
+        _ => RESYNC,
+    }))
 }
 
 /// Dereferences everything the Neuron points at; a problem the user must fix becomes a blocker.
@@ -165,7 +171,7 @@ async fn observe(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Observed> {
         subnet: None,
         hotkey_ss58: None,
         coldkey: None,
-        files: None,
+        hotkey: None,
         blocker: None,
     };
     let invalid = decide::validate_neuron(&neuron.spec);
@@ -223,7 +229,7 @@ async fn observe(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Observed> {
             }
         }
     }
-    obs.files = Some(wallet_files(&hotkey, obs.coldkey));
+    obs.hotkey = Some(hotkey);
     Ok(obs)
 }
 
@@ -283,12 +289,19 @@ async fn apply_children(
         has_coldkeypub: files.coldkeypub.is_some(),
         external,
     };
-    apply_if_changed(
-        &Api::<StatefulSet>::namespaced(client, ns),
-        &build::statefulset(neuron, subnet, &inputs),
-    )
-    .await?;
-    Ok(())
+    let statefulsets = Api::<StatefulSet>::namespaced(client, ns);
+    match apply_if_changed(&statefulsets, &build::statefulset(neuron, subnet, &inputs)).await {
+        // An immutable field changed (e.g. storage): delete the StatefulSet but orphan its pod
+        // and volumes; the next reconcile creates it anew and it adopts them (same selector).
+        Err(Error::Kube(kube::Error::Api(s))) if s.code == 422 => {
+            tracing::info!(neuron = %neuron.name_any(), reason = %s.message, "recreating the StatefulSet");
+            statefulsets
+                .delete(&neuron.name_any(), &kube::api::DeleteParams::orphan())
+                .await?;
+            Err(Error::Kube(kube::Error::Api(s)))
+        }
+        r => r.map(|_| ()),
+    }
 }
 
 /// No pod for a blocked Neuron: its StatefulSet and Service go. The wallet Secret stays (it is

@@ -120,7 +120,7 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
         last_polled_at: state
             .as_ref()
             .and_then(|s| s.polled_at)
-            .map(|t| t.to_string()),
+            .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
         tempo: params.map(|p| p.tempo),
         burn_rao: params.map(|p| p.burn),
         burn_tao: params.map(|p| format_tao(p.burn)),

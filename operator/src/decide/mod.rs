@@ -1,16 +1,15 @@
-//! Pure decisions: observed facts in, phase/conditions/replicas/actions out. No client, no chain,
-//! no clock (time is an input).
+//! Pure decisions: observed facts in, phase/conditions/replicas/actions out; no client, no
+//! chain, no clock.
 
 mod conflict;
 mod neuron;
-mod subnet;
-mod validate;
-
 pub mod neuronset;
 pub mod registration;
 pub mod restart;
 pub mod rollout;
 pub mod stake;
+mod subnet;
+mod validate;
 
 pub use conflict::*;
 pub use neuron::*;
