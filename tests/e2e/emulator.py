@@ -56,6 +56,7 @@ class RequestRecord:
     subresource: str | None
     content_type: str
     status: int = 0
+    user_agent: str = ""
 
 
 @dataclass
@@ -127,6 +128,7 @@ class Emulator(kmock.KubernetesEmulator):
             version=res.version if res else None, resource=res.plural if res else None,
             namespace=request.namespace, name=request.name, subresource=request.subresource,
             content_type=request.headers.get("Content-Type", ""),
+            user_agent=request.headers.get("User-Agent", ""),
         )
         self.log.append(rec)
         response = await self._serve(request, rec)
