@@ -17,7 +17,8 @@ from types import SimpleNamespace
 
 import kmock
 
-from emulator import ApiError, Emulator, Fault, RequestRecord, now_rfc3339
+from emulator import ApiError, Emulator, now_rfc3339
+from requestlog import Fault, RequestRecord
 from resources import Registry, builtin_resources, load_crds
 
 

@@ -16,7 +16,8 @@ resourceVersion, no server-side apply, no status subresource, watches replay eve
   `sendInitialEvents` with the initial-events-end bookmark, periodic bookmarks, label and
   metadata.name/namespace field selectors, `timeoutSeconds`, `application/json` streams;
 * discovery (`/api`, `/apis`, `/api/v1`, `/apis/<g>`, `/apis/<g>/<v>`) from `resources.Registry`;
-* a request log with RBAC verbs (`emulator.log`), injected latency and injected error responses.
+* a request log with RBAC verbs (`emulator.log`, records in requestlog.py), injected latency and
+  injected error responses.
 
 Not emulated: garbage collection, field ownership conflicts, admission (CEL, defaults,
 validation), and every controller (a StatefulSet gets no Pod). See README.md.
@@ -27,7 +28,6 @@ import copy
 import datetime
 import secrets
 import uuid
-from dataclasses import dataclass, field
 
 import aiohttp.web
 import attrs
@@ -36,48 +36,9 @@ import yaml
 
 from defaults import DEFAULTERS
 from patching import PatchError, apply_patch, json_patch, merge_patch, spec_changed
+from requestlog import RequestRecord, rbac_verb
 from resources import Registry, Resource
 from watch import WatchEntry, serve_watch
-
-
-@dataclass
-class RequestRecord:
-    """One request as an RBAC rule sees it, plus what the emulator answered."""
-
-    verb: str  # get list watch create update patch delete deletecollection (RBAC verbs)
-    method: str
-    path: str
-    query: dict
-    group: str | None
-    version: str | None
-    resource: str | None
-    namespace: str | None
-    name: str | None
-    subresource: str | None
-    content_type: str
-    status: int = 0
-    user_agent: str = ""
-
-
-@dataclass
-class Fault:
-    """An injected failure or delay for requests matching all given fields (None matches any)."""
-
-    status: int | None = None  # e.g. 409 or 500; None: delay only
-    delay: float = 0.0
-    times: int | None = 1  # None: forever
-    verb: str | None = None
-    resource: str | None = None
-    name: str | None = None
-    subresource: str | None = None
-    hits: int = field(default=0)
-
-    def matches(self, rec: RequestRecord) -> bool:
-        return all(
-            want is None or want == got
-            for want, got in ((self.verb, rec.verb), (self.resource, rec.resource),
-                              (self.name, rec.name), (self.subresource, rec.subresource))
-        ) and (self.times is None or self.hits < self.times)
 
 
 def now_rfc3339() -> str:
@@ -95,14 +56,6 @@ class ApiError(Exception):
     def __init__(self, code: int, reason: str, message: str, details: dict | None = None):
         super().__init__(message)
         self.code, self.reason, self.message, self.details = code, reason, message, details
-
-
-def _rbac_verb(req: kmock.Request) -> str:
-    method = str(req.method.value).upper()
-    if method == "GET":
-        return "watch" if req.params.get("watch") in ("true", "1") else ("get" if req.name else "list")
-    return {"POST": "create", "PUT": "update", "PATCH": "patch",
-            "DELETE": "delete" if req.name else "deletecollection"}.get(method, method.lower())
 
 
 @attrs.define(kw_only=True)
@@ -123,7 +76,7 @@ class Emulator(kmock.KubernetesEmulator):
     async def _handle(self, request: kmock.Request) -> aiohttp.web.StreamResponse:
         res = request.resource
         rec = RequestRecord(
-            verb=_rbac_verb(request), method=str(request.method.value), path=request.url.path,
+            verb=rbac_verb(request), method=str(request.method.value), path=request.url.path,
             query=dict(request.params), group=res.group if res else None,
             version=res.version if res else None, resource=res.plural if res else None,
             namespace=request.namespace, name=request.name, subresource=request.subresource,
@@ -172,7 +125,7 @@ class Emulator(kmock.KubernetesEmulator):
         info = self.registry.get(res.group, res.version, res.plural)
         if info is None or (request.subresource and request.subresource not in info.subresources):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
-        verb = _rbac_verb(request)
+        verb = rbac_verb(request)
         if verb == "watch":
             return await serve_watch(self, request, info)
         if verb == "list":

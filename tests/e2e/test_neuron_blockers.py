@@ -40,10 +40,13 @@ def test_hotkey_conflict_newer_neuron_gets_no_pod(cluster, operator, apply, get,
     assert cond_is(new, "Ready", "False")
     sts = get("statefulsets", NS, "new")
     assert sts is None or sts["spec"]["replicas"] == 0
-    assert get("pods", NS, "new-0") is None
     old = get("neurons", NS, "old")
     assert not cond_is(old, "HotkeyConflict", "True")
     assert get("statefulsets", NS, "old") is not None
+    # once the holder is gone (and the GC has taken its children), the newer Neuron takes over
+    cluster.delete("neurons", NS, "old")
+    wait_for(lambda: not cluster.gc() and not cond_is(get("neurons", NS, "new"), "HotkeyConflict", "True")
+             and get("statefulsets", NS, "new"), message="newer Neuron proceeds after the holder is deleted")
 
 
 def test_invalid_spec_gets_condition_and_event(cluster, operator, apply, get, wait_for):

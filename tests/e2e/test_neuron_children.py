@@ -116,8 +116,10 @@ def test_generated_hotkey_secret_is_created_once(cluster, start_operator, apply,
              message="observedGeneration 2")
     assert op.stop() == 0
     start_operator()
-    wait_for(lambda: get("statefulsets", NS, "miner-0")["spec"]["template"]["spec"]["containers"][0]
-             .get("args") == ["--x"], message="restarted operator reconciled")
+    apply(neuron(args=["--y"]))
+    wait_for(lambda: get("neurons", NS, "miner-0")["status"].get("observedGeneration") == 3
+             and get("statefulsets", NS, "miner-0")["spec"]["template"]["spec"]["containers"][0]
+             .get("args") == ["--y"], message="the restarted operator reconciled")
     versions = [v for v in cluster.history("secrets", NS, "miner-0-hotkey")]
     assert None not in versions, "the hotkey Secret was deleted at some point"
     assert {json.dumps(v["data"], sort_keys=True) for v in versions} == {json.dumps(hk["data"], sort_keys=True)}

@@ -95,7 +95,7 @@ def test_standby_replica_takes_over_when_the_leader_stops(cluster, start_operato
     assert a.stop() == 0
     wait_for(lambda: (get("leases", "tf-system", "tensorfleet-operator") or {}).get("spec", {})
              .get("holderIdentity") == "replica-b", timeout=15, message="replica-b takes over")
-    assert "became leader" in [e.get("message") for e in b.logs()], b.tail()
+    wait_for(lambda: "became leader" in [e.get("message") for e in b.logs()], message="b logs its leadership")
     apply(neuron(name="after-failover"))
     wait_for(lambda: get("statefulsets", NS, "after-failover"), message="the new leader reconciles")
     assert b.proc.poll() is None
