@@ -185,6 +185,10 @@ def test_agent_daemonset_and_rbac():
     assert "--taint-unhealthy" not in pod["containers"][0]["args"]
     assert pod["runtimeClassName"] == "nvidia"
     assert "nvidia.com/gpu" not in str(pod["containers"][0]["resources"]), "the agent allocates no GPU"
+    own_taint = {"key": "tensorfleet.io/gpu-unhealthy", "operator": "Exists", "effect": "NoSchedule"}
+    assert own_taint in pod["tolerations"], "the agent must tolerate the taint it sets"
+    user = rendered_objects(OPERATOR_CHART, {"agent": {"enabled": True, "tolerations": []}})
+    assert own_taint in _by_kind(user, "DaemonSet")[0]["spec"]["template"]["spec"]["tolerations"]
     agent_cr = [c for c in _by_kind(objs, "ClusterRole") if c["metadata"]["name"].endswith("-agent")]
     assert [r for c in agent_cr for r in c["rules"]] == [
         {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "patch"]}]

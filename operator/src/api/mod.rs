@@ -37,6 +37,12 @@ pub mod labels {
     pub const GENERATED: &str = "tensorfleet.io/generated";
     /// Annotation on NeuronSet members: hash of the set template they were built from.
     pub const TEMPLATE_HASH: &str = "tensorfleet.io/template-hash";
+    /// Node labels, annotation and taint published by `tensorfleet agent` (docs/gpu-agent.md).
+    pub const GPU_MODEL: &str = "tensorfleet.io/gpu.model";
+    pub const GPU_COUNT: &str = "tensorfleet.io/gpu.count";
+    pub const GPU_HEALTHY: &str = "tensorfleet.io/gpu.healthy";
+    pub const GPU_ANNOTATION: &str = "tensorfleet.io/gpu";
+    pub const GPU_UNHEALTHY_TAINT: &str = "tensorfleet.io/gpu-unhealthy";
 }
 
 /// All CRDs this operator serves, in a stable order (Subnet, Neuron, NeuronSet).

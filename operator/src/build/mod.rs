@@ -2,6 +2,7 @@
 //! async, no chain: every input is passed in, so `render` and the controller build the same objects.
 
 mod env;
+pub mod gpu;
 mod labels;
 mod neuronset;
 mod service;

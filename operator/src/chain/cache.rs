@@ -19,16 +19,27 @@ impl ChainConnector for EndpointConnector {
     }
 }
 
-/// The one place where endpoint URLs become chain clients: `fake+http://` → the remote fake
-/// (only in builds with the `fake-chain` feature, for e2e tests); ws/wss → the subxt client,
-/// not wired yet, so those get "no chain client for <url>".
+/// The one place where endpoint URLs become chain clients: ws/wss → the subxt client (which
+/// fails over along the list); `fake+http://` → the remote fake, only in builds with the
+/// `fake-chain` feature (end-to-end tests); anything else is an error naming the URL.
 pub fn connect_endpoints(endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
     let first = endpoints.first().map(String::as_str).unwrap_or("<none>");
     #[cfg(feature = "fake-chain")]
     if first.starts_with("fake+http://") {
         return Ok(Arc::new(super::remote::RemoteFakeChain::new(first)?));
     }
-    anyhow::bail!("no chain client for {first}")
+    if !endpoints.is_empty()
+        && endpoints
+            .iter()
+            .all(|e| e.starts_with("ws://") || e.starts_with("wss://"))
+    {
+        let opts = super::client::ConnectOptions::default();
+        return Ok(Arc::new(super::client::SubxtChain::new(
+            endpoints.to_vec(),
+            opts,
+        )?));
+    }
+    anyhow::bail!("no chain client for {first}: endpoints must be ws:// or wss:// URLs")
 }
 
 /// Namespace and name of a Subnet (the chain side knows no Kubernetes types).

@@ -110,11 +110,24 @@ fn errors_keep_last_snapshot_and_flip_once() {
     assert!(c.get(&key()).unwrap().subnet_missing);
     c.remove(&key());
     assert!(c.get(&key()).is_none());
-    let err = connect_endpoints(&["ws://x".into()])
-        .err()
-        .expect("no client yet");
-    assert!(
-        err.to_string().contains("no chain client for ws://x"),
-        "{err}"
-    );
+}
+
+#[test]
+fn endpoints_pick_the_client_by_scheme() {
+    let url = |s: &str| vec![s.to_string()];
+    // ws/wss: the subxt client, connected lazily (nothing listens here; no request is made).
+    let chain = connect_endpoints(&url("ws://127.0.0.1:9")).expect("ws endpoint");
+    assert_eq!(chain.endpoint(), "ws://127.0.0.1:9");
+    assert!(connect_endpoints(&url("wss://example.invalid:443")).is_ok());
+    for bad in ["http://127.0.0.1:9944", "127.0.0.1:9944", ""] {
+        let err = connect_endpoints(&url(bad))
+            .err()
+            .expect("rejected")
+            .to_string();
+        assert!(err.contains("ws:// or wss://"), "{bad}: {err}");
+    }
+    assert!(connect_endpoints(&[]).is_err());
+    // A fake endpoint is only understood by test builds.
+    let fake = connect_endpoints(&url("fake+http://127.0.0.1:9"));
+    assert_eq!(fake.is_ok(), cfg!(feature = "fake-chain"));
 }

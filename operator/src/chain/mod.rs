@@ -4,6 +4,7 @@
 //! so the reconcile logic can be tested against a fake that follows the real chain's rules.
 
 pub mod cache;
+pub mod client;
 pub mod fake;
 pub mod poller;
 #[cfg(feature = "fake-chain")]

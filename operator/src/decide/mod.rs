@@ -3,13 +3,15 @@
 
 mod conflict;
 mod neuron;
+mod subnet;
+mod validate;
+
+pub mod gpu;
 pub mod neuronset;
 pub mod registration;
 pub mod restart;
 pub mod rollout;
 pub mod stake;
-mod subnet;
-mod validate;
 
 pub use conflict::*;
 pub use neuron::*;

@@ -1,0 +1,152 @@
+//! Signing, submitting and watching one extrinsic; reading its outcome from the block's events.
+//!
+//! No resubmission here: once the transaction may have reached a node, every failure to see
+//! its inclusion is `OutcomeUnknown` with the hash, so the caller reads the chain first.
+
+use std::time::{Duration, Instant};
+
+use scale_decode::DecodeAsType;
+use subxt::client::{ClientAtBlock, OfflineClientAtBlockT};
+use subxt::error::DispatchError;
+use subxt::tx::{SubmittableTransaction, TransactionInBlock, TransactionStatus};
+use subxt::utils::H256;
+use subxt_signer::sr25519::Keypair;
+
+use super::calls::CallSpec;
+use super::config::{tx_params, SubtensorConfig};
+use super::connection::Conn;
+use super::errors;
+use crate::chain::{ChainError, TxOutcome, TxParams, TxResult};
+
+/// Sign `call` with `key` at the caller's nonce and mortality (`birth_hash` = hash of
+/// `tx.birth_block`). Works on an offline client too.
+pub fn sign<C: OfflineClientAtBlockT<SubtensorConfig>>(
+    at: &ClientAtBlock<SubtensorConfig, C>,
+    call: &CallSpec,
+    key: &Keypair,
+    tx: &TxParams,
+    birth_hash: H256,
+) -> Result<SubmittableTransaction<SubtensorConfig, C>, ChainError> {
+    let params = tx_params(at.metadata_ref(), tx, birth_hash);
+    let payload = call.payload();
+    let build = |e: subxt::error::ExtrinsicError| {
+        ChainError::Unsupported(format!("{}.{}: {e}", call.pallet, call.call))
+    };
+    at.tx()
+        .create_signable_offline(&payload, params)
+        .map_err(build)?
+        .sign(key)
+        .map_err(build)
+}
+
+pub fn hash_hex(h: H256) -> String {
+    format!("0x{}", hex::encode(h.0))
+}
+
+/// Sign, submit and wait (up to `timeout`) for inclusion in a best block.
+pub async fn submit(
+    conn: &Conn,
+    call: &CallSpec,
+    key: &Keypair,
+    tx: &TxParams,
+    timeout: Duration,
+) -> Result<TxOutcome, ChainError> {
+    let at = conn
+        .client
+        .at_block(tx.birth_block)
+        .await
+        .map_err(|e| errors::map(&conn.url, e))?;
+    let signed = sign(&at, call, key, tx, at.block_hash())?;
+    let tx_hash = hash_hex(signed.hash());
+    let unknown = |reason: String| ChainError::OutcomeUnknown {
+        tx_hash: tx_hash.clone(),
+        reason,
+    };
+    let mut progress = match signed.submit_and_watch().await {
+        Ok(p) => p,
+        Err(e) if errors::is_transport(&e) => return Err(unknown(e.to_string())),
+        // The node refused it outright (bad nonce, stale era, pre-dispatch check).
+        Err(e) => return Err(ChainError::Rejected(e.to_string())),
+    };
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let status = match tokio::time::timeout(left, progress.next()).await {
+            Err(_) => return Err(unknown(format!("not included within {timeout:?}"))),
+            Ok(None) => return Err(unknown("status stream ended".into())),
+            Ok(Some(Err(e))) => return Err(unknown(e.to_string())),
+            Ok(Some(Ok(s))) => s,
+        };
+        match status {
+            TransactionStatus::InBestBlock(b) | TransactionStatus::InFinalizedBlock(b) => {
+                return included(&b, &tx_hash).await.map_err(unknown);
+            }
+            TransactionStatus::Invalid { message } => return Err(ChainError::Rejected(message)),
+            TransactionStatus::Dropped { message } | TransactionStatus::Error { message } => {
+                return Err(unknown(message))
+            }
+            _ => {}
+        }
+    }
+}
+
+#[derive(DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct FeePaid {
+    actual_fee: u64,
+}
+
+/// The outcome of an included extrinsic.
+async fn included<C>(
+    b: &TransactionInBlock<SubtensorConfig, C>,
+    tx_hash: &str,
+) -> Result<TxOutcome, String>
+where
+    C: subxt::client::OnlineClientAtBlockT<SubtensorConfig>,
+{
+    let at = b.at().await.map_err(|e| e.to_string())?;
+    let events = b.fetch_events().await.map_err(|e| e.to_string())?;
+    let mut fee = 0;
+    let mut result = TxResult::Success;
+    for ev in events.iter() {
+        let ev = ev.map_err(|e| e.to_string())?;
+        match (ev.pallet_name(), ev.event_name()) {
+            ("TransactionPayment", "TransactionFeePaid") => {
+                fee = ev
+                    .decode_fields_unchecked_as::<FeePaid>()
+                    .map_err(|e| e.to_string())?
+                    .actual_fee;
+            }
+            ("System", "ExtrinsicFailed") => {
+                let err = DispatchError::decode_from(ev.field_bytes(), at.metadata())
+                    .map_err(|e| e.to_string())?;
+                result = failure(&err);
+            }
+            _ => {}
+        }
+    }
+    let outcome = TxOutcome {
+        block: at.block_number(),
+        tx_hash: tx_hash.to_string(),
+        fee_rao: fee,
+        burned_rao: 0,
+        result,
+    };
+    Ok(outcome)
+}
+
+/// Module errors by pallet and name (`SubtensorModule`, `HotKeyAlreadyRegisteredInSubNet`).
+pub fn failure(err: &DispatchError) -> TxResult {
+    if let DispatchError::Module(m) = err {
+        if let Ok(d) = m.details() {
+            return TxResult::Failed {
+                pallet: d.pallet.name().to_string(),
+                error: d.variant.name.clone(),
+            };
+        }
+    }
+    TxResult::Failed {
+        pallet: "Dispatch".into(),
+        error: err.to_string(),
+    }
+}

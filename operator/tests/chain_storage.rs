@@ -1,0 +1,159 @@
+//! Storage keys and subnet-parameter values against both runtime fixtures.
+
+mod chain_fixtures;
+
+use blake2::digest::{consts::U16, Digest};
+
+use tensorfleet::chain::client::storage::{self, PARAM_ENTRIES};
+use tensorfleet::chain::SubnetParams;
+
+use chain_fixtures::*;
+
+fn twox128(data: &[u8]) -> Vec<u8> {
+    let mut out = twox_hash::XxHash64::oneshot(0, data).to_le_bytes().to_vec();
+    out.extend(twox_hash::XxHash64::oneshot(1, data).to_le_bytes());
+    out
+}
+
+fn blake2_128_concat(data: &[u8]) -> Vec<u8> {
+    let mut out = blake2::Blake2b::<U16>::digest(data).to_vec();
+    out.extend(data);
+    out
+}
+
+fn prefix(pallet: &str, entry: &str) -> Vec<u8> {
+    [twox128(pallet.as_bytes()), twox128(entry.as_bytes())].concat()
+}
+
+#[test]
+fn storage_keys_match_independently_computed_hashes() {
+    // Known value: twox128("System") from Substrate.
+    assert_eq!(
+        hex::encode(twox128(b"System")),
+        "26aa394eea5630e07c48ae0c9558cef7"
+    );
+    for (f, spec) in BOTH {
+        let at = offline_at(metadata(f), spec);
+        let hk = hotkey();
+        let uids = storage::key(&at, "SubtensorModule", "Uids", (5u16, hk.0)).unwrap();
+        let want = [
+            prefix("SubtensorModule", "Uids"),
+            5u16.to_le_bytes().to_vec(),
+            blake2_128_concat(&hk.0),
+        ]
+        .concat();
+        assert_eq!(uids.key, want, "{f} Uids");
+
+        let burn = storage::key(&at, "SubtensorModule", "Burn", (5u16,)).unwrap();
+        assert_eq!(
+            burn.key,
+            [prefix("SubtensorModule", "Burn"), vec![5, 0]].concat(),
+            "{f} Burn"
+        );
+
+        let axons = storage::key(&at, "SubtensorModule", "Axons", (5u16, hk.0)).unwrap();
+        let want = [
+            prefix("SubtensorModule", "Axons"),
+            vec![5, 0],
+            blake2_128_concat(&hk.0),
+        ]
+        .concat();
+        assert_eq!(axons.key, want, "{f} Axons");
+
+        let reg = storage::key(
+            &at,
+            "SubtensorModule",
+            "BlockAtRegistration",
+            (5u16, 300u16),
+        )
+        .unwrap();
+        let want = [
+            prefix("SubtensorModule", "BlockAtRegistration"),
+            vec![5, 0],
+            300u16.to_le_bytes().to_vec(),
+        ]
+        .concat();
+        assert_eq!(reg.key, want, "{f} BlockAtRegistration");
+    }
+}
+
+#[test]
+fn uids_absent_is_unregistered_not_uid_zero() {
+    for (f, spec) in BOTH {
+        let at = offline_at(metadata(f), spec);
+        let read = storage::key(&at, "SubtensorModule", "Uids", (1u16, hotkey().0)).unwrap();
+        let md = at.metadata();
+        assert_eq!(
+            storage::decode::<u16>(&md, &read, None, false).unwrap(),
+            None,
+            "{f}"
+        );
+        assert_eq!(
+            storage::decode::<u16>(&md, &read, Some(&[9, 1]), false).unwrap(),
+            Some(265),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn subnet_parameters_decode_from_metadata_typed_values() {
+    for (f, spec) in BOTH {
+        let at = offline_at(metadata(f), spec);
+        let md = at.metadata();
+        let reads = storage::param_keys(&at, 2).unwrap();
+        let given: Vec<u64> = vec![
+            1,
+            1_500_000_000,
+            500_000,
+            100_000_000_000,
+            10_000_000,
+            1,
+            360,
+            5000,
+            250,
+            256,
+            50,
+        ];
+        let values: Vec<Option<Vec<u8>>> = PARAM_ENTRIES
+            .iter()
+            .zip(&given)
+            .map(|(e, v)| {
+                let bytes = match *e {
+                    "NetworksAdded" | "NetworkRegistrationAllowed" => {
+                        storage::encode_value(&md, "SubtensorModule", e, &(*v == 1))
+                    }
+                    _ => storage::encode_value(&md, "SubtensorModule", e, v),
+                };
+                Some(bytes.unwrap())
+            })
+            .collect();
+        // Types come from the metadata: Tempo is u16 (2 bytes), Burn u64 (8 bytes).
+        assert_eq!(values[6].as_ref().unwrap().len(), 2, "{f}");
+        assert_eq!(values[1].as_ref().unwrap().len(), 8, "{f}");
+        let p = storage::decode_params(&md, &reads, &values)
+            .unwrap()
+            .unwrap();
+        let want = SubnetParams {
+            burn: 1_500_000_000,
+            min_burn: 500_000,
+            max_burn: 100_000_000_000,
+            difficulty: 10_000_000,
+            registration_allowed: true,
+            tempo: 360,
+            immunity_period: 5000,
+            subnetwork_n: 250,
+            max_allowed_uids: 256,
+            serving_rate_limit: 50,
+        };
+        assert_eq!(p, want, "{f}");
+        // No NetworksAdded value: its default (false) means the subnet does not exist.
+        let mut missing = values.clone();
+        missing[0] = None;
+        assert_eq!(
+            storage::decode_params(&md, &reads, &missing).unwrap(),
+            None,
+            "{f}"
+        );
+    }
+}
