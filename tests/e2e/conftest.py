@@ -92,6 +92,27 @@ def operator(start_operator):
     return start_operator()
 
 
+@pytest.fixture
+def start_chain():
+    """Starts the fake chain (`$TF_FAKECHAIN_BIN`, else found as `fakechain.find_binary` does)
+    with a genesis config; stopped at teardown. Skips, saying why, when the binary is missing."""
+    from fakechain import FakeChainServer
+    servers = []
+
+    def start(config):
+        try:
+            server = FakeChainServer(binary=os.environ.get("TF_FAKECHAIN_BIN") or None, config=config)
+            handle = server.start()
+        except FileNotFoundError as e:
+            pytest.skip(f"fake chain binary missing: {e}")
+        servers.append(server)
+        return handle
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
 def pytest_collection_modifyitems(items):
     """Every e2e test is bounded even when pytest runs from the repo root (no tests/e2e/pytest.ini)."""
     here = pathlib.Path(__file__).parent

@@ -6,13 +6,11 @@ at the pure level (decide::neuronset `budget_stops_registrations_at_the_cap`): n
 registration executor is part of this branch; `test_budget_stops_burn_registrations_at_the_cap`
 is the end-to-end version, xfail until the executor calls `set_budget`."""
 
-import os
 import time
 
 import pytest
 
 from checks import cond_is, condition, events_for, ss58_of_mnemonic
-from fakechain import FakeChainServer
 from manifests import COLD_MNEMONIC, NS, secret, subnet
 from neuronsets import TAO, members, neuronset, set_status
 
@@ -101,29 +99,28 @@ NOT_WIRED = pytest.mark.xfail(reason="registration executor not wired into this 
 
 @NOT_WIRED
 @pytest.mark.timeout(240)
-def test_budget_stops_burn_registrations_at_the_cap(cluster, start_operator, apply, get, wait_for):
-    with FakeChainServer(binary=os.environ.get("TF_FAKECHAIN_BIN"), config={
-            "head": 1000, "subnets": {str(NETUID): {"burn": TAO, "min_burn": TAO, "max_burn": TAO}}}) as chain:
-        chain.set_balance(ss58_of_mnemonic(COLD_MNEMONIC), 10 * TAO)
-        apply(subnet(netuid=NETUID, endpoints=(chain.endpoint,), pollIntervalSeconds=2, max_burn="2"))
-        apply(secret("cold-main", {"mnemonic": COLD_MNEMONIC}))
-        apply(neuronset(replicas=4, budget="2.5", wallet={"coldkeySecret": "cold-main"}))
-        op = start_operator()
-        wait_for(lambda: cond_is(get("neuronsets", NS, "fleet"), "BudgetExhausted", "True"), timeout=60,
-                 message="BudgetExhausted after two registrations")
-        assert [b["burned_rao"] for b in chain.burns()] == [TAO, TAO]
-        assert set_status(get)["spentRao"] == 2 * TAO
-        blocked = wait_for(lambda: [n for n, m in members(cluster).items()
-                                    if cond_is(m, "RegistrationBlocked", "True", "BudgetExhausted")],
-                           timeout=30, message="RegistrationBlocked on the waiting members")
-        assert len(blocked) == 2
-        # restart, scale down and up again: still nothing more is burned
-        assert op.stop() == 0
-        start_operator()
-        apply(neuronset(replicas=1, budget="2.5", wallet={"coldkeySecret": "cold-main"}))
-        wait_for(lambda: len(members(cluster)) == 1, timeout=30, message="scaled down to one")
-        apply(neuronset(replicas=4, budget="2.5", wallet={"coldkeySecret": "cold-main"}))
-        wait_for(lambda: len(members(cluster)) == 4, timeout=30, message="scaled up to four")
-        chain.advance(5)
-        time.sleep(8)
-        assert len(chain.burns()) == 2 and set_status(get)["spentRao"] == 2 * TAO
+def test_budget_stops_burn_registrations_at_the_cap(cluster, start_chain, start_operator, apply, get, wait_for):
+    chain = start_chain({"head": 1000, "subnets": {str(NETUID): {"burn": TAO, "min_burn": TAO, "max_burn": TAO}}})
+    chain.set_balance(ss58_of_mnemonic(COLD_MNEMONIC), 10 * TAO)
+    apply(subnet(netuid=NETUID, endpoints=(chain.endpoint,), pollIntervalSeconds=2, max_burn="2"))
+    apply(secret("cold-main", {"mnemonic": COLD_MNEMONIC}))
+    apply(neuronset(replicas=4, budget="2.5", wallet={"coldkeySecret": "cold-main"}))
+    op = start_operator()
+    wait_for(lambda: cond_is(get("neuronsets", NS, "fleet"), "BudgetExhausted", "True"), timeout=60,
+             message="BudgetExhausted after two registrations")
+    assert [b["burned_rao"] for b in chain.burns()] == [TAO, TAO]
+    assert set_status(get)["spentRao"] == 2 * TAO
+    blocked = wait_for(lambda: [n for n, m in members(cluster).items()
+                                if cond_is(m, "RegistrationBlocked", "True", "BudgetExhausted")],
+                       timeout=30, message="RegistrationBlocked on the waiting members")
+    assert len(blocked) == 2
+    # restart, scale down and up again: still nothing more is burned
+    assert op.stop() == 0
+    start_operator()
+    apply(neuronset(replicas=1, budget="2.5", wallet={"coldkeySecret": "cold-main"}))
+    wait_for(lambda: len(members(cluster)) == 1, timeout=30, message="scaled down to one")
+    apply(neuronset(replicas=4, budget="2.5", wallet={"coldkeySecret": "cold-main"}))
+    wait_for(lambda: len(members(cluster)) == 4, timeout=30, message="scaled up to four")
+    chain.advance(5)
+    time.sleep(8)
+    assert len(chain.burns()) == 2 and set_status(get)["spentRao"] == 2 * TAO

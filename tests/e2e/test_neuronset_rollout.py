@@ -4,13 +4,11 @@ Members' hotkeys are registered through the fake chain's admin API (as someone e
 the registration executor is not part of this branch); the test acts as the StatefulSet
 controller and kubelet (`roll_pod`), since the emulator runs no controllers."""
 
-import os
 import time
 
 import pytest
 
 from checks import cond_is, condition, events_for
-from fakechain import FakeChainServer
 from manifests import NS, subnet
 from neuronsets import TAO, image_of, members, neuronset, roll_pod, set_status
 
@@ -18,17 +16,8 @@ NETUID = 21
 
 
 @pytest.fixture
-def chain():
-    try:
-        server = FakeChainServer(binary=os.environ.get("TF_FAKECHAIN_BIN") or None,
-                                 config={"head": 1000, "subnets": {str(NETUID): {"burn": TAO}}})
-        handle = server.start()
-    except FileNotFoundError as e:
-        pytest.skip(f"fake chain binary missing: {e}")
-    try:
-        yield handle
-    finally:
-        server.stop()
+def chain(start_chain):
+    return start_chain({"head": 1000, "subnets": {str(NETUID): {"burn": TAO}}})
 
 
 def chain_subnet(chain):
