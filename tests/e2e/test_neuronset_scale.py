@@ -105,6 +105,14 @@ def test_a_neuron_of_a_member_name_not_owned_is_left_alone(cluster, operator, ap
     now = get("neurons", NS, "fleet-1")
     assert now["metadata"]["uid"] == squatter["metadata"]["uid"]
     assert not now["metadata"].get("ownerReferences")
+    assert now["spec"] == squatter["spec"]
+    nrs = get("neuronsets", NS, "fleet")
+    assert cond_is(nrs, "Ready", "False", "MemberNameTaken"), nrs["status"]["conditions"]
+    assert "ordinal(s) 1 " in condition(nrs, "Ready")["message"]
+    # the squatter goes: the set creates its member
+    cluster.delete("neurons", NS, "fleet-1")
+    wait_for(lambda: (n := get("neurons", NS, "fleet-1")) and n["metadata"].get("ownerReferences"),
+             message="fleet-1 created by the set")
 
 
 def test_invalid_set_gets_a_condition_and_an_event_and_no_members(cluster, operator, apply, get, wait_for):

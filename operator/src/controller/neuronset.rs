@@ -33,6 +33,10 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
     if set.metadata.deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }
+    // Name squatters are looked up in the Neuron store: it must have its first full list.
+    if ctx.neurons.wait_until_ready().await.is_err() {
+        return Ok(Action::requeue(UNSETTLED));
+    }
     let name = set.name_any();
     let neurons: Api<Neuron> = Api::namespaced(ctx.client.clone(), &ns);
     let selector = ListParams::default().labels(&format!("{}={name}", labels::NEURON_SET));
@@ -72,6 +76,7 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
         budget_rao: plan::budget_rao(&set),
         spent_rao: plan::total_spent(&ledger),
         burn_rao: burn,
+        taken: taken_ordinals(&set, &ctx, &ns),
     };
     let p = plan::plan(&facts);
     let status = set_status(&set, &p, ledger, jiff::Timestamp::now());
@@ -116,7 +121,7 @@ async fn act(
         replace_hotkey(set, ctx, ns, o).await?;
     }
     for o in &p.create {
-        create(set, ctx, &neurons, ns, *o).await?;
+        apply(&neurons, &member_neuron(set, *o)).await?;
     }
     for o in &p.update {
         apply(&neurons, &member_neuron(set, *o)).await?;
@@ -141,36 +146,23 @@ async fn act(
     Ok(())
 }
 
-/// Creates member `o` unless a Neuron of that name exists that the set does not own.
-async fn create(
-    set: &NeuronSet,
-    ctx: &Context,
-    neurons: &Api<Neuron>,
-    ns: &str,
-    o: i32,
-) -> Result<()> {
-    let want = member_neuron(set, o);
-    let taken = ctx
+/// Ordinals whose member name a Neuron has that this set does not own (from the Neuron store).
+fn taken_ordinals(set: &NeuronSet, ctx: &Context, ns: &str) -> Vec<i32> {
+    let name = set.name_any();
+    let mut taken: Vec<i32> = ctx
         .neurons
         .state()
-        .into_iter()
-        .find(|n| n.namespace().as_deref() == Some(ns) && n.name_any() == want.name_any());
-    if let Some(other) = taken {
-        let ours = other
-            .owner_references()
-            .iter()
-            .any(|r| Some(&r.uid) == set.uid().as_ref());
-        if !ours {
-            let note = format!(
-                "Neuron {} exists and is not owned by this NeuronSet; ordinal {o} is skipped",
-                other.name_any()
-            );
-            ctx.warn(set, "MemberNameTaken", &note).await;
-            return Ok(());
-        }
-    }
-    apply(neurons, &want).await?;
-    Ok(())
+        .iter()
+        .filter(|n| n.namespace().as_deref() == Some(ns))
+        .filter(|n| {
+            !n.owner_references()
+                .iter()
+                .any(|r| Some(&r.uid) == set.uid().as_ref())
+        })
+        .filter_map(|n| plan::ordinal_of(&name, &n.name_any()))
+        .collect();
+    taken.sort_unstable();
+    taken
 }
 
 /// Deletes a listed member, and only that object (uid precondition: never a Neuron that took
@@ -220,8 +212,8 @@ async fn replace_hotkey(set: &NeuronSet, ctx: &Context, ns: &str, o: i32) -> Res
     Ok(())
 }
 
-/// Warning Events for conditions that newly turned: an invalid spec, a paused rollout, an
-/// exhausted budget.
+/// Warning Events for conditions that newly turned: an invalid spec, a member name taken by
+/// another Neuron, a paused rollout, an exhausted budget.
 async fn announce(
     set: &NeuronSet,
     ctx: &Context,
@@ -236,6 +228,7 @@ async fn announce(
                 .iter()
                 .any(|o| o.type_ == c.type_ && o.message == c.message);
         if invalid
+            || c.type_ == types::READY && turned("MemberNameTaken")
             || c.type_ == types::PROGRESSING && turned("RolloutPaused")
             || c.type_ == types::BUDGET_EXHAUSTED && turned("BudgetExhausted")
         {

@@ -37,6 +37,8 @@ pub struct SetFacts {
     pub spent_rao: u64,
     /// The Subnet's current burn, when the chain has been polled.
     pub burn_rao: Option<u64>,
+    /// Ordinals whose name a Neuron the set does not own already has: never created.
+    pub taken: Vec<i32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,9 +60,11 @@ pub struct SetPlan {
 impl SetPlan {
     /// Something is still to happen that no watch event may announce: look again soon.
     pub fn unsettled(&self) -> bool {
-        self.conditions
-            .iter()
-            .any(|c| c.type_ == types::PROGRESSING && (c.status || c.reason == "RolloutPaused"))
+        self.conditions.iter().any(|c| {
+            c.type_ == types::PROGRESSING && (c.status || c.reason == "RolloutPaused")
+                // a squatter's deletion is no event of the set's: look for it
+                || c.type_ == types::READY && c.reason == "MemberNameTaken"
+        })
     }
 }
 
@@ -100,7 +104,9 @@ pub fn plan(f: &SetFacts) -> SetPlan {
         };
     }
     let exists = |o: i32| f.members.iter().any(|m| m.ordinal == o);
-    let create: Vec<i32> = (0..f.replicas.max(0)).filter(|o| !exists(*o)).collect();
+    let create: Vec<i32> = (0..f.replicas.max(0))
+        .filter(|o| !exists(*o) && !f.taken.contains(o))
+        .collect();
 
     // Scale-down: highest ordinal first; one with an unresolved registration stops the walk.
     let mut excess: Vec<&MemberView> = live
@@ -148,7 +154,7 @@ pub fn plan(f: &SetFacts) -> SetPlan {
     let update: Vec<i32> = r.update.iter().map(|o| *o as i32).collect();
 
     let mut conditions = vec![
-        ready_condition(f.replicas, &counts, r.outdated),
+        ready_condition(f.replicas, &counts, r.outdated, &f.taken),
         progressing_condition(&r, &create, &delete, &held, &replace),
     ];
     if let Some(c) = budget.condition {
@@ -165,8 +171,20 @@ pub fn plan(f: &SetFacts) -> SetPlan {
     }
 }
 
-fn ready_condition(want: i32, c: &Counts, outdated: u32) -> CondSpec {
+fn ready_condition(want: i32, c: &Counts, outdated: u32, taken: &[i32]) -> CondSpec {
     let msg = format!("{}/{} members Ready", c.ready, want.max(0));
+    let taken: Vec<String> = taken
+        .iter()
+        .filter(|o| **o < want)
+        .map(|o| o.to_string())
+        .collect();
+    if !taken.is_empty() {
+        let why = format!(
+            "{msg}; ordinal(s) {} have the name of a Neuron this set does not own",
+            taken.join(", ")
+        );
+        return CondSpec::new(types::READY, false, "MemberNameTaken", why);
+    }
     if c.replicas == want && c.ready == want && outdated == 0 {
         CondSpec::new(types::READY, true, "MembersReady", msg)
     } else {

@@ -156,6 +156,17 @@ fn scaling_and_replacement_table() {
             vec![],
         ),
         (
+            "a taken name is not created",
+            SetFacts {
+                taken: vec![1],
+                ..facts(3, vec![ok(0)])
+            },
+            vec![2],
+            vec![],
+            vec![],
+            vec![],
+        ),
+        (
             "invalid spec: nothing changes",
             SetFacts {
                 invalid: Some("spec.replicas: must not be negative".into()),
@@ -298,6 +309,19 @@ fn counts_and_ready_condition() {
     assert_eq!(ready.message, "1/3 members Ready");
     let all = plan(&facts(2, vec![ok(0), ok(1)]));
     assert!(cond(&all, types::READY).unwrap().status);
+    let taken = plan(&SetFacts {
+        taken: vec![2],
+        ..facts(3, vec![ok(0), ok(1)])
+    });
+    let c = cond(&taken, types::READY).unwrap();
+    assert_eq!((c.status, c.reason.as_str()), (false, "MemberNameTaken"));
+    assert!(
+        c.message.contains("ordinal(s) 2 have the name"),
+        "{}",
+        c.message
+    );
+    assert_eq!(cond(&taken, types::PROGRESSING).unwrap().reason, "Complete");
+    assert!(taken.unsettled(), "looks again for the squatter to go");
     let missing = plan(&facts(3, vec![ok(0), ok(1)]));
     assert!(!cond(&missing, types::READY).unwrap().status);
     assert_eq!(
