@@ -74,7 +74,8 @@ def _append_request_log(records) -> None:
         return
     p = pathlib.Path(path)
     log = json.loads(p.read_text()) if p.is_file() else []
-    log.extend(dataclasses.asdict(r) for r in records)
+    # kubectl run by a test (e.g. `kubectl scale`) acts as a user, not as the operator
+    log.extend(dataclasses.asdict(r) for r in records if not r.user_agent.startswith("kubectl"))
     p.write_text(json.dumps(log))
 
 
@@ -91,6 +92,27 @@ def _keep_metrics_sample(text: str) -> None:
 @pytest.fixture
 def operator(start_operator):
     return start_operator()
+
+
+@pytest.fixture
+def start_chain():
+    """Starts the fake chain (`$TF_FAKECHAIN_BIN`, else found as `fakechain.find_binary` does)
+    with a genesis config; stopped at teardown. Skips, saying why, when the binary is missing."""
+    from fakechain import FakeChainServer
+    servers = []
+
+    def start(config):
+        try:
+            server = FakeChainServer(binary=os.environ.get("TF_FAKECHAIN_BIN") or None, config=config)
+            handle = server.start()
+        except FileNotFoundError as e:
+            pytest.skip(f"fake chain binary missing: {e}")
+        servers.append(server)
+        return handle
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 def pytest_collection_modifyitems(items):

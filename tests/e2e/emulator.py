@@ -82,6 +82,7 @@ class Emulator(kmock.KubernetesEmulator):
             namespace=request.namespace, name=request.name, subresource=request.subresource,
             content_type=request.headers.get("Content-Type", ""),
             user=request.headers.get("Authorization", "").removeprefix("Bearer "),
+            user_agent=request.headers.get("User-Agent", ""),
         )
         self.log.append(rec)
         response = await self._serve(request, rec)

@@ -28,6 +28,8 @@ class RequestRecord:
     status: int = 0
     # Bearer token of the client: tells the operator's requests from other clients' (the agent).
     user: str = ""
+    # User-Agent: tells a test acting as a user (kubectl) from the operator.
+    user_agent: str = ""
 
 
 @dataclass

@@ -5,8 +5,6 @@ Needs `tests/e2e/fakechain.py` (the fake-chain helper's client) and both binarie
 `cargo build --features fake-chain`; skipped with the reason otherwise.
 """
 
-import os
-
 import pytest
 
 from checks import cond_is, ss58_of_mnemonic
@@ -17,21 +15,12 @@ NETUID = 21
 
 
 @pytest.fixture
-def chain():
-    fakechain = pytest.importorskip("fakechain", reason="tests/e2e/fakechain.py not merged into this branch yet")
-    try:
-        server = fakechain.FakeChainServer(binary=os.environ.get("TF_FAKECHAIN_BIN"), config={
-            "head": 1000,
-            "subnets": {str(NETUID): {"burn": TAO // 2, "min_burn": TAO // 10, "max_burn": 10 * TAO,
-                                      "tempo": 360, "immunity_period": 5000, "max_allowed_uids": 256}},
-        })
-        handle = server.start()
-    except FileNotFoundError as e:
-        pytest.skip(f"fake chain binary missing: {e}")
-    try:
-        yield handle
-    finally:
-        server.stop()
+def chain(start_chain):
+    return start_chain({
+        "head": 1000,
+        "subnets": {str(NETUID): {"burn": TAO // 2, "min_burn": TAO // 10, "max_burn": 10 * TAO,
+                                  "tempo": 360, "immunity_period": 5000, "max_allowed_uids": 256}},
+    })
 
 
 def chain_subnet(chain, **kw):

@@ -27,11 +27,15 @@ def _grant(group, resources, verbs):
 NEEDED = (
     _grant("tensorfleet.io", ["subnets"], ["get", "list", "watch"])
     | _grant("tensorfleet.io", ["neurons", "neuronsets"], ["list", "watch"])
+    # a set member's registration reads its NeuronSet's spend ledger fresh
+    | _grant("tensorfleet.io", ["neuronsets"], ["get"])
     | _grant("tensorfleet.io", ["subnets/status", "neurons/status", "neuronsets/status"], ["patch"])
     | _grant("tensorfleet.io", ["neurons"], ["create", "patch", "delete"])
     | _grant("apps", ["statefulsets"], ["get", "list", "watch", "create", "patch", "delete"])
     | _grant("", ["services"], ["get", "list", "watch", "create", "patch", "delete"])
     | _grant("", ["secrets"], ["get", "list", "watch", "create", "patch"])
+    # a NeuronSet with replaceDeregistered deletes a replaced member's generated hotkey Secret
+    | _grant("", ["secrets"], ["delete"])
     | _grant("", ["pods"], ["get", "list", "watch", "delete"])
     | _grant("", ["nodes"], ["get", "list", "watch"])
     | _grant("events.k8s.io", ["events"], ["create", "patch"])

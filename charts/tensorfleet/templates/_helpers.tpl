@@ -94,20 +94,22 @@ tie a `rbac-justify:` comment to its rule: a justified rule may go unused in the
 - {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["list", "watch"]}
 - {apiGroups: ["tensorfleet.io"], resources: ["subnets/status", "neurons/status"], verbs: ["patch"]}
 - {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["list", "watch"]}  # rbac-justify: the NeuronSet controller watches its sets
+- {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["get"]}  # rbac-justify: a set member's registration reads its set's spend ledger fresh before spending
 - {apiGroups: ["tensorfleet.io"], resources: ["neuronsets/status"], verbs: ["patch"]}  # rbac-justify: the NeuronSet controller reports replicas, spend and conditions
-- {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["create", "patch", "delete"]}  # rbac-justify: NeuronSet members are applied on scale-up and template changes and the highest ordinals deleted on scale-down
+- {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["create", "patch", "delete"]}  # rbac-justify: NeuronSet members are applied on scale-up and template changes, the highest ordinals deleted on scale-down and deregistered members replaced
 - {apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "watch", "create", "patch", "delete"]}
 - {apiGroups: [""], resources: ["services"], verbs: ["get", "list", "watch", "create", "patch", "delete"]}
 - {apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "patch"]}
+- {apiGroups: [""], resources: ["secrets"], verbs: ["delete"]}  # rbac-justify: a NeuronSet with replaceDeregistered deletes the generated hotkey Secret of a deregistered member it replaces
 - {apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"]}
 - {apiGroups: [""], resources: ["pods"], verbs: ["delete"]}  # rbac-justify: operator-initiated restarts (stale weights), bounded by health.maxRestartsPerHour
 - {apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"]}
 - {apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["patch"]}  # rbac-justify: updates the count of a repeated Event, which a short run may not repeat
 {{- end -}}
 {{/* Server-side apply of an object that does not exist yet is authorized as create as well as
-patch, hence create next to patch wherever the operator applies children. Secrets are never
-deleted: wallet Secrets go with their Neuron through owner references, and a hotkey Secret must
-outlive everything (it holds a registered, possibly staked key). */}}
+patch, hence create next to patch wherever the operator applies children. Wallet Secrets go with
+their Neuron through owner references; a hotkey Secret outlives its Neuron (it holds a registered,
+possibly staked key), except the generated one of a deregistered NeuronSet member being replaced. */}}
 
 {{- define "tensorfleet.nodeRules" -}}
 - {apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch"]}  # rbac-justify: axon address discovery and GPU labels; the emulator may have no Node objects to read

@@ -35,6 +35,8 @@ pub mod labels {
     pub const NEURON_SET: &str = "tensorfleet.io/neuronset";
     /// On hotkey Secrets the operator generated.
     pub const GENERATED: &str = "tensorfleet.io/generated";
+    /// Annotation on NeuronSet members: hash of the set template they were built from.
+    pub const TEMPLATE_HASH: &str = "tensorfleet.io/template-hash";
     /// Node labels, annotation and taint published by `tensorfleet agent` (docs/gpu-agent.md).
     pub const GPU_MODEL: &str = "tensorfleet.io/gpu.model";
     pub const GPU_COUNT: &str = "tensorfleet.io/gpu.count";

@@ -32,10 +32,11 @@ fn default_replicas() -> i32 {
         type_ = "integer",
         json_path = ".status.registeredReplicas"
     ),
+    printcolumn(name = "Spent (TAO)", type_ = "string", json_path = ".status.spentTao"),
     printcolumn(
-        name = "Spent (rao)",
-        type_ = "integer",
-        json_path = ".status.spentRao"
+        name = "Progressing",
+        type_ = "string",
+        json_path = ".status.conditions[?(@.type==\"Progressing\")].reason"
     ),
     printcolumn(
         name = "Age",
@@ -99,12 +100,38 @@ pub struct NeuronSetStatus {
     pub ready_replicas: i32,
     #[serde(default)]
     pub registered_replicas: i32,
-    /// Burn recorded for this set's members, ever (rao).
+    /// Burn recorded for this set's members, ever (rao): the sum of `spends`.
     #[serde(default)]
     pub spent_rao: u64,
+    /// `spentRao` as a decimal TAO string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spent_tao: Option<String>,
+    /// Members whose spec matches the current template.
+    #[serde(default)]
+    pub updated_replicas: i32,
+    /// Ledger of every registration spend of the set's members, including members since deleted
+    /// or replaced: the budget is derived from it, never from memory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spends: Vec<SpendRecord>,
     /// Label selector of the members, for the scale subresource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+}
+
+/// One registration spend of a member, copied from its `status.registration`. Identified by
+/// (neuron, block, txHash) so merging the same record twice never counts it twice.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SpendRecord {
+    /// Member Neuron that spent it.
+    pub neuron: String,
+    /// Hotkey registered (ss58).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotkey: Option<String>,
+    pub block: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<String>,
+    pub paid_rao: u64,
 }

@@ -10,32 +10,57 @@ pub fn member_name(set: &str, ordinal: i32) -> String {
     format!("{set}-{ordinal}")
 }
 
-/// The member Neurons of a set, ordinals `0..replicas`. `wallet.hotkeySecret` of the template is
-/// ignored: each member uses its own default `<member>-hotkey` (generated when missing).
-pub fn member_neurons(set: &NeuronSet) -> Vec<Neuron> {
+/// Name of the generated hotkey Secret of member `ordinal`.
+pub fn member_hotkey_secret(set: &str, ordinal: i32) -> String {
+    format!("{}-hotkey", member_name(set, ordinal))
+}
+
+/// Hash of what members are stamped from: the template with the per-member fields cleared, so
+/// every member of one template version carries the same value.
+pub fn template_hash(set: &NeuronSet) -> String {
+    let mut t = set.spec.template.clone();
+    t.wallet.hotkey_secret = None;
+    let json = serde_json::to_vec(&t).unwrap_or_default();
+    crate::build::fnv1a_hex(json)
+}
+
+/// Member `ordinal` of `set`: the template with its own hotkey Secret `<set>-<ordinal>-hotkey`
+/// (`wallet.hotkeySecret` of the template is ignored), owned by the set, labelled with it and
+/// annotated with the template hash. `registration.reregister` is off: a deregistered member's
+/// fate is the set's `replaceDeregistered` (a new hotkey, or staying Deregistered).
+pub fn member_neuron(set: &NeuronSet, ordinal: i32) -> Neuron {
     let set_name = set.name_any();
-    let mut template = set.spec.template.clone();
-    template.wallet.hotkey_secret = None;
+    let name = member_name(&set_name, ordinal);
+    let mut spec = set.spec.template.clone();
+    spec.wallet.hotkey_secret = Some(member_hotkey_secret(&set_name, ordinal));
+    spec.registration.reregister = false;
+    let mut n = Neuron::new(&name, spec);
+    n.metadata = ObjectMeta {
+        name: Some(name),
+        namespace: set.namespace(),
+        labels: Some(BTreeMap::from([
+            (labels::MANAGED_BY.into(), labels::MANAGED_BY_VALUE.into()),
+            (labels::NEURON_SET.into(), set_name),
+        ])),
+        annotations: Some(BTreeMap::from([(
+            labels::TEMPLATE_HASH.into(),
+            template_hash(set),
+        )])),
+        owner_references: set.controller_owner_ref(&()).map(|o| {
+            vec![OwnerReference {
+                block_owner_deletion: Some(true),
+                ..o
+            }]
+        }),
+        ..Default::default()
+    };
+    n
+}
+
+/// The member Neurons of a set, ordinals `0..replicas`.
+pub fn member_neurons(set: &NeuronSet) -> Vec<Neuron> {
     (0..set.spec.replicas.max(0))
-        .map(|i| {
-            let mut n = Neuron::new(&member_name(&set_name, i), template.clone());
-            n.metadata = ObjectMeta {
-                name: Some(member_name(&set_name, i)),
-                namespace: set.namespace(),
-                labels: Some(BTreeMap::from([
-                    (labels::MANAGED_BY.into(), labels::MANAGED_BY_VALUE.into()),
-                    (labels::NEURON_SET.into(), set_name.clone()),
-                ])),
-                owner_references: set.controller_owner_ref(&()).map(|o| {
-                    vec![OwnerReference {
-                        block_owner_deletion: Some(true),
-                        ..o
-                    }]
-                }),
-                ..Default::default()
-            };
-            n
-        })
+        .map(|i| member_neuron(set, i))
         .collect()
 }
 
@@ -53,6 +78,17 @@ mod tests {
     }
 
     #[test]
+    fn template_hash_follows_the_template_only() {
+        let base = set(2);
+        let mut scaled = set(5);
+        scaled.spec.template.wallet.hotkey_secret = Some("other".into());
+        assert_eq!(template_hash(&base), template_hash(&scaled));
+        let mut image = set(2);
+        image.spec.template.image = "img:2".into();
+        assert_ne!(template_hash(&base), template_hash(&image));
+    }
+
+    #[test]
     fn members_by_ordinal() {
         for (replicas, want) in [
             (0, vec![]),
@@ -63,7 +99,20 @@ mod tests {
             let names: Vec<_> = members.iter().map(|m| m.name_any()).collect();
             assert_eq!(names, want);
             for m in &members {
-                assert_eq!(m.spec.wallet.hotkey_secret, None, "template secret ignored");
+                let own = format!("{}-hotkey", m.name_any());
+                assert_eq!(
+                    m.spec.wallet.hotkey_secret,
+                    Some(own),
+                    "template secret ignored"
+                );
+                assert!(
+                    !m.spec.registration.reregister,
+                    "the set decides on replacement"
+                );
+                assert_eq!(
+                    m.annotations()[labels::TEMPLATE_HASH],
+                    template_hash(&set(1))
+                );
                 assert_eq!(m.spec.gpus, 1);
                 assert_eq!(m.labels()[labels::NEURON_SET], "fleet");
                 assert_eq!(m.namespace().as_deref(), Some("miners"));

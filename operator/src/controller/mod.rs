@@ -1,6 +1,6 @@
 //! `tensorfleet run`: the controller. The only module with a Kubernetes client.
 //!
-//! Neuron and Subnet controllers share one [`Context`]; per-Subnet chain pollers feed the
+//! Neuron, Subnet and NeuronSet controllers share one [`Context`]; per-Subnet chain pollers feed the
 //! [`ChainCache`] and trigger reconciles of the Subnet and of the Neurons whose figures changed.
 
 mod apply;
@@ -10,6 +10,9 @@ mod leader;
 mod lifecycle;
 mod metrics;
 mod neuron;
+mod neuronset;
+pub mod neuronset_budget;
+mod neuronset_status;
 mod nodes;
 mod status;
 mod subnet;

@@ -1,11 +1,11 @@
-//! Wiring of the two controllers: what they watch, what triggers them (including chain poll
-//! events), error backoff, metrics, and graceful shutdown.
+//! Wiring of the three controllers (Neuron, Subnet, NeuronSet): what they watch, what triggers
+//! them (including chain poll events), error backoff, metrics, and graceful shutdown.
 
 use super::context::Context;
 use super::error::Error;
 use super::metrics::Metrics;
-use super::{neuron, subnet};
-use crate::api::{labels, Neuron, Subnet};
+use super::{neuron, neuronset, subnet};
+use crate::api::{labels, Neuron, NeuronSet, Subnet};
 use crate::chain::poller::{PollEvent, Pollers};
 use crate::chain::{ChainCache, SubnetKey};
 use futures::{Future, FutureExt, Stream, StreamExt};
@@ -68,6 +68,20 @@ pub async fn run(
         )
         .reconcile_on(stream_of(subnet_rx));
 
+    // NeuronSets own their member Neurons; a member's StatefulSet rolling out (status only)
+    // also moves its set's rollout on.
+    let members = || watcher::Config::default().labels(labels::NEURON_SET);
+    let sets = Controller::new(api::<NeuronSet>(&client, ns), watcher::Config::default())
+        .owns(api::<Neuron>(&client, ns), members())
+        .watches(
+            api::<StatefulSet>(&client, ns),
+            members(),
+            |sts: StatefulSet| {
+                let set = sts.labels().get(labels::NEURON_SET)?.clone();
+                Some(ObjectRef::<NeuronSet>::new(&set).within(&sts.namespace()?))
+            },
+        );
+
     let reporter = Reporter {
         controller: "tensorfleet".into(),
         instance: std::env::var("POD_NAME").ok(),
@@ -126,6 +140,14 @@ pub async fn run(
                 async move { log_result("neuron", r) }
             }
         });
+    let set_run = sets
+        .graceful_shutdown_on(shutdown.clone())
+        .run(
+            timed("neuronset", neuronset::reconcile),
+            error_policy::<NeuronSet>("neuronset"),
+            ctx.clone(),
+        )
+        .for_each(|r| async move { log_result("neuronset", r) });
     let subnet_run = subnets
         .graceful_shutdown_on(shutdown)
         .run(
@@ -157,7 +179,7 @@ pub async fn run(
             async move { log_result("subnet", r) }
         });
     tracing::info!(namespace = ns.unwrap_or("<all>"), "controllers started");
-    futures::join!(neuron_run, subnet_run);
+    futures::join!(neuron_run, subnet_run, set_run);
     tracing::info!("controllers stopped");
     Ok(())
 }

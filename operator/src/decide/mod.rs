@@ -7,6 +7,7 @@ mod subnet;
 mod validate;
 
 pub mod gpu;
+pub mod neuronset;
 pub mod registration;
 pub mod restart;
 pub mod rollout;

@@ -9,8 +9,9 @@ use super::target::{
     announce, coldkey_secret, condition_true, fresh_members, store_members, subnet_lock, Target,
 };
 use super::{publish, spend, StepOutcome};
-use crate::api::{types, CondSpec, Neuron, NeuronPhase, NeuronStatus, RegistrationRecord};
+use crate::api::{types, CondSpec, NeuronPhase, NeuronStatus, RegistrationRecord};
 use crate::controller::error::Result;
+use crate::controller::neuronset_budget::set_budget;
 use crate::decide::registration::{decide, ChainView, RegistrationInput, RegistrationStep};
 use kube::runtime::events::EventType;
 use kube::ResourceExt;
@@ -34,7 +35,9 @@ pub fn clear() -> Vec<(&'static str, Option<CondSpec>)> {
 pub async fn step(t: &Target<'_>, status: &mut NeuronStatus) -> Result<StepOutcome> {
     announce_deregistration(t, status).await;
     let now = jiff::Timestamp::now();
-    let first = decide_on(t, status, &store_members(t), now);
+    // A first decision from the store, without the set budget (which needs API reads and the
+    // set's turn): only a `Register` is worth the locked, fresh second decision.
+    let first = decide_on(t, status, &store_members(t), None, now);
     tracing::debug!(neuron = %t.neuron.name_any(), step = ?first.as_ref().ok(), "registration step");
     let outcome = match first {
         Ok(RegistrationStep::Register { .. }) => {
@@ -51,7 +54,10 @@ pub async fn step(t: &Target<'_>, status: &mut NeuronStatus) -> Result<StepOutco
             if !current {
                 return Ok(StepOutcome::retry(Duration::from_secs(1)));
             }
-            match decide_on(t, status, &fresh, now) {
+            // A NeuronSet member also takes its set's turn, held until the intent is recorded.
+            let set = set_budget(&t.ctx.client, t.neuron).await?;
+            let set_remaining = set.as_ref().map(|b| b.remaining_rao);
+            match decide_on(t, status, &fresh, set_remaining, now) {
                 Ok(RegistrationStep::Register { limit_rao }) => {
                     register_unless_failing(t, status, limit_rao, now).await?
                 }
@@ -70,9 +76,10 @@ fn decide_on(
     t: &Target<'_>,
     status: &NeuronStatus,
     members: &[(String, NeuronStatus)],
+    set_remaining: Option<u64>,
     now: jiff::Timestamp,
 ) -> std::result::Result<RegistrationStep, StepOutcome> {
-    inputs(t, status, members, now)
+    inputs(t, status, members, set_remaining, now)
         .map(|i| decide(&i))
         .map_err(|msg| blocked("InvalidSpec", msg))
 }
@@ -131,6 +138,7 @@ fn inputs(
     t: &Target<'_>,
     status: &NeuronStatus,
     members: &[(String, NeuronStatus)],
+    set_remaining: Option<u64>,
     now: jiff::Timestamp,
 ) -> std::result::Result<RegistrationInput, String> {
     let spec = &t.neuron.spec;
@@ -166,7 +174,7 @@ fn inputs(
         reregister: spec.registration.reregister,
         has_coldkey: coldkey_secret(t.neuron).is_some(),
         cap_rao,
-        budget_remaining_rao: spend::min_budget(subnet_budget, budget_remaining_for(t.neuron)),
+        budget_remaining_rao: spend::min_budget(subnet_budget, set_remaining),
         chain,
         pending: status.pending_registration.clone(),
         was_registered: status.uid.is_some()
@@ -176,10 +184,4 @@ fn inputs(
                 .iter()
                 .any(|r| r.result.starts_with("Success")),
     })
-}
-
-/// The NeuronSet's remaining lifetime budget for this member (None: not in a set, or no budget).
-/// Hook for the NeuronSet controller, which provides the pure computation.
-pub fn budget_remaining_for(_neuron: &Neuron) -> Option<u64> {
-    None
 }
