@@ -5,6 +5,7 @@ import dataclasses
 import json
 import os
 import pathlib
+import re
 
 import pytest
 
@@ -80,13 +81,39 @@ def _append_request_log(records) -> None:
 
 
 def _keep_metrics_sample(text: str) -> None:
-    """For the packaging suite's promtool check: the fullest /metrics body seen, at $TF_METRICS_SAMPLE."""
+    """For the packaging suite's promtool check: every metric family any operator of the suite
+    served, at $TF_METRICS_SAMPLE. prometheus-client leaves a family out until its first sample,
+    so one scrape rarely shows them all (errors only appear in tests that cause errors)."""
     path = os.environ.get("TF_METRICS_SAMPLE")
     if not path or not text:
         return
     p = pathlib.Path(path)
-    if not p.is_file() or len(text) > len(p.read_text()):
-        p.write_text(text)
+    p.write_text(merge_openmetrics(p.read_text() if p.is_file() else "", text))
+
+
+def _families(text: str) -> dict[str, list[str]]:
+    """OpenMetrics text -> family name -> its lines (metadata, then samples), in order."""
+    fams: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line == "# EOF" or not line:
+            continue
+        meta = re.match(r"^# (?:HELP|TYPE|UNIT) (\S+)", line)
+        if meta:
+            current = meta.group(1)
+            fams.setdefault(current, []).append(line)
+        elif current is not None:
+            fams[current].append(line)
+    return fams
+
+
+def merge_openmetrics(old: str, new: str) -> str:
+    """The union of two scrapes' families; where both have one, the version with more samples."""
+    merged = _families(old)
+    for name, lines in _families(new).items():
+        if len(lines) > len(merged.get(name, [])):
+            merged[name] = lines
+    return "".join(line + "\n" for lines in merged.values() for line in lines) + "# EOF\n"
 
 
 @pytest.fixture

@@ -79,7 +79,8 @@ pub fn contains(have: &serde_json::Value, want: &serde_json::Value) -> bool {
 }
 
 /// Applies `status` on the `/status` subresource of a custom resource.
-pub async fn apply_status<K, S>(api: &Api<K>, name: &str, status: &S) -> Result<()>
+/// Returns the object as written (its new resourceVersion).
+pub async fn apply_status<K, S>(api: &Api<K>, name: &str, status: &S) -> Result<K>
 where
     K: Resource<DynamicType = ()> + DeserializeOwned + Clone + Debug,
     S: Serialize,
@@ -90,8 +91,7 @@ where
         "kind": K::kind(&()),
         "status": status,
     });
-    api.patch_status(name, &ssa(), &Patch::Apply(body)).await?;
-    Ok(())
+    Ok(api.patch_status(name, &ssa(), &Patch::Apply(body)).await?)
 }
 
 /// Deletes `name` if it exists and is controlled by the owner with `owner_uid` (never touches

@@ -26,6 +26,8 @@ pub struct Context {
     pub nodes: AgentNodes,
     /// Queues Neuron reconciles (e.g. when their Subnet appears or changes).
     pub neuron_trigger: tokio::sync::mpsc::UnboundedSender<ObjectRef<Neuron>>,
+    /// Versions of our own Neuron status writes the store may not show yet.
+    pub written: super::freshness::WrittenVersions,
     /// When each object's status was last written (by `ns/name`), for the block-counter refresh.
     status_writes: Mutex<HashMap<String, jiff::Timestamp>>,
     /// Consecutive failures per object, for exponential backoff.
@@ -52,6 +54,7 @@ impl Context {
             coldkeys: ColdkeyCache::default(),
             nodes: AgentNodes::none(),
             neuron_trigger,
+            written: Default::default(),
             status_writes: Mutex::default(),
             failures: Mutex::default(),
         }

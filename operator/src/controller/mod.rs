@@ -6,6 +6,7 @@
 mod apply;
 mod context;
 mod error;
+mod freshness;
 mod leader;
 mod lifecycle;
 mod metrics;

@@ -36,6 +36,7 @@ struct Observed {
 }
 
 pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action> {
+    let neuron = super::freshness::current(neuron, &ctx).await?;
     let ns = neuron
         .namespace()
         .ok_or_else(|| Error::MissingNamespace(neuron.name_any()))?;
@@ -198,7 +199,8 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
     // `prev` is what the server holds: the store's status, or the lifecycle steps' last write.
     if neuron_status_changed(Some(&prev), &status, last.as_deref(), now) {
         let api: Api<Neuron> = Api::namespaced(ctx.client.clone(), &ns);
-        apply_status(&api, &neuron.name_any(), &status).await?;
+        let written = apply_status(&api, &neuron.name_any(), &status).await?;
+        super::freshness::wrote(&ctx, &written);
         ctx.record_status_write(&key, now);
     }
     let base = match obs.blocker {

@@ -27,6 +27,7 @@ const RESYNC: Duration = Duration::from_secs(300);
 const UNSETTLED: Duration = Duration::from_secs(5);
 
 pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action> {
+    let set = super::freshness::current(set, &ctx).await?;
     let ns = set
         .namespace()
         .ok_or_else(|| Error::MissingNamespace(set.name_any()))?;
@@ -83,7 +84,8 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
     // Status first: it carries the ledger with the records of members about to be deleted.
     if status_changed(set.status.as_ref(), &status) {
         let api: Api<NeuronSet> = Api::namespaced(ctx.client.clone(), &ns);
-        super::apply::apply_status(&api, &name, &status).await?;
+        let written = super::apply::apply_status(&api, &name, &status).await?;
+        super::freshness::wrote(&ctx, &written);
         announce(&set, &ctx, &prev.conditions, &status.conditions).await;
     }
     if facts.invalid.is_none() {

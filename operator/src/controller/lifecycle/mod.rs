@@ -80,7 +80,9 @@ pub fn apply_conditions(
 pub async fn write_status(ctx: &Context, neuron: &Neuron, status: &NeuronStatus) -> Result<()> {
     let ns = neuron.namespace().unwrap_or_default();
     let api: Api<Neuron> = Api::namespaced(ctx.client.clone(), &ns);
-    apply_status(&api, &neuron.name_any(), status).await
+    let written = apply_status(&api, &neuron.name_any(), status).await?;
+    super::freshness::wrote(ctx, &written);
+    Ok(())
 }
 
 /// Publishes an Event on the Neuron; failures are logged, never fatal.
