@@ -27,8 +27,8 @@ def _grant(group, resources, verbs):
 NEEDED = (
     _grant("tensorfleet.io", ["subnets"], ["get", "list", "watch"])
     | _grant("tensorfleet.io", ["neurons", "neuronsets"], ["list", "watch"])
-    # a set member's registration reads its NeuronSet's spend ledger fresh
-    | _grant("tensorfleet.io", ["neuronsets"], ["get"])
+    # fresh reads past the watch cache: after our own status write, and a NeuronSet's spend ledger before a member spends
+    | _grant("tensorfleet.io", ["neurons", "neuronsets"], ["get"])
     | _grant("tensorfleet.io", ["subnets/status", "neurons/status", "neuronsets/status"], ["patch"])
     | _grant("tensorfleet.io", ["neurons"], ["create", "patch", "delete"])
     | _grant("apps", ["statefulsets"], ["get", "list", "watch", "create", "patch", "delete"])

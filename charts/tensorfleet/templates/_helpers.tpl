@@ -91,7 +91,7 @@ tie a `rbac-justify:` comment to its rule: a justified rule may go unused in the
 */}}
 {{- define "tensorfleet.namespacedRules" -}}
 - {apiGroups: ["tensorfleet.io"], resources: ["subnets"], verbs: ["get", "list", "watch"]}
-- {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["list", "watch"]}
+- {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["get", "list", "watch"]}  # rbac-justify: get reads a Neuron past the watch cache right after our own status write
 - {apiGroups: ["tensorfleet.io"], resources: ["subnets/status", "neurons/status"], verbs: ["patch"]}
 - {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["list", "watch"]}  # rbac-justify: the NeuronSet controller watches its sets
 - {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["get"]}  # rbac-justify: a set member's registration reads its set's spend ledger fresh before spending
