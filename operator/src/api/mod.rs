@@ -5,6 +5,7 @@ mod condition;
 // Each `printcolumn(...)` repeats the same keys, which clippy mistakes for duplicated attributes.
 #[allow(clippy::duplicated_attributes)]
 mod neuron;
+mod neuron_status;
 #[allow(clippy::duplicated_attributes)]
 mod neuronset;
 #[allow(clippy::duplicated_attributes)]
@@ -14,6 +15,7 @@ mod tao;
 pub use common::*;
 pub use condition::*;
 pub use neuron::*;
+pub use neuron_status::*;
 pub use neuronset::*;
 pub use subnet::*;
 pub use tao::*;
