@@ -32,8 +32,9 @@ CHAIN_WRITES = ("register", "add_stake", "remove_stake", "serve_axon")
 # about ten; a hot loop makes hundreds.
 WINDOW = 6.0
 MAX_REQUESTS = 12
-# Argon2i runs (512 MiB each) per $NACL Secret over the whole test: the result is remembered.
-MAX_KDF_PER_SECRET = 2
+# Argon2i runs (512 MiB, seconds each) per $NACL Secret with a wrong password over the whole test:
+# the failure is remembered per Secret version, not retried on every reconcile.
+MAX_KDF_PER_SECRET = 1
 
 
 def fresh_mnemonic() -> str:
@@ -291,7 +292,7 @@ def test_bad_input_reports_on_its_object_and_changes_nothing_else(group, cluster
     text = op.text()
     assert "panicked" not in text and "RUST_BACKTRACE" not in text
     kdf = text.count("deriving $NACL key")
-    nacl = sum(1 for c in cases for o in c.objects(env) if o["kind"] == "Secret"
+    nacl = sum(1 for c in cases for o in c.objects(env) if o["kind"] == "Secret" and "password" in o["data"]
                and any(base64.b64decode(v).startswith(b"$NACL") for v in o["data"].values()))
-    print(f"{group}: {kdf} $NACL key derivations for {nacl} encrypted Secrets")
-    assert kdf <= MAX_KDF_PER_SECRET * nacl, f"{kdf} $NACL key derivations for {nacl} encrypted Secrets"
+    print(f"{group}: {kdf} $NACL key derivations for {nacl} encrypted Secrets with a password")
+    assert kdf <= MAX_KDF_PER_SECRET * nacl, f"{kdf} $NACL key derivations for {nacl} such Secrets"
