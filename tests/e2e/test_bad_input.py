@@ -201,6 +201,13 @@ def reported(cluster, get, case: Case) -> dict | None:
     return obj if conds and events else None
 
 
+def seen(cluster, get, case: Case) -> str:
+    """What the object has instead (types, statuses and reasons only: messages may be long)."""
+    obj = get(case.kind.lower() + "s", NS, case.name) or {}
+    conds = [(c["type"], c["status"], c["reason"]) for c in (obj.get("status") or {}).get("conditions") or []]
+    return f"conditions {conds}, events {[e.get('reason') for e in events_for(cluster, case.kind, case.name)]}"
+
+
 GOOD = [("subnets", "good"), ("neurons", "good-0"), ("statefulsets", "good-0"), ("services", "good-0-axon"),
         ("secrets", "good-0-wallet"), ("secrets", "good-hotkey"), ("pods", "good-0-0")]
 
@@ -260,8 +267,7 @@ def test_bad_input_reports_on_its_object_and_changes_nothing_else(group, cluster
             pending = [c for c in pending if not reported(cluster, get, c)]
             time.sleep(0.2)
         assert not pending, "no condition + Warning Event for: " + ", ".join(
-            f"{c.id} (want reason {c.reason}; has {[(x['type'], x['status'], x['reason']) for x in ((get(c.kind.lower() + 's', NS, c.name) or {}).get('status') or {}).get('conditions') or []]}, "
-            f"events {[e.get('reason') for e in events_for(cluster, c.kind, c.name)]})" for c in pending)
+            f"{c.id} (want reason {c.reason}; has {seen(cluster, get, c)})" for c in pending)
         for case in cases:
             obj = reported(cluster, get, case)
             msgs = " | ".join(c["message"] for c in obj["status"]["conditions"] if c["reason"] == case.reason)
