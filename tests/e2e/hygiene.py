@@ -175,11 +175,20 @@ def value_needles(label: str, raw: bytes, password: str | None = None) -> list[N
     return [_text_needle(label, stripped)]
 
 
+def _b64_or_raw(value: str) -> bytes:
+    """A Secret's `.data` value; one that is not base64 (no API server would store it, the
+    emulator does) is taken as the text it is."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        return value.encode()
+
+
 def secret_needles(secret: dict) -> list[Needle]:
     """Every secret value of one Secret object (base64 `.data` or `stringData`)."""
     meta = secret.get("metadata") or {}
     where = f"Secret {meta.get('namespace')}/{meta.get('name')}"
-    data = {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
+    data = {k: _b64_or_raw(v) for k, v in (secret.get("data") or {}).items()}
     data.update({k: v.encode() for k, v in (secret.get("stringData") or {}).items()})
     password = data.get("password", b"").decode(errors="replace").rstrip("\r\n") or None
     out = []

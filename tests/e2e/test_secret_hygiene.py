@@ -113,6 +113,11 @@ def test_operator_error_paths_with_secret_inputs_leak_nothing(cluster, start_cha
         "ck-bad-checksum": ("coldkey", {"mnemonic": " ".join(other.split()[:11] + ["zoo"]).encode()}),
         "ck-proxy-bad-real": ("coldkey", {"proxy-mnemonic": MNEMONIC.encode(), "real": b"5Bad"}),
     }
+    # no API server would store this (data must be base64); the Kubernetes client cannot parse
+    # the answer and would log it raw if the operator let it
+    apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "hk-not-base64", "namespace": NS},
+           "data": {"mnemonic": other}})
+    apply(neuron(name="n-hk-not-base64", wallet={"hotkeySecret": "hk-not-base64", "generateHotkey": False}))
     for name, (role, data) in inputs.items():
         apply(raw_secret(name, data))
         wallet = {"hotkeySecret": name, "generateHotkey": False} if role == "hotkey" else {"coldkeySecret": name}
@@ -126,6 +131,8 @@ def test_operator_error_paths_with_secret_inputs_leak_nothing(cluster, start_cha
 
     wait_for(lambda: all(settled(n, r) for n, (r, _) in inputs.items()), timeout=90,
              message="every Neuron reported its bad key (or, with the right password, a blocked registration)")
+    wait_for(lambda: "Error deserializing response" in op.text() and "n-hk-not-base64" in op.text(),
+             timeout=30, message="the unparsable Secret was read (a reconcile error)")
     assert chain.burns() == []
     assert op.stop() == 0
     secret_hygiene.record(cluster)
