@@ -109,6 +109,17 @@ class Cluster:
             return [None if v is None else copy.deepcopy(v.raw) for v in self.emu.objects[key].history]
         return self._call(versions)
 
+    def every_version(self, kind: str) -> list[dict]:
+        """Every stored version of every object of a kind, deleted ones included (oldest first
+        per object)."""
+        info = self.registry.find(kind)
+
+        def versions():
+            res = self.emu.key(info, None, "")[0]
+            return [copy.deepcopy(v.raw) for (r, _, _), o in list(self.emu.objects.items()) if r == res
+                    for v in o.history if v is not None]
+        return self._call(versions)
+
     @property
     def requests(self) -> list[RequestRecord]:
         """Every HTTP request clients sent, in order, with RBAC verb and answer status."""

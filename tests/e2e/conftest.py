@@ -10,17 +10,34 @@ import re
 import pytest
 
 from cluster import Cluster
+from hygiene import Hygiene, redact
 from operator_proc import REPO, Operator, binary_path
 from requestlog import AGENT_TOKEN
 
 
+@pytest.fixture(autouse=True)
+def secret_hygiene(tmp_path: pathlib.Path):
+    """Every test: no key material from any Secret it stored (every version, see `hygiene.py`), nor
+    the suite's constants and test vectors, in any log under tmp_path (operators, agents), any
+    Event or any Subnet/Neuron/NeuronSet. A hit fails the test naming the key and the place,
+    never the value."""
+    h = Hygiene(tmp_path)
+    yield h
+    leaks = h.leaks()
+    if leaks:
+        pytest.fail("secret material leaked (values not shown):\n  " + "\n  ".join(leaks), pytrace=False)
+
+
 @pytest.fixture
-def cluster(tmp_path: pathlib.Path):
+def cluster(tmp_path: pathlib.Path, secret_hygiene):
     c = Cluster(REPO / "crds", tmp_path).start()
     try:
         yield c
     finally:
-        c.stop()
+        try:
+            secret_hygiene.record(c)  # operators have stopped: their fixture depends on this one
+        finally:
+            c.stop()
 
 
 # Thin aliases, so a test can ask for exactly the helper it uses.
@@ -36,7 +53,7 @@ for _name in ("apply", "get", "wait_for", "kubelet_create_pod_for", "gc"):
 
 
 @pytest.fixture
-def start_operator(cluster, tmp_path, request):
+def start_operator(cluster, tmp_path, request, secret_hygiene):
     """Starts `tensorfleet run` (more than once if a test restarts it); at teardown each one still
     running gets SIGTERM and must exit 0 within 10 s."""
     if not binary_path().exists():
@@ -53,8 +70,9 @@ def start_operator(cluster, tmp_path, request):
 
     yield start
     if getattr(request.node, "e2e_failed", False):
+        needles = secret_hygiene.needles(cluster)
         for op in started:
-            print(f"--- operator log tail ({op.log_path}) ---\n{op.tail(60)}")
+            print(f"--- operator log tail ({op.log_path}) ---\n{redact(needles, op.tail(60))}")
     for op in started:
         if op.proc is not None and op.proc.poll() is None:
             _keep_metrics_sample(op.metrics())
@@ -63,7 +81,8 @@ def start_operator(cluster, tmp_path, request):
         running = op.proc is not None and op.proc.poll() is None
         code = op.stop(timeout=10)
         if running:
-            assert code == 0, f"operator exited {code} on SIGTERM; log tail:\n{op.tail()}"
+            assert code == 0, (f"operator exited {code} on SIGTERM; log tail:\n"
+                               f"{redact(secret_hygiene.needles(cluster), op.tail())}")
 
 
 def _append_request_log(records) -> None:

@@ -111,6 +111,7 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
                 .send(kube::runtime::reflector::ObjectRef::from_obj(n.as_ref()));
         }
     }
+    let conditions = decide::subnet_conditions(invalid_msg.as_deref(), &poll);
     let snap = state.as_ref().and_then(|s| s.snapshot.clone());
     let params = snap.as_ref().map(|s| &s.params);
     let status = SubnetStatus {
@@ -133,11 +134,14 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
         neurons: Some(counts),
         conditions: merge_conditions(
             &prev.conditions,
-            &decide::subnet_conditions(invalid_msg.as_deref(), &poll),
+            &conditions,
             subnet.metadata.generation,
             &Time(now),
         ),
     };
+    if let Some((reason, message)) = decide::subnet_warning(&prev.conditions, &conditions) {
+        ctx.warn(subnet.as_ref(), reason, message).await;
+    }
     if subnet_status_changed(subnet.status.as_ref(), &status, now) {
         let api: Api<Subnet> = Api::namespaced(ctx.client.clone(), &key.namespace);
         apply_status(&api, &subnet.name_any(), &status).await?;

@@ -57,10 +57,23 @@ pub async fn resolve_hotkey(
         .map_err(|e| Blocker::HotkeyInvalid(e.to_string())))
 }
 
-/// Public coldkeys already derived, by (namespace, Secret, resourceVersion): an encrypted
-/// keyfile costs a memory-hard KDF, so it is not repeated on every reconcile. Holds public keys only.
+/// What each coldkey Secret version gave, by (namespace, Secret, resourceVersion): its public key,
+/// or why it is unusable. An encrypted keyfile costs a memory-hard KDF (512 MiB, seconds of CPU),
+/// so neither outcome is recomputed on every reconcile: a wrong password shared by many Neurons
+/// would otherwise keep a core busy. Holds public keys and fixed-text errors only.
 #[derive(Default)]
-pub struct ColdkeyCache(Mutex<HashMap<(String, String, String), [u8; 32]>>);
+pub struct ColdkeyCache(Mutex<HashMap<SecretVersion, Result<[u8; 32], String>>>);
+
+/// (namespace, name, resourceVersion) of a Secret.
+type SecretVersion = (String, String, String);
+
+fn version_of(secret: &Secret) -> SecretVersion {
+    (
+        secret.namespace().unwrap_or_default(),
+        secret.name_any(),
+        secret.resource_version().unwrap_or_default(),
+    )
+}
 
 impl ColdkeyCache {
     /// The coldkey's public key from its Secret: `coldkeypub.txt` or `real` if present, else the
@@ -73,15 +86,17 @@ impl ColdkeyCache {
         let Some(secret) = secrets.get_opt(name).await? else {
             return Ok(Ok(None));
         };
-        let id = (
-            secret.namespace().unwrap_or_default(),
-            name.to_string(),
-            secret.resource_version().unwrap_or_default(),
-        );
-        if let Some(k) = self.0.lock().expect("coldkey cache").get(&id) {
-            return Ok(Ok(Some(*k)));
+        Ok(self.public_of(&secret).map(Some))
+    }
+
+    /// [`ColdkeyCache::coldkey`] for a Secret already read.
+    pub fn public_of(&self, secret: &Secret) -> std::result::Result<[u8; 32], String> {
+        let id = version_of(secret);
+        if let Some(known) = self.0.lock().expect("coldkey cache").get(&id) {
+            return known.clone();
         }
-        let data = secret_data(&secret);
+        let name = id.1.as_str();
+        let data = secret_data(secret);
         let public = if let Some(pubfile) = data.get(COLDKEYPUB_KEY) {
             public_from_pubfile(pubfile).ok_or_else(|| {
                 format!(
@@ -100,10 +115,32 @@ impl ColdkeyCache {
                 .map(|m| m.coldkey())
                 .map_err(|e| e.to_string())
         };
-        if let Ok(k) = &public {
-            self.0.lock().expect("coldkey cache").insert(id, *k);
+        self.0
+            .lock()
+            .expect("coldkey cache")
+            .insert(id, public.clone());
+        public
+    }
+
+    /// Why this version of the Secret cannot sign, if an earlier attempt found out.
+    pub fn known_unusable(&self, secret: &Secret) -> Option<String> {
+        match self
+            .0
+            .lock()
+            .expect("coldkey cache")
+            .get(&version_of(secret))
+        {
+            Some(Err(msg)) => Some(msg.clone()),
+            _ => None,
         }
-        Ok(public.map(Some))
+    }
+
+    /// Records that this version of the Secret cannot sign (it may still carry a public key).
+    pub fn remember_unusable(&self, secret: &Secret, message: &str) {
+        self.0
+            .lock()
+            .expect("coldkey cache")
+            .insert(version_of(secret), Err(message.to_string()));
     }
 }
 
@@ -133,6 +170,46 @@ pub fn wallet_files(hotkey: &HotkeyMaterial, coldkey: Option<[u8; 32]>) -> Walle
 #[cfg(test)]
 mod tests {
     use super::*;
+    use k8s_openapi::ByteString;
+
+    fn secret(rv: &str, data: &[(&str, &[u8])]) -> Secret {
+        let mut s = Secret::default();
+        s.metadata.name = Some("cold".into());
+        s.metadata.namespace = Some("ns".into());
+        s.metadata.resource_version = Some(rv.into());
+        s.data = Some(
+            data.iter()
+                .map(|(k, v)| (k.to_string(), ByteString(v.to_vec())))
+                .collect(),
+        );
+        s
+    }
+
+    #[test]
+    fn unusable_coldkeys_are_remembered_per_version() {
+        let cache = ColdkeyCache::default();
+        let bad = secret("1", &[("coldkey", b"{not json")]);
+        let err = cache.public_of(&bad).unwrap_err();
+        assert!(
+            err.contains("\"cold\"") && err.contains("not valid JSON"),
+            "{err}"
+        );
+        assert_eq!(cache.known_unusable(&bad).as_deref(), Some(err.as_str()));
+        // the same version answers from the cache, a new version is parsed again
+        assert_eq!(cache.public_of(&bad).unwrap_err(), err);
+        let fixed = secret(
+            "2",
+            &[(
+                "mnemonic",
+                b"bottom drive obey lake curtain smoke basket hold race lonely fit walk",
+            )],
+        );
+        assert!(cache.public_of(&fixed).is_ok());
+        assert_eq!(cache.known_unusable(&fixed), None);
+        // a public key is known, yet signing failed: the next attempt need not parse again
+        cache.remember_unusable(&fixed, "Secret \"cold\": cannot sign");
+        assert!(cache.known_unusable(&fixed).is_some());
+    }
 
     #[test]
     fn pubfile_forms() {

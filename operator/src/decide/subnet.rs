@@ -1,6 +1,6 @@
 //! A Subnet's member counts and conditions.
 
-use crate::api::{types, CondSpec, NeuronCounts};
+use crate::api::{types, CondSpec, Condition, NeuronCounts};
 
 /// One member Neuron as the Subnet sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,9 +70,71 @@ pub fn subnet_conditions(invalid: Option<&str>, poll: &PollState) -> Vec<CondSpe
     vec![reachable, ready]
 }
 
+/// Ready reasons that a user must act on and that deserve a Warning Event on the Subnet.
+const WARN_READY_REASONS: [&str; 2] = ["ChainUnreachable", "SubnetNotOnChain"];
+
+/// The Warning Event (reason, message) to publish when the Subnet's Ready condition newly turns
+/// False for a chain problem: only on a change of reason, so a failing poll every few seconds
+/// (whose message may change with each attempt) gives one Event, not one per poll.
+pub fn subnet_warning<'a>(
+    previous: &[Condition],
+    ours: &'a [CondSpec],
+) -> Option<(&'a str, &'a str)> {
+    let ready = ours.iter().find(|c| c.type_ == types::READY && !c.status)?;
+    if !WARN_READY_REASONS.contains(&ready.reason.as_str()) {
+        return None;
+    }
+    let seen = previous
+        .iter()
+        .any(|c| c.type_ == types::READY && c.status == "False" && c.reason == ready.reason);
+    (!seen).then_some((ready.reason.as_str(), ready.message.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warning_once_per_chain_problem() {
+        let cond = |status: &str, reason: &str| {
+            let spec = CondSpec::new(types::READY, status == "True", reason, "m");
+            let now = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(jiff::Timestamp::now());
+            crate::api::merge_conditions(&[], &[spec], None, &now).remove(0)
+        };
+        let down = subnet_conditions(None, &PollState::Unreachable { error: "e1".into() });
+        let missing = subnet_conditions(None, &PollState::SubnetMissing { netuid: 9 });
+        let up = subnet_conditions(
+            None,
+            &PollState::Reachable {
+                endpoint: "ws://a".into(),
+            },
+        );
+        let invalid = subnet_conditions(Some("spec.x: bad"), &PollState::NotPolled);
+        // (previous Ready, new conditions, expected Event reason)
+        let cases = [
+            (vec![], &down, Some("ChainUnreachable")),
+            (
+                vec![cond("True", "Polled")],
+                &down,
+                Some("ChainUnreachable"),
+            ),
+            (vec![cond("False", "ChainUnreachable")], &down, None),
+            (
+                vec![cond("False", "ChainUnreachable")],
+                &missing,
+                Some("SubnetNotOnChain"),
+            ),
+            (vec![cond("False", "SubnetNotOnChain")], &missing, None),
+            (vec![cond("False", "NotPolled")], &up, None),
+            // InvalidSpec has its own Event in the reconciler
+            (vec![], &invalid, None),
+        ];
+        for (prev, ours, want) in cases {
+            let got = subnet_warning(&prev, ours).map(|(r, _)| r);
+            assert_eq!(got, want, "{prev:?} -> {ours:?}");
+        }
+        assert_eq!(subnet_warning(&[], &down).unwrap().1, "e1");
+    }
 
     #[test]
     fn counts() {

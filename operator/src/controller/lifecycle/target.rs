@@ -137,10 +137,18 @@ pub async fn load_signer(t: &Target<'_>) -> Result<std::result::Result<Signer, S
     let Some(secret) = secrets.get_opt(name).await? else {
         return Ok(Err(format!("coldkey Secret {name:?} does not exist")));
     };
+    // A Secret version that failed before (e.g. a wrong $NACL password) is not decrypted again.
+    if let Some(msg) = t.ctx.coldkeys.known_unusable(&secret) {
+        return Ok(Err(msg));
+    }
     let data = crate::controller::wallet::secret_data(&secret);
-    Ok(crate::keys::parse_coldkey_secret(name, &data)
+    let signer = crate::keys::parse_coldkey_secret(name, &data)
         .map(|m| m.signer.into())
-        .map_err(|e| e.to_string()))
+        .map_err(|e| e.to_string());
+    if let Err(msg) = &signer {
+        t.ctx.coldkeys.remember_unusable(&secret, msg);
+    }
+    Ok(signer)
 }
 
 /// The Subnet poller's connection (money steps never open their own).
