@@ -4,6 +4,7 @@
 //! [`ChainCache`] and trigger reconciles of the Subnet and of the Neurons whose figures changed.
 
 mod apply;
+mod chain_view;
 mod context;
 mod error;
 mod freshness;

@@ -2,6 +2,7 @@
 //! build → apply (or delete what is no longer wanted) → status.
 
 use super::apply::{apply_if_changed, apply_status, delete_owned};
+use super::chain_view;
 use super::context::Context;
 use super::error::{Error, Result};
 use super::lifecycle;
@@ -45,12 +46,7 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         return Ok(Action::await_change());
     }
     let obs = observe(&neuron, &ctx, &ns).await?;
-    let chain_state = obs.subnet.as_ref().and_then(|s| {
-        ctx.cache.get(&SubnetKey {
-            namespace: ns.clone(),
-            name: s.name_any(),
-        })
-    });
+    let chain_state = chain_view::of(&ctx, &ns, obs.subnet.as_ref()).await;
     let hotkey = obs
         .hotkey_ss58
         .as_deref()
@@ -207,7 +203,11 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         Some(Blocker::HotkeyMissing(_)) => AWAIT_SECRET,
         _ => RESYNC,
     };
-    Ok(Action::requeue(life.requeue.map_or(base, |r| r.min(base))))
+    let wait = life.requeue.map_or(base, |r| r.min(base));
+    Ok(Action::requeue(chain_view::requeue(
+        wait,
+        obs.subnet.as_ref(),
+    )))
 }
 
 /// Dereferences everything the Neuron points at; a problem the user must fix becomes a blocker.
