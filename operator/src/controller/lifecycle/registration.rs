@@ -6,7 +6,8 @@
 
 use super::reg_submit::{register, resolve};
 use super::target::{
-    announce, coldkey_secret, condition_true, fresh_members, store_members, subnet_lock, Target,
+    announce, coldkey_secret, condition_true, fresh_members, store_members, try_subnet_turn,
+    Target, TURN_RETRY,
 };
 use super::{publish, spend, StepOutcome};
 use crate::api::{types, CondSpec, NeuronPhase, NeuronStatus, RegistrationRecord};
@@ -43,8 +44,9 @@ pub async fn step(t: &Target<'_>, status: &mut NeuronStatus) -> Result<StepOutco
         Ok(RegistrationStep::Register { .. }) => {
             // Spending is serialized per Subnet and decided again on statuses read from the API
             // server: the store may lag behind another member's spend or our own last write.
-            let lock = subnet_lock(&t.key);
-            let _serial = lock.lock().await;
+            let Some(_turn) = try_subnet_turn(&t.key) else {
+                return Ok(StepOutcome::retry(TURN_RETRY));
+            };
             let fresh = fresh_members(t).await?;
             let current = fresh.iter().find(|(n, _)| *n == t.neuron.name_any());
             let current = current.is_some_and(|(_, f)| {

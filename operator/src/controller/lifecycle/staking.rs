@@ -3,7 +3,9 @@
 //! before acting, the intent is written to status before submitting, an unresolved intent
 //! blocks any new operation until the chain says how it ended.
 
-use super::target::{announce, client, fresh_status, load_signer, subnet_lock, without, Target};
+use super::target::{
+    announce, client, fresh_status, load_signer, try_subnet_turn, without, Target, TURN_RETRY,
+};
 use super::{failpoint, publish, write_status, StepOutcome};
 use crate::api::{
     types, CondSpec, NeuronStatus, Role, StakeIntent, StakeKind, StakeRecord, StakeSpec,
@@ -129,8 +131,9 @@ pub async fn step(t: &Target<'_>, status: &mut NeuronStatus) -> Result<StepOutco
 
 /// Decides again on the chain's stake read right now, records the intent, submits.
 async fn act(t: &Target<'_>, spec: &StakeSpec, status: &mut NeuronStatus) -> Result<StepOutcome> {
-    let lock = subnet_lock(&t.key);
-    let _serial = lock.lock().await;
+    let Some(_turn) = try_subnet_turn(&t.key) else {
+        return Ok(StepOutcome::retry(TURN_RETRY));
+    };
     let fresh = fresh_status(t).await?;
     if fresh.pending_stake != status.pending_stake
         || fresh.stake_operations != status.stake_operations

@@ -59,7 +59,7 @@ pub fn condition_true(
 }
 
 /// One lock per Subnet for the decide-and-spend section (budgets are per Subnet).
-pub fn subnet_lock(key: &SubnetKey) -> Arc<tokio::sync::Mutex<()>> {
+fn subnet_lock(key: &SubnetKey) -> Arc<tokio::sync::Mutex<()>> {
     type Locks = std::sync::Mutex<HashMap<SubnetKey, Arc<tokio::sync::Mutex<()>>>>;
     static LOCKS: std::sync::LazyLock<Locks> = std::sync::LazyLock::new(Default::default);
     LOCKS
@@ -69,6 +69,16 @@ pub fn subnet_lock(key: &SubnetKey) -> Arc<tokio::sync::Mutex<()>> {
         .or_default()
         .clone()
 }
+
+/// The Subnet's spending turn, or `None` while another Neuron holds it (it may be waiting for a
+/// transaction's inclusion). Never waited for: reconciles run in a bounded pool, and Neurons
+/// queued behind one turn would fill it and stall every other Neuron. The caller requeues.
+pub fn try_subnet_turn(key: &SubnetKey) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    subnet_lock(key).try_lock_owned().ok()
+}
+
+/// How soon a Neuron that found the Subnet's turn taken looks again.
+pub const TURN_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// (name, status) of the Subnet's Neurons, from the reflector store.
 pub fn store_members(t: &Target<'_>) -> Vec<(String, NeuronStatus)> {
