@@ -105,9 +105,10 @@ def test_budget_stops_burn_registrations_at_the_cap(cluster, start_chain, start_
              message="BudgetExhausted after two registrations")
     assert [b["burned_rao"] for b in chain.burns()] == [TAO, TAO]
     assert set_status(get)["spentRao"] == 2 * TAO
-    blocked = wait_for(lambda: [n for n, m in members(cluster).items()
-                                if cond_is(m, "RegistrationBlocked", "True", "BudgetExhausted")],
-                       timeout=30, message="RegistrationBlocked on the waiting members")
+    # both waiting members, not just the first one blocked (returning on one raced the second)
+    blocked = wait_for(lambda: len(b := [n for n, m in members(cluster).items()
+                                         if cond_is(m, "RegistrationBlocked", "True", "BudgetExhausted")]) >= 2
+                       and b, timeout=30, message="RegistrationBlocked on the waiting members")
     assert len(blocked) == 2
     # restart, scale down and up again: still nothing more is burned
     assert op.stop() == 0
