@@ -83,5 +83,8 @@ def test_chaos_registration(cluster, start_chain, start_operator, tmp_path):
         dump.write_text(json.dumps({n: [(v or {}).get("status") for v in cluster.history("neurons", NS, n)]
                                     for n in plan.subnet_of}, indent=1))
         print(f"every Neuron's stored statuses: {dump}; operator logs: {tmp_path}/operator-*/")
+        # requests the emulator has not answered (a reconcile waiting on one cannot finish)
+        print("unanswered:", [(r.verb, r.resource, r.name, r.subresource, r.query)
+                              for r in cluster.requests if r.status == 0 and r.verb != "watch"])
         raise
 
