@@ -126,12 +126,12 @@ def check_one_pod_per_hotkey(cluster) -> dict:
 # --- spend ------------------------------------------------------------------------------------
 
 def check_spend(regs: list[dict], neurons: list[dict], fleet: Fleet, plans: list[SubnetPlan],
-                sets: dict[str, dict]) -> dict:
+                sets: dict[str, dict] | None) -> dict:
     """Every burn on chain is recorded in its Neuron's status.registration exactly once: `Success`
     with the paid amount and tx hash, or `SuccessAmountUnknown` (the answer was lost: the cost
     limit is recorded, an upper bound). Nothing recorded as paid that was not burned. Every burn
     and every record within the caps; per Subnet and per set, the recorded spend (what budgets
-    count) within the budget."""
+    count) within the budget; with `sets`, each set's status.spentRao equal to its members'."""
     burn_of = {r["hotkey"]: r for r in regs}
     recorded_total = burned_total = unknown = 0
     per_subnet = defaultdict(int)
@@ -177,8 +177,9 @@ def check_spend(regs: list[dict], neurons: list[dict], fleet: Fleet, plans: list
             set_name = f"{p.name}-set"
             assert per_set[set_name] <= rao(p.set_budget), \
                 f"{set_name}: recorded {per_set[set_name]} over maxTotalBurnTao {p.set_budget}"
-            assert sets[set_name]["status"]["spentRao"] == per_set[set_name], \
-                f"{set_name}: status.spentRao {sets[set_name]['status']['spentRao']} != members' {per_set[set_name]}"
+            if sets is not None:
+                assert sets[set_name]["status"]["spentRao"] == per_set[set_name], \
+                    f"{set_name}: status.spentRao {sets[set_name]['status']['spentRao']} != members' {per_set[set_name]}"
     return {"burns": len(regs), "burned_rao": burned_total, "recorded_rao": recorded_total,
             "amount_unknown": unknown, "lost_answers": sum(r["lost"] for r in regs),
             "per_subnet_recorded_rao": dict(per_subnet)}
@@ -205,8 +206,7 @@ def verdict(n: dict, fleet: Fleet, registered: set[str], replicas: dict[str, int
 
 
 def settled(cluster, chain, fleet: Fleet) -> "dict[str, str] | Pending | None":
-    """name -> verdict for every planned Neuron, once all of them settled and every NeuronSet's
-    status.spentRao equals its members' recorded spend."""
+    """name -> verdict for every planned Neuron, once all of them settled."""
     neurons = {n["metadata"]["name"]: n for n in cluster.list("neurons", NS)}
     if set(neurons) != set(fleet.subnet_of):
         return None
@@ -217,7 +217,12 @@ def settled(cluster, chain, fleet: Fleet) -> "dict[str, str] | Pending | None":
     unsettled = sorted(name for name, v in out.items() if not v)
     if unsettled:
         return Pending(f"{len(unsettled)} Neurons unsettled, e.g. {unsettled[:5]}")
-    # Each set's ledger has caught up with its members' records.
+    return out
+
+
+def ledgers_caught_up(cluster, fleet: Fleet) -> "bool | Pending":
+    """Every NeuronSet's status.spentRao equals its members' recorded spend."""
+    neurons = {n["metadata"]["name"]: n for n in cluster.list("neurons", NS)}
     for s in cluster.list("neuronsets", NS):
         name = s["metadata"]["name"]
         members = [n for n_name, n in neurons.items() if fleet.set_of(n_name) == name]
@@ -225,7 +230,7 @@ def settled(cluster, chain, fleet: Fleet) -> "dict[str, str] | Pending | None":
         spent = (s.get("status") or {}).get("spentRao", 0)
         if spent != paid:
             return Pending(f"NeuronSet {name}: status.spentRao {spent}, members recorded {paid}")
-    return out
+    return True
 
 
 class Pending(str):
