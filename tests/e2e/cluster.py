@@ -120,6 +120,17 @@ class Cluster:
                     for v in o.history if v is not None]
         return self._call(versions)
 
+    def changes(self, kind: str, namespace: str | None = None) -> list[tuple[int, str, dict]]:
+        """Every stored change of one kind, in commit order: (resourceVersion, ADDED | MODIFIED |
+        DELETED, object as written). Unlike `history`, it orders changes across objects."""
+        info = self.registry.find(kind)
+
+        def entries():
+            return [(e.rv, e.type, copy.deepcopy(e.obj)) for e in self.emu.entries
+                    if e.resource == info.key and (namespace is None
+                                                   or e.obj["metadata"].get("namespace") == namespace)]
+        return self._call(entries)
+
     @property
     def requests(self) -> list[RequestRecord]:
         """Every HTTP request clients sent, in order, with RBAC verb and answer status."""
@@ -243,10 +254,18 @@ class Cluster:
     # --- faults --------------------------------------------------------------------------------
 
     def inject(self, **kw) -> Fault:
-        """Adds a Fault (status, delay, times, verb, resource, name, subresource)."""
+        """Adds a Fault (status, delay, times, verb, resource, name, subresource, share, rng)."""
         fault = Fault(**kw)
         self._call(self.emu.faults.append, fault)
         return fault
+
+    def fault_hits(self) -> int:
+        """Requests answered by an injected fault (error or stall) so far."""
+        return self._call(lambda: sum(f.hits for f in self.emu.faults))
+
+    def clear_faults(self) -> None:
+        """Drops every injected fault (spent or not)."""
+        self._call(self.emu.faults.clear)
 
     def set_latency(self, seconds: float) -> None:
         self._call(setattr, self.emu, "latency", seconds)

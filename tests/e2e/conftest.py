@@ -143,13 +143,15 @@ def operator(start_operator):
 @pytest.fixture
 def start_chain():
     """Starts the fake chain (`$TF_FAKECHAIN_BIN`, else found as `fakechain.find_binary` does)
-    with a genesis config; stopped at teardown. Skips, saying why, when the binary is missing."""
+    with a genesis config (and a block every `block_ms`, else only on `advance`); stopped at
+    teardown. Skips, saying why, when the binary is missing."""
     from fakechain import FakeChainServer
     servers = []
 
-    def start(config):
+    def start(config, block_ms=None):
         try:
-            server = FakeChainServer(binary=os.environ.get("TF_FAKECHAIN_BIN") or None, config=config)
+            server = FakeChainServer(binary=os.environ.get("TF_FAKECHAIN_BIN") or None, config=config,
+                                     block_ms=block_ms)
             handle = server.start()
         except FileNotFoundError as e:
             pytest.skip(f"fake chain binary missing: {e}")

@@ -1,6 +1,8 @@
 """What the emulator records of each request (for RBAC checks) and the failures it can inject."""
 
+import random
 from dataclasses import dataclass, field
+from typing import Any
 
 import kmock
 
@@ -43,6 +45,10 @@ class Fault:
     resource: str | None = None
     name: str | None = None
     subresource: str | None = None
+    # A share of the matching requests (0..1), drawn from `rng` (e.g. a seeded random.Random);
+    # None: every matching request until `times` is spent.
+    share: float | None = None
+    rng: Any = None
     hits: int = field(default=0)
 
     def matches(self, rec: RequestRecord) -> bool:
@@ -50,7 +56,8 @@ class Fault:
             want is None or want == got
             for want, got in ((self.verb, rec.verb), (self.resource, rec.resource),
                               (self.name, rec.name), (self.subresource, rec.subresource))
-        ) and (self.times is None or self.hits < self.times)
+        ) and (self.times is None or self.hits < self.times) and (
+            self.share is None or (self.rng or random).random() < self.share)
 
 
 def rbac_verb(req: kmock.Request) -> str:

@@ -85,13 +85,40 @@ where
     K: Resource<DynamicType = ()> + DeserializeOwned + Clone + Debug,
     S: Serialize,
 {
+    apply_status_at(api, name, status, None).await
+}
+
+/// `apply_status`, refused by the API server (409 Conflict) unless the object is still at
+/// `resource_version` (when given). Returns the object as written.
+pub async fn apply_status_at<K, S>(
+    api: &Api<K>,
+    name: &str,
+    status: &S,
+    resource_version: Option<&str>,
+) -> Result<K>
+where
+    K: Resource<DynamicType = ()> + DeserializeOwned + Clone + Debug,
+    S: Serialize,
+{
     let status = serde_json::to_value(status).map_err(|e| Error::Serialize("status", e))?;
-    let body = serde_json::json!({
+    let body = status_body::<K>(status, resource_version);
+    Ok(api.patch_status(name, &ssa(), &Patch::Apply(body)).await?)
+}
+
+/// The status apply body, with a resourceVersion precondition when given.
+fn status_body<K: Resource<DynamicType = ()>>(
+    status: serde_json::Value,
+    resource_version: Option<&str>,
+) -> serde_json::Value {
+    let mut body = serde_json::json!({
         "apiVersion": K::api_version(&()),
         "kind": K::kind(&()),
         "status": status,
     });
-    Ok(api.patch_status(name, &ssa(), &Patch::Apply(body)).await?)
+    if let Some(rv) = resource_version {
+        body["metadata"] = serde_json::json!({ "resourceVersion": rv });
+    }
+    body
 }
 
 /// Deletes `name` if it exists and is controlled by the owner with `owner_uid` (never touches
@@ -152,5 +179,15 @@ mod tests {
         let s1 = json!({"spec": {"nodeSelector": {"a": "b"}}});
         let s2 = json!({"spec": {}});
         assert_ne!(super::fingerprint(&s1), super::fingerprint(&s2));
+    }
+
+    #[test]
+    fn status_body_carries_the_precondition_only_when_given() {
+        let st = json!({"phase": "Registering"});
+        let at = super::status_body::<crate::api::Neuron>(st.clone(), Some("42"));
+        assert_eq!(at["metadata"], json!({"resourceVersion": "42"}));
+        assert_eq!((&at["kind"], &at["status"]), (&json!("Neuron"), &st));
+        let any = super::status_body::<crate::api::Neuron>(st, None);
+        assert!(any.get("metadata").is_none(), "{any}");
     }
 }

@@ -135,8 +135,20 @@ async fn run_controllers(
             None => std::future::pending().await,
         }
     };
+    let controllers = triggers::run(
+        client,
+        namespace,
+        cache,
+        pollers.clone(),
+        metrics,
+        events_rx,
+        stopped(stop.clone()),
+    );
     let result = tokio::select! {
-        r = triggers::run(client, namespace, cache, pollers.clone(), metrics, events_rx, stopped(stop)) => r,
+        r = within_grace(controllers, stopped(stop), SHUTDOWN_GRACE) => r.unwrap_or_else(|| {
+            tracing::warn!(grace = ?SHUTDOWN_GRACE, "controllers still busy after the shutdown grace; stopping anyway");
+            Ok(())
+        }),
         _ = lost => Err(anyhow::anyhow!("lost leadership of the lease")),
     };
     pollers.stop_all();
@@ -180,6 +192,23 @@ async fn signal_to(stop: tokio::sync::watch::Sender<bool>) {
     let _ = stop.send(true);
 }
 
+/// How long a graceful shutdown may wait for running reconciles (and for controllers whose first
+/// list has not completed: kube's applier waits for that before it stops). Cutting them short is
+/// as safe as a crash, which every money step survives (intent recorded before submission).
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// `work`'s output, or None when it is still running `grace` after `stop` resolved.
+async fn within_grace<T>(
+    work: impl std::future::Future<Output = T>,
+    stop: impl std::future::Future<Output = ()>,
+    grace: std::time::Duration,
+) -> Option<T> {
+    tokio::select! {
+        out = work => Some(out),
+        _ = async { stop.await; tokio::time::sleep(grace).await } => None,
+    }
+}
+
 /// Resolves once `stop` is true.
 pub(crate) async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
@@ -190,5 +219,25 @@ async fn finish(server: tokio::task::JoinHandle<anyhow::Result<()>>) -> anyhow::
         Ok(Ok(r)) => r,
         Ok(Err(e)) => Err(e.into()),
         Err(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_grace;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn shutdown_waits_for_work_only_within_the_grace() {
+        let grace = Duration::from_millis(300);
+        let hung = within_grace(std::future::pending::<()>(), async {}, grace);
+        assert_eq!(hung.await, None, "a controller that never ends is cut off");
+        let busy = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            7
+        };
+        assert_eq!(within_grace(busy, async {}, grace).await, Some(7));
+        let running = within_grace(async { 1 }, std::future::pending(), grace);
+        assert_eq!(running.await, Some(1), "no stop: the work runs to its end");
     }
 }

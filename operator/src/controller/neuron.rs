@@ -1,7 +1,7 @@
 //! Neuron reconcile: dereference (Subnet, hotkey, coldkey, chain view, pod) → validate → decide →
 //! build → apply (or delete what is no longer wanted) → status.
 
-use super::apply::{apply_if_changed, apply_status, delete_owned};
+use super::apply::{apply_if_changed, delete_owned};
 use super::chain_view;
 use super::context::Context;
 use super::error::{Error, Result};
@@ -70,6 +70,7 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &ns);
     let pod = pods.get_opt(&format!("{}-0", neuron.name_any())).await?;
     let mut prev = neuron.status.clone().unwrap_or_default();
+    let version = lifecycle::StatusVersion::new(neuron.resource_version());
     let gpu = lifecycle::gpu::observe(&ctx, &neuron, pod.as_ref());
     // Registration acts on the chain and writes its own status fields into `prev` first.
     let life = match (&obs.subnet, hotkey, &obs.blocker) {
@@ -84,6 +85,7 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
                 },
                 hotkey,
                 chain: chain_state.as_ref(),
+                version: &version,
             };
             let reg = lifecycle::registration::step(&target, &mut prev).await?;
             reg.and(lifecycle::staking::step(&target, &mut prev).await?)
@@ -192,11 +194,10 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
     }
     let key = format!("{ns}/{}", neuron.name_any());
     let last = ctx.last_status_write(&key);
-    // `prev` is what the server holds: the store's status, or the lifecycle steps' last write.
+    // `prev` is what the server holds: the store's status, or the lifecycle steps' last write
+    // (the write is refused if the server moved on since: `version`).
     if neuron_status_changed(Some(&prev), &status, last.as_deref(), now) {
-        let api: Api<Neuron> = Api::namespaced(ctx.client.clone(), &ns);
-        let written = apply_status(&api, &neuron.name_any(), &status).await?;
-        super::freshness::wrote(&ctx, &written);
+        lifecycle::write_status_at(&ctx, &neuron, &version, &status).await?;
         ctx.record_status_write(&key, now);
     }
     let base = match obs.blocker {

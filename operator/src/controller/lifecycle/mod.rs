@@ -17,7 +17,7 @@ mod spend;
 pub mod staking;
 pub mod target;
 
-use super::apply::apply_status;
+use super::apply::apply_status_at;
 use super::context::Context;
 use super::error::Result;
 use crate::api::{merge_conditions, CondSpec, Condition, Neuron, NeuronStatus};
@@ -75,13 +75,46 @@ pub fn apply_conditions(
     }
 }
 
+/// The resourceVersion a reconcile's Neuron status writes are conditioned on: the version the
+/// reconcile read, then that of each of its own writes. A write from an older view (a lagging
+/// store, or the request of a killed process landing late) fails with 409 Conflict instead of
+/// putting back older registration records or a resolved intent.
+#[derive(Debug, Default)]
+pub struct StatusVersion(std::sync::Mutex<Option<String>>);
+
+impl StatusVersion {
+    pub fn new(resource_version: Option<String>) -> Self {
+        Self(std::sync::Mutex::new(resource_version))
+    }
+
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().expect("status version").clone()
+    }
+
+    fn set(&self, resource_version: Option<String>) {
+        *self.0.lock().expect("status version") = resource_version;
+    }
+}
+
 /// Writes the whole status (server-side apply replaces what this manager applied before, so a
-/// partial status would drop the other fields).
-pub async fn write_status(ctx: &Context, neuron: &Neuron, status: &NeuronStatus) -> Result<()> {
+/// partial status would drop the other fields), if the Neuron is still at the step's version.
+pub async fn write_status(t: &target::Target<'_>, status: &NeuronStatus) -> Result<()> {
+    write_status_at(t.ctx, t.neuron, t.version, status).await
+}
+
+/// `write_status` outside the steps (the reconcile's final write).
+pub async fn write_status_at(
+    ctx: &Context,
+    neuron: &Neuron,
+    version: &StatusVersion,
+    status: &NeuronStatus,
+) -> Result<()> {
     let ns = neuron.namespace().unwrap_or_default();
     let api: Api<Neuron> = Api::namespaced(ctx.client.clone(), &ns);
-    let written = apply_status(&api, &neuron.name_any(), status).await?;
+    let at = version.get();
+    let written = apply_status_at(&api, &neuron.name_any(), status, at.as_deref()).await?;
     super::freshness::wrote(ctx, &written);
+    version.set(written.resource_version().or(at));
     Ok(())
 }
 

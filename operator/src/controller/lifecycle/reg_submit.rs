@@ -85,7 +85,7 @@ pub async fn register(
     status.pending_registration = Some(intent.clone());
     status.phase = NeuronPhase::Registering;
     // Must be durable before anything is sent: an error here ends the step with no submission.
-    write_status(t.ctx, t.neuron, status).await?;
+    write_status(t, status).await?;
     tracing::info!(neuron = %t.neuron.name_any(), nonce, limit_rao, mortal_until = intent.mortal_until_block, "registration intent recorded; submitting");
     failpoint::hit("registration:before_submit");
     let req = RegisterRequest {
@@ -111,7 +111,7 @@ pub async fn register(
         }
         Err(e) if not_included(&e) => {
             status.pending_registration = None;
-            write_status(t.ctx, t.neuron, status).await?;
+            write_status(t, status).await?;
             let note = format!("registration not submitted: {e}");
             publish(
                 t.ctx,
@@ -176,7 +176,7 @@ async fn finish(
 ) -> Result<StepOutcome> {
     status.registration.push(record.clone());
     status.pending_registration = None;
-    write_status(t.ctx, t.neuron, status).await?;
+    write_status(t, status).await?;
     t.ctx.metrics.lifecycle.registration(
         &t.key.namespace,
         &t.key.name,

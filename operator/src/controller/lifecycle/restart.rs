@@ -127,7 +127,7 @@ pub async fn restart_pod(
         recent,
     });
     // Recorded before the delete: a crash in between can only under-restart, never loop.
-    write_status(t.ctx, t.neuron, status).await?;
+    write_status(t, status).await?;
     let pod = format!("{}-0", t.neuron.name_any());
     let pods: Api<Pod> = Api::namespaced(t.ctx.client.clone(), &t.key.namespace);
     match pods.delete(&pod, &DeleteParams::default()).await {

@@ -203,7 +203,7 @@ async fn act(t: &Target<'_>, spec: &StakeSpec, status: &mut NeuronStatus) -> Res
         tx_hash: None,
         at: Timestamp::now().to_string(),
     });
-    write_status(t.ctx, t.neuron, status).await?;
+    write_status(t, status).await?;
     failpoint::hit("stake:before_submit");
     let req = StakeRequest {
         netuid,
@@ -235,7 +235,7 @@ async fn act(t: &Target<'_>, spec: &StakeSpec, status: &mut NeuronStatus) -> Res
             | ChainError::SubnetNotFound(_)),
         ) => {
             status.pending_stake = None;
-            write_status(t.ctx, t.neuron, status).await?;
+            write_status(t, status).await?;
             publish(
                 t.ctx,
                 t.neuron,
@@ -269,7 +269,7 @@ async fn finish(
 ) -> Result<StepOutcome> {
     status.stake_operations.push(record.clone());
     status.pending_stake = None;
-    write_status(t.ctx, t.neuron, status).await?;
+    write_status(t, status).await?;
     let verb = match record.kind {
         StakeKind::Add => "added",
         StakeKind::Remove => "removed",

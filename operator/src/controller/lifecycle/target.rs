@@ -22,6 +22,8 @@ pub struct Target<'a> {
     pub key: SubnetKey,
     pub hotkey: AccountId,
     pub chain: Option<&'a SubnetChainState>,
+    /// The Neuron's resourceVersion its status writes are conditioned on.
+    pub version: &'a super::StatusVersion,
 }
 
 impl Target<'_> {
