@@ -111,16 +111,26 @@ impl Context {
     }
 }
 
+/// 5 s doubling to 60 s. Reconcile errors are API errors (spending has its own guards), and once
+/// the API recovers nothing else may trigger the object: a longer wait leaves its status stale.
 pub fn backoff_after(failures: u32) -> Duration {
     let secs = 5u64.saturating_mul(1u64 << failures.saturating_sub(1).min(10));
-    Duration::from_secs(secs.min(300))
+    Duration::from_secs(secs.min(60))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn backoff_doubles_and_caps() {
-        let cases = [(1, 5), (2, 10), (3, 20), (6, 160), (7, 300), (40, 300)];
+        let cases = [
+            (1, 5),
+            (2, 10),
+            (3, 20),
+            (4, 40),
+            (5, 60),
+            (7, 60),
+            (40, 60),
+        ];
         for (n, secs) in cases {
             assert_eq!(super::backoff_after(n).as_secs(), secs, "failure {n}");
         }

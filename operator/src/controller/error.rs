@@ -12,6 +12,8 @@ pub enum Error {
     Serialize(&'static str, serde_json::Error),
     #[error("generating a hotkey: {0}")]
     Keys(String),
+    #[error("reconcile did not finish within {0:?}")]
+    Timeout(std::time::Duration),
 }
 
 impl Error {
@@ -25,7 +27,13 @@ impl Error {
             Error::MissingNamespace(_) => "missing_namespace",
             Error::Serialize(..) => "serialize",
             Error::Keys(_) => "keys",
+            Error::Timeout(_) => "timeout",
         }
+    }
+
+    /// Someone else wrote the object since we read it: read again at once, it is no failure.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Kube(kube::Error::Api(s)) if s.code == 409)
     }
 }
 
@@ -49,9 +57,11 @@ mod tests {
             (api(500), "api"),
             (Error::MissingNamespace("n".into()), "missing_namespace"),
             (Error::Keys("x".into()), "keys"),
+            (Error::Timeout(std::time::Duration::from_secs(1)), "timeout"),
         ];
         for (e, want) in cases {
             assert_eq!(e.metric_label(), want, "{e}");
+            assert_eq!(e.is_conflict(), want == "conflict", "{e}");
         }
     }
 }

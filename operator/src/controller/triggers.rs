@@ -17,7 +17,7 @@ use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::{controller, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 fn api<K>(client: &Client, ns: Option<&str>) -> Api<K>
@@ -43,6 +43,10 @@ fn ours() -> watcher::Config {
 /// once: at 1,000 Neurons that held ~150 MiB and made each reconcile wait seconds on the others
 /// (BENCHMARKS.md). Nothing in a reconcile waits on another Neuron (see `try_subnet_turn`).
 const RECONCILE_CONCURRENCY: u16 = 32;
+
+/// Longer than any legitimate reconcile: a chain inclusion wait (60 s) plus API requests.
+/// Cancelling one is a crash at that point, which registration and stake recover from.
+const RECONCILE_TIMEOUT: Duration = Duration::from_secs(150);
 
 fn bounded() -> kube::runtime::controller::Config {
     kube::runtime::controller::Config::default().concurrency(RECONCILE_CONCURRENCY)
@@ -248,7 +252,11 @@ where
         Box::pin(async move {
             let start = Instant::now();
             let oref = ObjectRef::from_obj(obj.as_ref());
-            let r = f(obj, ctx.clone()).await;
+            // A request the API server never answers (kube's client has no read timeout) must
+            // not hold the object, and a slot of the bounded pool, forever.
+            let r = tokio::time::timeout(RECONCILE_TIMEOUT, f(obj, ctx.clone()))
+                .await
+                .unwrap_or(Err(Error::Timeout(RECONCILE_TIMEOUT)));
             ctx.metrics.observe(name, start.elapsed().as_secs_f64());
             if r.is_ok() {
                 ctx.succeeded(&oref);
@@ -258,13 +266,20 @@ where
     }
 }
 
+/// A 409 (our write raced another, or our view was stale) is retried at once on a fresh read.
+const CONFLICT_RETRY: Duration = Duration::from_secs(1);
+
 fn error_policy<K>(name: &'static str) -> impl Fn(Arc<K>, &Error, Arc<Context>) -> Action
 where
     K: Resource<DynamicType = ()>,
 {
     move |obj, err, ctx| {
         ctx.metrics.error(name, err.metric_label());
-        let wait = ctx.backoff(&ObjectRef::from_obj(obj.as_ref()));
+        let wait = if err.is_conflict() {
+            CONFLICT_RETRY
+        } else {
+            ctx.backoff(&ObjectRef::from_obj(obj.as_ref()))
+        };
         tracing::warn!(controller = name, object = %ObjectRef::from_obj(obj.as_ref()), error = %err, retry_in = ?wait, "reconcile failed");
         Action::requeue(wait)
     }
