@@ -28,16 +28,15 @@ import pytest
 
 from chaos_checks import (Fleet, check_chain, check_one_pod_per_hotkey, check_spend, check_verdicts,
                           ledgers_caught_up, registrations, settled)
-from cluster import WaitTimeout
 from chaos_env import BLOCK_MS, Chaos, chain_config, fleet, manifests
 from manifests import NS
 
 CHAOS_SECONDS = (30, 100)  # at least, at most; in between until a tenth of the fleet registered
 SETTLE_TIMEOUT = 90
-LEDGER_TIMEOUT = 30
+LEDGER_TIMEOUT = 180
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(480)
 def test_chaos_registration(cluster, start_chain, start_operator, tmp_path):
     seed = int(os.environ.get("TF_CHAOS_SEED") or random.SystemRandom().randrange(2**32))
     size = int(os.environ.get("TF_CHAOS_NEURONS") or 100)
@@ -65,18 +64,15 @@ def test_chaos_registration(cluster, start_chain, start_operator, tmp_path):
         print(f"chaos {t_chaos:.0f}s with {chaos.kills} kills, {during} burns; settled "
               f"{t_settled - t_chaos:.0f}s later")
 
-        # Known bug (open): in some restarted operators the NeuronSet controller never
-        # reconciles, so a set's status.spentRao stops following its members' records (budget
-        # enforcement does not depend on it: the executor reads the members). Waited for apart,
-        # so that it is reported as that bug (xfail, below) and every other check still runs.
-        try:
-            cluster.wait_for(lambda: ledgers_caught_up(cluster, plan), timeout=LEDGER_TIMEOUT,
-                             interval=1, message="NeuronSet ledgers caught up")
-            stalled = None
-        except WaitTimeout as e:
-            stalled = str(e)
+        # A set's status.spentRao follows its members' records. A reconcile that waits on a request
+        # the emulator never answers (seen under these faults; kube's client has no read timeout)
+        # is cut by the operator's reconcile timeout (150 s), so the bound is that plus a retry.
+        t_ledger = time.monotonic()
+        cluster.wait_for(lambda: ledgers_caught_up(cluster, plan), timeout=LEDGER_TIMEOUT,
+                         interval=1, message="NeuronSet ledgers caught up")
+        print(f"ledgers caught up {time.monotonic() - t_ledger:.0f}s after settling")
         neurons = cluster.list("neurons", NS)
-        sets = None if stalled else {s["metadata"]["name"]: s for s in cluster.list("neuronsets", NS)}
+        sets = {s["metadata"]["name"]: s for s in cluster.list("neuronsets", NS)}
         regs = registrations(chain)
         check_chain(regs, plans)
         print("verdicts", check_verdicts(verdicts, neurons, plan, plans))
@@ -89,8 +85,6 @@ def test_chaos_registration(cluster, start_chain, start_operator, tmp_path):
         print(f"{chaos.kills} kills, {chaos.api_faults} API requests failed or stalled, "
               f"{chaos.chain_faults} chain faults")
         assert chaos.kills >= 3 and chaos.api_faults >= 50 and chaos.chain_faults >= 5, "too little chaos"
-        if stalled:
-            pytest.xfail(f"known NeuronSet controller stall after restarts under API faults: {stalled}")
     except BaseException:
         print(f"chaos seed {seed}; schedule:\n" + "\n".join(chaos.log))
         dump = tmp_path / "neuron-status-history.json"
