@@ -125,7 +125,8 @@ GROUPS: dict[str, list[Case]] = {
         bad_neuron("wallet-name-path", "InvalidSpec", "wallet.name", wallet={"name": "../etc"}),
         bad_neuron("blank-image", "InvalidSpec", "image", image=" "),
         bad_neuron("no-such-subnet", "SubnetNotFound", "nope", subnet="nope"),
-        bad_neuron("subnet-in-other-namespace", "SubnetNotFound", "other/sn-bad", subnet="other/sn-bad"),
+        # a name with "/" would address a subresource in the request path: refused as invalid
+        bad_neuron("subnet-in-other-namespace", "InvalidSpec", "other/sn-bad", subnet="other/sn-bad"),
         bad_neuron("invalid-subnet", "InvalidSpec", "sn-invalid", subnet="sn-invalid"),  # see SHARED
         # the healthy Neuron's hotkey, named again for a Subnet of another netuid: the newer loses
         bad_neuron("hotkey-of-good-on-netuid-22", "HotkeyConflict", "good-0", subnet="sn-22",

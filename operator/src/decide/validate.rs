@@ -81,6 +81,13 @@ pub fn validate_subnet(spec: &SubnetSpec) -> Vec<FieldError> {
     e.0
 }
 
+/// A DNS-1123 subdomain, as Kubernetes requires of Subnet and Secret names.
+pub fn is_object_name(s: &str) -> bool {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.';
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    s.len() <= 253 && s.chars().all(ok_char) && alnum(s.chars().next()) && alnum(s.chars().last())
+}
+
 pub fn validate_neuron(spec: &NeuronSpec) -> Vec<FieldError> {
     validate_neuron_at(spec, "spec")
 }
@@ -93,6 +100,21 @@ fn validate_neuron_at(spec: &NeuronSpec, at: &str) -> Vec<FieldError> {
         &f("subnet"),
         "must name a Subnet",
     );
+    // Names go into request paths: "other/sn" would address a subresource, not another namespace.
+    let refs = [
+        ("subnet", Some(&spec.subnet)),
+        ("wallet.hotkeySecret", spec.wallet.hotkey_secret.as_ref()),
+        ("wallet.coldkeySecret", spec.wallet.coldkey_secret.as_ref()),
+    ];
+    for (field, name) in refs {
+        if let Some(n) = name.filter(|n| !n.trim().is_empty()) {
+            e.check(
+                is_object_name(n),
+                &f(field),
+                format!("{n:?} is not an object name in the Neuron's namespace (lowercase letters, digits, '-' and '.')"),
+            );
+        }
+    }
     e.check(
         !spec.image.trim().is_empty(),
         &f("image"),
@@ -205,6 +227,22 @@ mod tests {
             (
                 format!("{base}, storage: {{size: 1Gi, mountPath: data}}"),
                 vec!["spec.storage.mountPath"],
+            ),
+            (
+                "subnet: other/sn, role: miner, image: i".into(),
+                vec!["spec.subnet"],
+            ),
+            (
+                "subnet: Sn, role: miner, image: i".into(),
+                vec!["spec.subnet"],
+            ),
+            (
+                format!("{base}, wallet: {{hotkeySecret: a/b, coldkeySecret: '-c'}}"),
+                vec!["spec.wallet.hotkeySecret", "spec.wallet.coldkeySecret"],
+            ),
+            (
+                format!("{base}, wallet: {{hotkeySecret: hk.v1, coldkeySecret: cold-0}}"),
+                vec![],
             ),
         ];
         for (spec, want) in cases {
