@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+mkdir -p "$TARGET"
 export CARGO_TERM_COLOR=never
 
 step() { printf '\n=== %s\n' "$*"; }
@@ -36,14 +38,14 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy -q --all-targets --all-features -- -D warnings
 step "cargo test"
-cargo test --all-features 2>&1 | tee "$ROOT/target/cargo-test.log"
+cargo test --all-features 2>&1 | tee "$TARGET/cargo-test.log"
 step "build binaries for the end-to-end suite"
 cargo build -q --all-features --bins
-export TF_BIN="$ROOT/target/debug/tensorfleet"
-export TF_FAKECHAIN_BIN="$ROOT/target/debug/tensorfleet-fakechain"
+export TF_BIN="$TARGET/debug/tensorfleet"
+export TF_FAKECHAIN_BIN="$TARGET/debug/tensorfleet-fakechain"
 
 step "pytest (end-to-end and packaging)"
-export TF_E2E_REQUEST_LOG="$ROOT/target/e2e-requests.json"
-export TF_METRICS_SAMPLE="$ROOT/target/e2e-metrics.txt"
+export TF_E2E_REQUEST_LOG="$TARGET/e2e-requests.json"
+export TF_METRICS_SAMPLE="$TARGET/e2e-metrics.txt"
 rm -f "$TF_E2E_REQUEST_LOG" "$TF_METRICS_SAMPLE"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests
