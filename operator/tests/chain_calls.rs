@@ -4,13 +4,11 @@ mod chain_fixtures;
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use scale_info::{TypeDef, TypeDefPrimitive};
 use subxt::ext::scale_value::Value;
-use subxt::Metadata;
 use subxt_signer::sr25519::dev;
 
-use tensorfleet::chain::client::calls::{self, ProxyKind, RegisterPlan};
-use tensorfleet::chain::{AccountId, Signer};
+use tensorfleet::chain::client::calls::{self, RegisterPlan, StakePlan};
+use tensorfleet::chain::{AccountId, PriceLimit, Signer};
 
 use chain_fixtures::*;
 
@@ -29,10 +27,14 @@ fn calls_encode_with_pallet_and_call_indices_and_argument_layout() {
         want.extend(hk.0);
         assert_eq!(call_data(&at, &reg), want, "{f} burned_register");
 
-        for (call, idx) in [
-            (calls::add_stake(3, &hk, 5_000_000), 2u8),
-            (calls::remove_stake(3, &hk, 5_000_000), 3),
+        let md = at.metadata();
+        for (plan, idx) in [
+            (calls::add_stake(&md, 3, &hk, 5_000_000, None), 2u8),
+            (calls::remove_stake(&md, 3, &hk, 5_000_000, None), 3),
         ] {
+            let StakePlan::Atomic(call) = plan else {
+                panic!("{f}: no limit asked, the plain call")
+            };
             let mut want = vec![7u8, idx];
             want.extend(hk.0);
             want.extend(3u16.to_le_bytes());
@@ -61,9 +63,12 @@ fn proxy_wraps_the_call_with_real_and_proxy_type() {
             proxy: dev::charlie(),
             real,
         };
-        let inner = calls::add_stake(1, &hotkey(), 10);
+        let StakePlan::Atomic(inner) = calls::add_stake(&at.metadata(), 1, &hotkey(), 10, None)
+        else {
+            panic!()
+        };
         let inner_bytes = call_data(&at, &inner);
-        for (kind, idx) in [(ProxyKind::Staking, 8u8), (ProxyKind::Registration, 9)] {
+        for (kind, idx) in [("Staking", 8u8), ("Registration", 9), ("Any", 0)] {
             let wrapped = calls::for_signer(inner.clone(), &signer, kind);
             // Proxy pallet 16, call 0; MultiAddress::Id; Some(ProxyType); the boxed call.
             let mut want = vec![16u8, 0, 0];
@@ -73,72 +78,93 @@ fn proxy_wraps_the_call_with_real_and_proxy_type() {
             assert_eq!(call_data(&at, &wrapped), want, "{f} {kind:?}");
         }
         // A coldkey signs the call as is.
-        let direct = calls::for_signer(
-            inner.clone(),
-            &Signer::Key(dev::alice()),
-            ProxyKind::Staking,
-        );
+        let direct = calls::for_signer(inner.clone(), &Signer::Key(dev::alice()), "Staking");
         assert_eq!(direct, inner);
     }
 }
 
 #[test]
-fn serve_axon_refuses_what_the_chain_rejects_before_dispatch() {
-    let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    assert!(calls::serve_axon(1, 0, loopback, 8091).is_err());
-    assert!(calls::serve_axon(1, 0, "0.0.0.0".parse().unwrap(), 8091).is_err());
-    assert!(calls::serve_axon(1, 0, "::1".parse().unwrap(), 8091).is_err());
+fn serve_axon_refuses_exactly_what_the_chain_refuses() {
+    // HEAD `subnets/serving.rs:248-277`: 127.0.0.1, 255.255.255.255, ::1, all-ones, port 0.
+    for ip in [
+        "127.0.0.1",
+        "255.255.255.255",
+        "::1",
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ] {
+        assert!(
+            calls::serve_axon(1, 0, ip.parse().unwrap(), 8091).is_err(),
+            "{ip}"
+        );
+    }
     assert!(calls::serve_axon(1, 0, "203.0.113.9".parse().unwrap(), 0).is_err());
+    // Everything else passes, other loopback and private addresses and 0 ("for testing") too.
+    for ip in [
+        "127.0.0.2",
+        "10.0.0.5",
+        "192.168.1.1",
+        "0.0.0.0",
+        "203.0.113.9",
+        "fd00::1",
+    ] {
+        assert!(
+            calls::serve_axon(1, 0, ip.parse().unwrap(), 8091).is_ok(),
+            "{ip}"
+        );
+    }
     let v6 = calls::serve_axon(1, 0, "2001:db8::1".parse().unwrap(), 1).unwrap();
     assert!(v6.fields.contains(&("ip_type", Value::u128(6))));
 }
 
-/// Mainnet metadata with `register_limit` added (mainnet gained it after spec 393).
-fn mainnet_with_register_limit() -> Metadata {
-    let mut m = mainnet_v16();
-    let pallet = m
-        .pallets
-        .iter()
-        .find(|p| p.name == "SubtensorModule")
-        .unwrap();
-    let call_ty = pallet.calls.as_ref().unwrap().ty.id;
-    let u64_ty = m
-        .types
-        .types
-        .iter()
-        .find(|t| matches!(t.ty.type_def, TypeDef::Primitive(TypeDefPrimitive::U64)))
-        .unwrap()
-        .id;
-    let entry = m.types.types.iter_mut().find(|t| t.id == call_ty).unwrap();
-    let TypeDef::Variant(v) = &mut entry.ty.type_def else {
-        panic!("call enum")
+#[test]
+fn stake_limits_use_the_limit_calls_where_the_runtime_has_them() {
+    let limit = PriceLimit {
+        limit_price_rao: 4_040_000_000,
+        allow_partial: false,
     };
-    let mut limit = v
-        .variants
-        .iter()
-        .find(|v| v.name == "burned_register")
-        .unwrap()
-        .clone();
-    limit.name = "register_limit".into();
-    limit.index = 250;
-    let mut field = limit.fields[0].clone();
-    field.name = Some("limit_price".into());
-    field.ty = u64_ty.into();
-    limit.fields.push(field);
-    v.variants.push(limit);
-    Metadata::from_v16(m).unwrap()
+    let hk = hotkey();
+    // Spec 393 has add_stake_limit (88) and remove_stake_limit (89): the chain enforces it.
+    let at = offline_at(metadata(MAINNET.0), MAINNET.1);
+    let md = at.metadata();
+    for (plan, idx) in [
+        (
+            calls::add_stake(&md, 3, &hk, 2_000_000_000, Some(limit)),
+            88u8,
+        ),
+        (
+            calls::remove_stake(&md, 3, &hk, 2_000_000_000, Some(limit)),
+            89,
+        ),
+    ] {
+        let StakePlan::Atomic(call) = plan else {
+            panic!("393 has the limit calls")
+        };
+        let mut want = vec![7u8, idx];
+        want.extend(hk.0);
+        want.extend(3u16.to_le_bytes());
+        want.extend(2_000_000_000u64.to_le_bytes());
+        want.extend(4_040_000_000u64.to_le_bytes());
+        want.push(0); // allow_partial: false
+        assert_eq!(call_data(&at, &call), want, "{}", call.call);
+    }
+    // Spec 218 has neither: the plain call, with the price to check before signing.
+    let md218 = metadata(DEVNET.0);
+    let plan = calls::add_stake(&md218, 3, &hk, 2_000_000_000, Some(limit));
+    assert!(
+        matches!(&plan, StakePlan::CheckPriceFirst(c, l) if c.call == "add_stake" && *l == limit),
+        "{plan:?}"
+    );
 }
-
 #[test]
 fn register_limit_is_chosen_and_encodes_the_cap() {
-    let md = mainnet_with_register_limit();
+    let md = head::head_like();
     let hk = AccountId([5; 32]);
     let RegisterPlan::Atomic(call) = calls::register(&md, 12, &hk, 2_000_000_000) else {
         panic!("register_limit present: the cap must be atomic on chain");
     };
     let at = offline_at(md, 393);
     let bytes = call_data(&at, &call);
-    let mut want = vec![7u8, 250];
+    let mut want = vec![7u8, head::REGISTER_LIMIT_INDEX];
     want.extend(12u16.to_le_bytes());
     want.extend(hk.0);
     want.extend(2_000_000_000u64.to_le_bytes());

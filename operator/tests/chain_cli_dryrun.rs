@@ -48,7 +48,12 @@ async fn register(
 #[tokio::test]
 async fn dry_run_prints_cost_balance_and_signer_and_submits_nothing() {
     let chain = fake();
-    let burn = chain.snapshot(NETUID).await.unwrap().params.burn;
+    let burn = chain
+        .snapshot(NETUID, &Default::default())
+        .await
+        .unwrap()
+        .params
+        .burn;
     let (res, out) = register(&chain, 2 * TAO, false, Format::Json).await;
     res.unwrap();
     let j: Value = serde_json::from_str(&out).unwrap();
@@ -125,7 +130,12 @@ async fn info_neuron_stake_and_serve_axon_read_from_any_chain() {
     let j: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(
         j["burnRao"],
-        chain.snapshot(NETUID).await.unwrap().params.burn
+        chain
+            .snapshot(NETUID, &Default::default())
+            .await
+            .unwrap()
+            .params
+            .burn
     );
     assert_eq!(j["neurons"], 0);
 
@@ -168,6 +178,7 @@ async fn info_neuron_stake_and_serve_axon_read_from_any_chain() {
         netuid: NETUID,
         hotkey,
         amount_rao: TAO,
+        max_slippage_percent: 1.0,
         signer: &signer,
         submit: false,
     };
@@ -176,6 +187,11 @@ async fn info_neuron_stake_and_serve_axon_read_from_any_chain() {
         .await
         .unwrap();
     let j: Value = serde_json::from_slice(&out).unwrap();
+    // The fake's default subnet is stable (price 1): the limit is 1 % above it.
+    assert_eq!(
+        (j["alphaPriceRao"].as_u64(), j["limitPriceRao"].as_u64()),
+        (Some(TAO), Some(TAO + TAO / 100))
+    );
     assert_eq!(
         (
             j["action"].as_str(),

@@ -7,9 +7,10 @@ use subxt::utils::H256;
 use subxt::Metadata;
 use subxt_signer::sr25519::{dev, Keypair};
 
-use tensorfleet::chain::client::calls::{self, ProxyKind, RegisterPlan};
+use tensorfleet::chain::client::calls::{self, RegisterPlan};
 use tensorfleet::chain::client::config::{extension_names, SubtensorConfig, FEE_WRAPPER};
 use tensorfleet::chain::client::submit;
+use tensorfleet::chain::client::{events, value};
 use tensorfleet::chain::{AccountId, Signer, TxParams};
 
 use chain_fixtures::*;
@@ -130,7 +131,7 @@ fn proxied_register_signs_offline_with_the_proxy_key() {
         let RegisterPlan::CheckBurnFirst(call) = calls::register(&md, 1, &hotkey(), 10) else {
             panic!()
         };
-        let call = calls::for_signer(call, &signer, ProxyKind::Registration);
+        let call = calls::for_signer(call, &signer, "Registration");
         let tx = submit::sign(&at, &call, &dev::charlie(), &params(0), H256([1; 32])).unwrap();
         let bytes = tx.encoded().to_vec();
         let ext = subxt::ext::frame_decode::extrinsics::decode_extrinsic(
@@ -154,22 +155,34 @@ fn proxied_register_signs_offline_with_the_proxy_key() {
     }
 }
 
+/// The type id of `sp_runtime::DispatchError` in a runtime's registry.
+fn dispatch_error_type(md: &subxt::Metadata) -> u32 {
+    md.types()
+        .types
+        .iter()
+        .find(|t| t.ty.path.segments == ["sp_runtime", "DispatchError"])
+        .expect("DispatchError in metadata")
+        .id
+}
+
+/// Encoded `DispatchError` bytes decoded as the chain's type, then named.
+fn named(md: &subxt::Metadata, bytes: &[u8]) -> tensorfleet::chain::TxResult {
+    let v = value::decode(bytes, dispatch_error_type(md), md.types()).unwrap();
+    events::dispatch_error(&v, md)
+}
+
 #[test]
 fn module_errors_decode_to_pallet_and_error_names() {
-    use subxt::error::DispatchError;
     use tensorfleet::chain::TxResult;
-    // CHAIN.md: HotKeyAlreadyRegisteredInSubNet is pallet 7, error 23 on spec 218.
-    let at = offline_at(metadata(DEVNET.0), DEVNET.1);
-    // DispatchError::Module (variant 3) { index: 7, error: [23, 0, 0, 0] }.
-    let err = DispatchError::decode_from(&[3u8, 7, 23, 0, 0, 0][..], at.metadata()).unwrap();
-    let want = TxResult::Failed {
-        pallet: "SubtensorModule".into(),
-        error: "HotKeyAlreadyRegisteredInSubNet".into(),
-    };
-    assert_eq!(submit::failure(&err), want);
+    // CHAIN.md: HotKeyAlreadyRegisteredInSubNet is pallet 7, error 23 on spec 218 (21 at 393
+    // and HEAD): DispatchError::Module (variant 3) { index: 7, error: [23, 0, 0, 0] }.
+    let md218 = metadata(DEVNET.0);
+    assert_eq!(
+        named(&md218, &[3u8, 7, 23, 0, 0, 0]),
+        TxResult::failed("SubtensorModule", "HotKeyAlreadyRegisteredInSubNet")
+    );
     // On mainnet the index differs; look it up by name and decode it back.
-    let at = offline_at(metadata(MAINNET.0), MAINNET.1);
-    let md = at.metadata();
+    let md = metadata(MAINNET.0);
     let pallet = md.pallet_by_name("SubtensorModule").unwrap();
     let idx = pallet
         .error_variants()
@@ -178,16 +191,19 @@ fn module_errors_decode_to_pallet_and_error_names() {
         .find(|v| v.name == "NotEnoughBalanceToStake")
         .unwrap()
         .index;
-    let err =
-        DispatchError::decode_from(&[3u8, pallet.error_index(), idx, 0, 0, 0][..], md).unwrap();
-    assert_eq!(submit::failure(&err).label(), "NotEnoughBalanceToStake");
-    // Non-module errors keep their description.
-    let err = DispatchError::decode_from(&[2u8][..], at.metadata()).unwrap();
+    let bytes = [3u8, pallet.error_index(), idx, 0, 0, 0];
+    assert_eq!(named(&md, &bytes).label(), "NotEnoughBalanceToStake");
     assert_eq!(
-        submit::failure(&err),
-        TxResult::Failed {
-            pallet: "Dispatch".into(),
-            error: err.to_string()
-        }
+        named(&md, &[3u8, 7, 21, 0, 0, 0]).label(),
+        "HotKeyAlreadyRegisteredInSubNet"
+    );
+    // Non-module errors keep their kind (2 = BadOrigin; 7 = Token, 1 = FundsUnavailable).
+    assert_eq!(
+        named(&md, &[2u8]),
+        TxResult::failed("Dispatch", "BadOrigin")
+    );
+    assert_eq!(
+        named(&md, &[7u8, 0]),
+        TxResult::failed("Dispatch", "Token.FundsUnavailable")
     );
 }

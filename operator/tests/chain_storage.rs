@@ -98,40 +98,67 @@ fn uids_absent_is_unregistered_not_uid_zero() {
 
 #[test]
 fn subnet_parameters_decode_from_metadata_typed_values() {
+    let given: [(&str, u64); 21] = [
+        ("NetworksAdded", 1),
+        ("Burn", 1_500_000_000),
+        ("MinBurn", 500_000),
+        ("MaxBurn", 100_000_000_000),
+        ("Difficulty", 10_000_000),
+        ("NetworkRegistrationAllowed", 1),
+        ("Tempo", 360),
+        ("ImmunityPeriod", 5000),
+        ("SubnetworkN", 250),
+        ("MaxAllowedUids", 256),
+        ("ServingRateLimit", 50),
+        ("ActivityCutoff", 4321),
+        ("ActivityCutoffFactorMilli", 13_889),
+        ("WeightsSetRateLimit", 100),
+        ("WeightsVersionKey", 7),
+        ("CommitRevealWeightsEnabled", 1),
+        ("NetworkRegisteredAt", 4_800_000),
+        ("SubnetTAO", 4_000_000_000_000),
+        ("SubnetAlphaIn", 1_000_000_000_000),
+        ("SubnetMechanism", 1),
+        ("MechanismCountCurrent", 2),
+    ];
+    let flags = [
+        "NetworksAdded",
+        "NetworkRegistrationAllowed",
+        "CommitRevealWeightsEnabled",
+    ];
     for (f, spec) in BOTH {
         let at = offline_at(metadata(f), spec);
         let md = at.metadata();
+        // Only the entries this runtime has are read.
         let reads = storage::param_keys(&at, 2).unwrap();
-        let given: Vec<u64> = vec![
-            1,
-            1_500_000_000,
-            500_000,
-            100_000_000_000,
-            10_000_000,
-            1,
-            360,
-            5000,
-            250,
-            256,
-            50,
-        ];
-        let values: Vec<Option<Vec<u8>>> = PARAM_ENTRIES
+        let names: Vec<&str> = reads.iter().map(|r| r.entry).collect();
+        assert!(names.iter().all(|n| PARAM_ENTRIES.contains(n)), "{f}");
+        assert_eq!(names.contains(&"MechanismCountCurrent"), spec >= 320, "{f}");
+        assert!(
+            !names.contains(&"ActivityCutoffFactorMilli"),
+            "{f}: a spec 423 entry"
+        );
+        let values: Vec<Option<Vec<u8>>> = reads
             .iter()
-            .zip(&given)
-            .map(|(e, v)| {
-                let bytes = match *e {
-                    "NetworksAdded" | "NetworkRegistrationAllowed" => {
-                        storage::encode_value(&md, "SubtensorModule", e, &(*v == 1))
-                    }
-                    _ => storage::encode_value(&md, "SubtensorModule", e, v),
+            .map(|r| {
+                let v = given.iter().find(|(n, _)| *n == r.entry).unwrap().1;
+                let bytes = if flags.contains(&r.entry) {
+                    storage::encode_value(&md, "SubtensorModule", r.entry, &(v == 1))
+                } else {
+                    storage::encode_value(&md, "SubtensorModule", r.entry, &v)
                 };
-                Some(bytes.unwrap())
+                Some(bytes.unwrap_or_else(|e| panic!("{f} {}: {e}", r.entry)))
             })
             .collect();
         // Types come from the metadata: Tempo is u16 (2 bytes), Burn u64 (8 bytes).
-        assert_eq!(values[6].as_ref().unwrap().len(), 2, "{f}");
-        assert_eq!(values[1].as_ref().unwrap().len(), 8, "{f}");
-        let p = storage::decode_params(&md, &reads, &values)
+        let len = |e: &str| {
+            values[names.iter().position(|n| *n == e).unwrap()]
+                .as_ref()
+                .unwrap()
+                .len()
+        };
+        assert_eq!((len("Tempo"), len("Burn")), (2, 8), "{f}");
+        let (p, extras) = storage::decode_params(&md, &reads, &values)
             .unwrap()
             .unwrap();
         let want = SubnetParams {
@@ -145,8 +172,21 @@ fn subnet_parameters_decode_from_metadata_typed_values() {
             subnetwork_n: 250,
             max_allowed_uids: 256,
             serving_rate_limit: 50,
+            // Before spec 423: the ActivityCutoff storage itself.
+            activity_cutoff: 4321,
+            weights_rate_limit: 100,
+            weights_version: 7,
+            commit_reveal_enabled: true,
+            network_registered_at: 4_800_000,
+            mechanism_count: if spec >= 320 { 2 } else { 1 },
         };
         assert_eq!(p, want, "{f}");
+        assert_eq!(
+            extras.reserves,
+            Some((4_000_000_000_000, 1_000_000_000_000)),
+            "{f}"
+        );
+        assert_eq!(extras.swap_mechanism, Some(1), "{f}");
         // No NetworksAdded value: its default (false) means the subnet does not exist.
         let mut missing = values.clone();
         missing[0] = None;

@@ -97,8 +97,23 @@ class FakeChain:
             body["nonce"] = nonce
         return self._post("/admin/balance", body)
 
-    def add_proxy(self, real, delegate, remove=False):
-        return self._post("/admin/proxy", {"real": real, "delegate": delegate, "remove": remove})
+    def add_proxy(self, real, delegate, proxy_type="Any", remove=False, delay=0):
+        """`Proxy.Proxies`: `delegate` may act for `real` as `proxy_type` (HEAD's filters)."""
+        return self._post("/admin/proxy", {"real": real, "delegate": delegate,
+                                           "proxy_type": proxy_type, "delay": delay,
+                                           "remove": remove})
+
+    def set_coldkey_swap(self, coldkey, executable_at=None, disputed=False):
+        """Announces (or with executable_at=None withdraws) a coldkey swap: the chain then
+        refuses the coldkey's calls."""
+        swap = None if executable_at is None else {"executable_at": executable_at,
+                                                   "disputed": disputed}
+        return self._post("/admin/coldkey-swap", {"coldkey": coldkey, "swap": swap})
+
+    def set_stake(self, netuid, hotkey, coldkey, alpha):
+        """Any coldkey's alpha on a hotkey (e.g. a delegator's); returns the hotkey's total."""
+        return self._post("/admin/stake", {"netuid": netuid, "hotkey": hotkey,
+                                           "coldkey": coldkey, "alpha": alpha})
 
     def register(self, netuid, hotkey, coldkey=None, bump_burn=False):
         """Registers a hotkey as someone else would (no fee, not in the ledger); returns the uid."""
@@ -207,10 +222,11 @@ class FakeChainServer:
 
     config (genesis; every key optional):
         {"head": 1000,
-         "runtime": {"fee_rao": 100000, "has_register_limit": true, "min_stake_rao": 2000000},
+         "runtime": {"fee_rao": 100000, "has_register_limit": true, "min_stake_rao": 2000000,
+                     "has_stake_limit": true},
          "subnets": {"1": {<any set_subnet() parameter>}},   # burn_block defaults to head
          "balances": {"<ss58 or 0x-hex>": rao},
-         "proxies": [["<real>", "<delegate>"]]}
+         "proxies": [{"real": "<ss58>", "delegate": "<ss58>", "proxy_type": "Registration"}]}
     block_ms: advance one block every N ms (default: only chain.advance()).
     """
 

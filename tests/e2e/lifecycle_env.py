@@ -67,3 +67,9 @@ def metric(text, name, **labels):
         if all(f'{k}="{v}"' in series for k, v in labels.items()):
             return float(value)
     return None
+
+
+def polled(operator, chain, head):
+    """The operator has read a snapshot at `head` or later from the chain."""
+    seen = metric(operator.metrics(), "tensorfleet_chain_head_block", endpoint=chain.endpoint)
+    return (seen or 0) >= head

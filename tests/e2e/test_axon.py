@@ -2,7 +2,7 @@
 while unchanged; the node's ExternalIP is used when no address is given."""
 
 from checks import cond_is, env_of
-from lifecycle_env import NETUID, TAO, auto_neuron, metric, replicas, setup, start_chain, status  # noqa: F401
+from lifecycle_env import polled, NETUID, TAO, auto_neuron, metric, replicas, setup, start_chain, status  # noqa: F401
 from manifests import NS
 
 
@@ -26,7 +26,7 @@ def test_axon_served_once_and_not_again_while_unchanged(cluster, start_chain, op
     assert env["BT_AXON_EXTERNAL_IP"] == "203.0.113.7" and env["BT_AXON_EXTERNAL_PORT"] == str(node_port)
     for _ in range(2):  # past the serving rate limit, twice: unchanged, so never served again
         head = chain.advance(6)
-        wait_for(lambda: (get("subnets", NS, "sn21")["status"].get("block") or 0) >= head, timeout=20,
+        wait_for(lambda: polled(operator, chain, head), timeout=20,
                  message="polled")
     wait_for(lambda: (status(get).get("chain") or {}).get("axon", {}).get("ip") == "203.0.113.7", timeout=20,
              message="axon in status.chain")

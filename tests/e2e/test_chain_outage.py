@@ -2,7 +2,7 @@
 spend, the registered pod stays), errors are counted; recovery when the chain is back."""
 
 from checks import cond_is
-from lifecycle_env import TAO, metric, replicas, setup, start_chain, status  # noqa: F401
+from lifecycle_env import polled, TAO, metric, replicas, setup, start_chain, status  # noqa: F401
 from manifests import NS
 
 
@@ -22,6 +22,6 @@ def test_chain_unreachable_then_recovery(cluster, start_chain, operator, apply, 
     wait_for(lambda: cond_is(get("subnets", NS, "sn21"), "ChainReachable", "True"), timeout=30,
              message="ChainReachable True again")
     head = chain.advance(3)
-    wait_for(lambda: (get("subnets", NS, "sn21")["status"].get("block") or 0) >= head, timeout=30,
+    wait_for(lambda: polled(operator, chain, head), timeout=30,
              message="polls flow again")
     assert len(chain.burns()) == 1

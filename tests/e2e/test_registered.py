@@ -8,6 +8,7 @@ Needs `tests/e2e/fakechain.py` (the fake-chain helper's client) and both binarie
 import pytest
 
 from checks import cond_is, ss58_of_mnemonic
+from lifecycle_env import polled
 from manifests import COLD_MNEMONIC, NS, neuron, secret, subnet
 
 TAO = 10**9
@@ -122,11 +123,11 @@ def test_auto_registration_burns_once_within_the_cap(cluster, chain, start_opera
     assert st["coldkey"] == cold and st["uid"] == chain.uid_of(NETUID, st["hotkey"])
     # a restarted operator checks the chain instead of paying again
     assert op.stop() == 0
-    start_operator()
+    again = start_operator()
     wait_for(lambda: get("neurons", NS, "miner-0")["status"].get("observedGeneration") == 1, message="status")
-    chain.advance(5)
-    wait_for(lambda: nrn(get)["status"].get("chain", {}).get("block", 0) >= 1005, timeout=20,
-             message="chain figures after restart")
+    head = chain.advance(5)
+    wait_for(lambda: polled(again, chain, head), timeout=20, message="polled after restart")
+    assert nrn(get)["status"]["chain"]["block"] >= 1000
     assert len(chain.burns()) == 1
 
 

@@ -4,7 +4,7 @@ metrics, deregistration → re-registration."""
 import json
 
 from checks import cond_is, condition, events_for
-from lifecycle_env import (COLD, NETUID, TAO, metric, replicas, setup, start_chain,  # noqa: F401
+from lifecycle_env import (COLD, NETUID, TAO, metric, polled, replicas, setup, start_chain,  # noqa: F401
                            status)
 from manifests import COLD_MNEMONIC, NS, decoded
 
@@ -59,8 +59,7 @@ def test_burn_above_cap_blocks_then_registers_when_it_decays(cluster, start_chai
     assert "2 TAO" in condition(n, "RegistrationBlocked")["message"]
     wait_for(lambda: "BurnAboveCap" in reasons(cluster), timeout=20, message="BurnAboveCap Event")
     chain.advance(200)  # 2 TAO · 2^(-200/360) ≈ 1.36 TAO: still above the cap
-    wait_for(lambda: get("subnets", NS, "sn21")["status"].get("block", 0) >= 1200, timeout=20,
-             message="Subnet at block 1200")
+    wait_for(lambda: polled(operator, chain, 1200), timeout=20, message="polled at block 1200")
     assert chain.burns() == [] and replicas(get) == 0
     chain.advance(200)  # ≈ 0.93 TAO
     wait_for(lambda: replicas(get) == 1, timeout=30, message="registered once the burn decayed")
@@ -85,8 +84,7 @@ def test_subnet_budget_is_never_exceeded(cluster, start_chain, operator, apply, 
     [blocked] = wait_for(settled, timeout=40, message="one registered, one BudgetExhausted")
     assert len(chain.burns()) == 1
     chain.advance(10)
-    wait_for(lambda: get("subnets", NS, "sn21")["status"].get("block", 0) >= 1010, timeout=20,
-             message="a few more polls")
+    wait_for(lambda: polled(operator, chain, 1010), timeout=20, message="a few more polls")
     assert len(chain.burns()) == 1, "budget exhausted: no second burn"
     wait_for(lambda: "BudgetExhausted" in reasons(cluster, blocked), timeout=20, message="Event")
 
@@ -105,8 +103,7 @@ def test_external_mode_never_spends(cluster, start_chain, operator, apply, get, 
     wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "Registered", "False",
                              "AwaitingExternalRegistration"), timeout=30, message="waiting externally")
     chain.advance(5)
-    wait_for(lambda: get("subnets", NS, "sn21")["status"].get("block", 0) >= 1005, timeout=20,
-             message="more polls")
+    wait_for(lambda: polled(operator, chain, 1005), timeout=20, message="more polls")
     assert chain.ledger() == []
 
 

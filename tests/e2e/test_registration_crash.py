@@ -5,7 +5,7 @@ exactly one burn each time. Plus a lost inclusion answer without a crash."""
 import pytest
 
 from checks import events_for
-from lifecycle_env import TAO, replicas, setup, start_chain, status  # noqa: F401
+from lifecycle_env import TAO, polled, replicas, setup, start_chain, status  # noqa: F401
 from manifests import NS
 
 
@@ -15,8 +15,6 @@ def settled(get):
                                                    for r in st.get("registration", [])) and st
 
 
-def polled_past(get, block):
-    return (get("subnets", NS, "sn21").get("status") or {}).get("block", 0) >= block
 
 
 @pytest.mark.parametrize("point", ["before_submit", "after_submit", "after_inclusion"])
@@ -40,7 +38,7 @@ def test_crash_at_each_registration_step_burns_once(cluster, start_chain, start_
         wait_for(lambda: any("may still be included" in line.get("message", "")
                              for line in restarted.logs()), timeout=30, message="intent probed")
         chain.advance(30)
-        wait_for(lambda: polled_past(get, 1030), timeout=20, message="polled at 1030")
+        wait_for(lambda: polled(restarted, chain, 1030), timeout=20, message="polled at 1030")
         assert chain.ledger() == [] and "pendingRegistration" in status(get)
         chain.advance(intent["mortalUntilBlock"] + 1 - 1030)
     st = wait_for(lambda: settled(get), timeout=40, message="registration settled")
@@ -55,7 +53,7 @@ def test_crash_at_each_registration_step_burns_once(cluster, start_chain, start_
         assert results == ["SuccessAmountUnknown"]
         assert st["registration"][0]["paidRao"] == intent["limitRao"] >= burn["burned_rao"]
     head = chain.advance(5)
-    wait_for(lambda: polled_past(get, head), timeout=20, message="more polls")
+    wait_for(lambda: polled(restarted, chain, head), timeout=20, message="more polls")
     assert len(chain.burns()) == 1
 
 
@@ -71,5 +69,5 @@ def test_lost_inclusion_answer_is_resolved_from_the_chain(cluster, start_chain, 
              <= {e.get("reason") for e in events_for(cluster, "Neuron", "miner-0")}, timeout=20,
              message="Events")
     head = chain.advance(5)
-    wait_for(lambda: polled_past(get, head), timeout=20, message="more polls")
+    wait_for(lambda: polled(operator, chain, head), timeout=20, message="more polls")
     assert len(chain.burns()) == 1

@@ -6,7 +6,7 @@ import datetime
 
 from checks import condition, events_for
 from cluster import WaitTimeout
-from lifecycle_env import NETUID, TAO, metric, replicas, setup, start_chain, status  # noqa: F401
+from lifecycle_env import polled, NETUID, TAO, metric, replicas, setup, start_chain, status  # noqa: F401
 from manifests import NS
 
 POD = "miner-0-0"
@@ -54,7 +54,7 @@ def test_stale_weights_restart_with_backoff_and_hourly_cap(cluster, start_chain,
     wait_for(lambda: "next restart not before" in weights(get).get("message", ""), timeout=30,
              message="backoff reported")
     head = chain.advance(2)
-    wait_for(lambda: (get("subnets", NS, "sn21")["status"].get("block") or 0) >= head, timeout=20,
+    wait_for(lambda: polled(operator, chain, head), timeout=20,
              message="polled")
     assert get("pods", NS, POD) is not None and status(get)["operatorRestarts"]["count"] == 1
 

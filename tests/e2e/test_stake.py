@@ -3,7 +3,7 @@ per 24 h (a day is simulated by ageing the recorded operations), never unstakes 
 
 from checks import cond_is, condition, events_for
 from cluster import WaitTimeout
-from lifecycle_env import NETUID, TAO, replicas, setup, start_chain, status  # noqa: F401
+from lifecycle_env import polled, NETUID, TAO, replicas, setup, start_chain, status  # noqa: F401
 from manifests import NS
 
 
@@ -63,7 +63,7 @@ def test_validator_stake_reaches_target_in_capped_steps(cluster, start_chain, op
     head = chain.advance(3)
     wait_for(lambda: (get("neurons", NS, "miner-0")["status"].get("chain") or {}).get("stakeRao") == 5 * TAO,
              timeout=20, message="stake 5 TAO seen")
-    wait_for(lambda: (get("subnets", NS, "sn21")["status"].get("block") or 0) >= head, timeout=20,
+    wait_for(lambda: polled(operator, chain, head), timeout=20,
              message="polled")
     assert not chain.calls().get("remove_stake")
     assert cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "True")
@@ -86,10 +86,10 @@ def test_crash_before_stake_submission_never_stakes_twice(cluster, start_chain, 
     intent = status(get)["pendingStake"]
     assert intent["kind"] == "Add" and intent["amountRao"] == TAO
     assert not [e for e in chain.ledger() if e["method"] == "add_stake"]
-    start_operator()
+    op = start_operator()
     # the intent could still be included until its window closes: nothing new before that
     head = chain.advance(10)
-    wait_for(lambda: (get("subnets", NS, "sn21")["status"].get("block") or 0) >= head, timeout=20,
+    wait_for(lambda: polled(op, chain, head), timeout=20,
              message="polled")
     assert "pendingStake" in status(get) and not chain.calls().get("add_stake")
     chain.advance(intent["mortalUntilBlock"] + 1 - head)

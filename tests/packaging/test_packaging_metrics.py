@@ -27,6 +27,7 @@ AGREED = {
     "tensorfleet_chain_request_errors": ("counter", {"endpoint", "method", "error"}),
     "tensorfleet_reconcile_errors": ("counter", {"controller", "error"}),
     "tensorfleet_chain_request_duration_seconds": ("histogram", {"endpoint", "method"}),
+    "tensorfleet_chain_head_block": ("gauge", {"endpoint"}),
     "tensorfleet_reconcile_duration_seconds": ("histogram", {"controller"}),
     "tensorfleet_gpus": ("gauge", {"node"}),
     **{f"tensorfleet_gpu_{n}": ("gauge", L_GPU) for n in (

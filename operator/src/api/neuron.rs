@@ -33,7 +33,7 @@ fn default_true() -> bool {
     printcolumn(
         name = "Stake (TAO)",
         type_ = "string",
-        json_path = ".status.chain.stakeTao"
+        json_path = ".status.chain.ownStakeTao"
     ),
     printcolumn(
         name = "Incentive",

@@ -141,8 +141,19 @@ pub struct StakeIntent {
 #[serde(rename_all = "camelCase")]
 pub struct NeuronChainStatus {
     pub block: u64,
+    /// All alpha on the hotkey on this subnet, in rao-units of alpha (delegations included).
     pub stake_rao: u64,
+    /// Its TAO value at `alphaPrice` (empty when the price is unknown).
     pub stake_tao: String,
+    /// The coldkey's own alpha on the hotkey (what a stake target is about).
+    #[serde(default)]
+    pub own_stake_rao: u64,
+    /// Its TAO value at `alphaPrice`.
+    #[serde(default)]
+    pub own_stake_tao: String,
+    /// TAO per alpha when read (decimal string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha_price: Option<String>,
     pub rank: f64,
     pub trust: f64,
     pub consensus: f64,

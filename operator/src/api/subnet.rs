@@ -114,6 +114,16 @@ pub struct SubnetStatus {
     pub max_allowed_uids: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immunity_period: Option<u16>,
+    /// Blocks after which a validator's weights count as inactive (derived from tempo on
+    /// current runtimes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_cutoff: Option<u64>,
+    /// Incentive mechanisms of the subnet; Neuron figures are mechanism 0's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism_count: Option<u8>,
+    /// TAO per alpha of the subnet's pool when last written (decimal string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpha_price: Option<String>,
     /// Burn recorded by this Subnet's Neurons in the last 24 h.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spent_rao_last24h: Option<u64>,

@@ -104,15 +104,18 @@ pub struct SubnetChainState {
 /// What a poll changed, for deciding whom to reconcile.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Change {
-    /// Parameters, reachability or existence changed (or the first answer arrived).
+    /// Parameters (but the burn), reachability or existence changed (or the first answer).
     pub subnet: bool,
-    /// Hotkeys registered, deregistered, or whose figures changed.
+    /// Only the burn moved (it does every block on current runtimes): of interest to Neurons
+    /// that may register, not to every Neuron.
+    pub burn: bool,
+    /// Hotkeys registered, deregistered, or whose figures or own stake changed.
     pub hotkeys: BTreeSet<AccountId>,
 }
 
 impl Change {
     pub fn is_empty(&self) -> bool {
-        !self.subnet && self.hotkeys.is_empty()
+        !self.subnet && !self.burn && self.hotkeys.is_empty()
     }
 }
 
@@ -148,17 +151,15 @@ impl ChainCache {
     ) -> Change {
         let mut map = self.inner.write().expect("chain cache lock");
         let state = map.entry(key.clone()).or_default();
+        let old = state.snapshot.as_deref();
         let mut change = Change {
             subnet: !state.reachable
                 || state.subnet_missing
                 || state.endpoint.as_deref() != Some(endpoint.as_str())
-                || state
-                    .snapshot
-                    .as_ref()
-                    .is_none_or(|old| old.params != snap.params),
+                || old.is_none_or(|o| !o.params.same_but_burn(&snap.params)),
+            burn: old.is_some_and(|o| o.params.burn != snap.params.burn),
             hotkeys: BTreeSet::new(),
         };
-        let old = state.snapshot.as_deref();
         for n in &snap.neurons {
             if old.and_then(|o| o.neuron_by_hotkey(&n.hotkey)) != Some(n) {
                 change.hotkeys.insert(n.hotkey);
@@ -167,6 +168,11 @@ impl ChainCache {
         for n in old.map(|o| o.neurons.as_slice()).unwrap_or_default() {
             if snap.neuron_by_hotkey(&n.hotkey).is_none() {
                 change.hotkeys.insert(n.hotkey);
+            }
+        }
+        for s in &snap.stakes {
+            if old.and_then(|o| o.own_stake(&s.hotkey, &s.coldkey)) != Some(s.alpha) {
+                change.hotkeys.insert(s.hotkey);
             }
         }
         *state = SubnetChainState {
@@ -193,6 +199,7 @@ impl ChainCache {
         let state = map.entry(key.clone()).or_default();
         let change = Change {
             subnet: !state.subnet_missing || !state.reachable,
+            burn: false,
             hotkeys: state
                 .snapshot
                 .iter()
@@ -223,6 +230,7 @@ impl ChainCache {
         let change = Change {
             // Only a flip matters: error texts vary between polls and must not cause status writes.
             subnet: state.reachable || state.polled_at.is_none(),
+            burn: false,
             hotkeys: BTreeSet::new(),
         };
         state.netuid = netuid;

@@ -38,6 +38,8 @@ fn snap(block: u64, burn: u64, neurons: Vec<NeuronInfo>) -> SubnetSnapshot {
             ..Default::default()
         },
         neurons,
+        pool: None,
+        stakes: Vec::new(),
     }
 }
 
@@ -66,18 +68,48 @@ fn changes_between_snapshots() {
         t(2),
     );
     assert!(same.is_empty(), "{same:?}");
-    // One figure changed, one deregistered, one registered, burn changed.
+    // One figure changed, one deregistered, one registered, burn changed: the burn alone is
+    // no Subnet-level change (it moves every block since spec 397).
     let next = c.record_snapshot(
         &key(),
         e(),
         snap(3, 11, vec![info(1, 0.5), info(3, 0.0)]),
         t(3),
     );
-    assert!(next.subnet);
+    assert!(!next.subnet && next.burn, "{next:?}");
     assert_eq!(next.hotkeys, BTreeSet::from([hk(1), hk(2), hk(3)]));
     let state = c.get(&key()).unwrap();
     assert_eq!(state.snapshot.as_ref().unwrap().block, 3);
     assert!(state.reachable);
+    // Another parameter is.
+    let mut tempo = snap(4, 11, vec![info(1, 0.5), info(3, 0.0)]);
+    tempo.params.tempo = 99;
+    let change = c.record_snapshot(&key(), e(), tempo.clone(), t(4));
+    assert!(
+        change.subnet && !change.burn && change.hotkeys.is_empty(),
+        "{change:?}"
+    );
+    // An own stake that moved reaches its hotkey.
+    let own = |alpha| crate::chain::OwnStake {
+        hotkey: hk(3),
+        coldkey: hk(9),
+        alpha,
+    };
+    let with_stake = SubnetSnapshot {
+        stakes: vec![own(5)],
+        ..tempo.clone()
+    };
+    let change = c.record_snapshot(&key(), e(), with_stake.clone(), t(5));
+    assert_eq!(change.hotkeys, BTreeSet::from([hk(3)]));
+    assert!(c.record_snapshot(&key(), e(), with_stake, t(6)).is_empty());
+    let moved = SubnetSnapshot {
+        stakes: vec![own(6)],
+        ..tempo
+    };
+    assert_eq!(
+        c.record_snapshot(&key(), e(), moved, t(7)).hotkeys,
+        BTreeSet::from([hk(3)])
+    );
 }
 
 #[test]

@@ -1,16 +1,18 @@
 //! Chain request metrics: every [`Chain`] call's duration and errors, by endpoint and method
-//! (`tensorfleet_chain_request_duration_seconds`, `tensorfleet_chain_request_errors_total`).
+//! (`tensorfleet_chain_request_duration_seconds`, `tensorfleet_chain_request_errors_total`),
+//! and the block of the latest snapshot read from each endpoint (`tensorfleet_chain_head_block`).
 //! Applied once, at connection time, so the poller and the money steps are both measured.
 
 use super::cache::ChainConnector;
 use super::{
-    AccountId, Chain, ChainError, RegisterRequest, ServeAxonRequest, StakeRequest, SubnetSnapshot,
-    TxOutcome,
+    AccountId, Chain, ChainError, ColdkeySwap, RegisterRequest, ServeAxonRequest, SnapshotQuery,
+    StakeRequest, SubnetSnapshot, TxOutcome,
 };
 use async_trait::async_trait;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::future::Future;
@@ -30,10 +32,16 @@ pub struct RequestErrorLabels {
     pub error: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EndpointLabels {
+    pub endpoint: String,
+}
+
 #[derive(Clone)]
 pub struct ChainMetrics {
     pub duration: Family<RequestLabels, Histogram>,
     pub errors: Family<RequestErrorLabels, Counter>,
+    pub head: Family<EndpointLabels, Gauge>,
 }
 
 impl ChainMetrics {
@@ -44,6 +52,7 @@ impl ChainMetrics {
                 Histogram::new(exponential_buckets(0.005, 2.0, 14))
             }),
             errors: Family::default(),
+            head: Family::default(),
         };
         r.register(
             "chain_request_duration_seconds",
@@ -54,6 +63,11 @@ impl ChainMetrics {
             "chain_request_errors",
             "Failed chain requests by error",
             m.errors.clone(),
+        );
+        r.register(
+            "chain_head_block",
+            "Block of the latest subnet snapshot read from the endpoint",
+            m.head.clone(),
         );
         m
     }
@@ -104,8 +118,22 @@ impl Chain for Metered {
     async fn head(&self) -> Result<u64, ChainError> {
         self.call("head", self.inner.head()).await
     }
-    async fn snapshot(&self, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
-        self.call("snapshot", self.inner.snapshot(netuid)).await
+    async fn snapshot(
+        &self,
+        netuid: u16,
+        query: &SnapshotQuery,
+    ) -> Result<SubnetSnapshot, ChainError> {
+        let snap = self
+            .call("snapshot", self.inner.snapshot(netuid, query))
+            .await?;
+        let labels = EndpointLabels {
+            endpoint: self.inner.endpoint(),
+        };
+        let block = i64::try_from(snap.block).unwrap_or(i64::MAX);
+        let gauge = self.metrics.head.get_or_create(&labels);
+        // Several Subnets may share an endpoint: the highest block read is its head.
+        gauge.set(gauge.get().max(block));
+        Ok(snap)
     }
     async fn uid_of(&self, netuid: u16, hotkey: &AccountId) -> Result<Option<u16>, ChainError> {
         self.call("uid_of", self.inner.uid_of(netuid, hotkey)).await
@@ -116,6 +144,10 @@ impl Chain for Metered {
     }
     async fn account_nonce(&self, account: &AccountId) -> Result<u64, ChainError> {
         self.call("account_nonce", self.inner.account_nonce(account))
+            .await
+    }
+    async fn coldkey_swap(&self, account: &AccountId) -> Result<Option<ColdkeySwap>, ChainError> {
+        self.call("coldkey_swap", self.inner.coldkey_swap(account))
             .await
     }
     async fn register(&self, req: &RegisterRequest<'_>) -> Result<TxOutcome, ChainError> {
@@ -161,7 +193,19 @@ mod tests {
         let m = ChainMetrics::register(reg.sub_registry_with_prefix("tensorfleet"));
         let chain = Metered::new(Arc::new(FakeChain::new(Default::default())), m);
         chain.head().await.unwrap();
-        assert!(chain.snapshot(99).await.is_err());
+        assert!(chain.snapshot(99, &Default::default()).await.is_err());
+        let fake = FakeChain::new(
+            serde_json::from_value(serde_json::json!(
+            {"head": 1234, "subnets": {"1": {}}}))
+            .unwrap(),
+        );
+        let m2 = ChainMetrics::register(&mut Registry::default());
+        let metered = Metered::new(Arc::new(fake), m2.clone());
+        metered.snapshot(1, &Default::default()).await.unwrap();
+        let labels = EndpointLabels {
+            endpoint: metered.endpoint(),
+        };
+        assert_eq!(m2.head.get_or_create(&labels).get(), 1234);
         let mut out = String::new();
         encode(&mut out, &reg).unwrap();
         let ep = chain.endpoint();

@@ -7,12 +7,16 @@ pub mod cache;
 pub mod client;
 pub mod fake;
 pub mod metered;
+mod outcome;
 pub mod poller;
 #[cfg(feature = "fake-chain")]
 pub mod remote;
+mod snapshot;
 mod types;
 
 pub use cache::{connect_endpoints, ChainCache, ChainConnector, SubnetKey};
+pub use outcome::*;
+pub use snapshot::*;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -26,9 +30,14 @@ pub trait Chain: Send + Sync {
     /// Current best block number.
     async fn head(&self) -> Result<u64, ChainError>;
 
-    /// One subnet's parameters and all its neurons, read at one block in as few RPC rounds as
-    /// the runtime allows. `Err(ChainError::SubnetNotFound)` when the netuid does not exist.
-    async fn snapshot(&self, netuid: u16) -> Result<SubnetSnapshot, ChainError>;
+    /// One subnet's parameters, pool and all its neurons, plus the own stake of the queried
+    /// (hotkey, coldkey) pairs, read at one block in as few RPC rounds as the runtime allows.
+    /// `Err(ChainError::SubnetNotFound)` when the netuid does not exist.
+    async fn snapshot(
+        &self,
+        netuid: u16,
+        query: &SnapshotQuery,
+    ) -> Result<SubnetSnapshot, ChainError>;
 
     /// `Uids(netuid, hotkey)`: the authoritative "is it registered" read.
     async fn uid_of(&self, netuid: u16, hotkey: &AccountId) -> Result<Option<u16>, ChainError>;
@@ -39,15 +48,21 @@ pub trait Chain: Send + Sync {
     /// Next nonce of an account (`System::Account.nonce`).
     async fn account_nonce(&self, account: &AccountId) -> Result<u64, ChainError>;
 
+    /// The coldkey swap `account` has announced, if any: while one stands, the chain refuses
+    /// every call of that coldkey but the swap calls (HEAD `guards/check_coldkey_swap.rs`).
+    async fn coldkey_swap(&self, account: &AccountId) -> Result<Option<ColdkeySwap>, ChainError>;
+
     /// Register `hotkey` on `netuid` by burn, paying at most `limit_rao`.
-    /// Uses `register_limit` when the runtime has it; otherwise reads `Burn` at the latest block
-    /// and refuses with [`ChainError::BurnAboveLimit`] before signing when it is above the limit.
+    /// Uses `register_limit` when the runtime has it (the chain refuses atomically with
+    /// `RegistrationPriceLimitExceeded`); otherwise reads `Burn` at the transaction's birth
+    /// block and refuses with [`ChainError::BurnAboveLimit`] before signing when it is above.
+    /// A proxy signer is checked first (its proxy type must allow the call for `real`).
     async fn register(&self, req: &RegisterRequest<'_>) -> Result<TxOutcome, ChainError>;
 
-    /// Stake `amount_rao` TAO onto `hotkey` on `netuid`.
+    /// Stake `amount_rao` TAO onto `hotkey` on `netuid` (`add_stake_limit` with a limit).
     async fn add_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError>;
 
-    /// Unstake `amount_rao` (alpha) from `hotkey` on `netuid`.
+    /// Unstake `amount_rao` alpha from `hotkey` on `netuid` (`remove_stake_limit` with a limit).
     async fn remove_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError>;
 
     /// Publish the axon endpoint of `req.hotkey` (signed by the hotkey itself, fee-free).

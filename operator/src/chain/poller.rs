@@ -2,11 +2,11 @@
 //! [`ChainCache`], and an event whenever something changed so the right objects get reconciled.
 
 use super::cache::{ChainCache, ChainConnector, Change, SubnetKey};
-use super::{Chain, ChainError};
-use std::collections::HashMap;
+use super::{AccountId, Chain, ChainError, SnapshotQuery};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
 /// What a poller polls; a different config restarts the task.
@@ -28,13 +28,62 @@ pub struct PollEvent {
 /// connection as the poller (and never open their own).
 type Clients = Arc<Mutex<HashMap<SubnetKey, Arc<dyn Chain>>>>;
 
+/// The (hotkey, coldkey) pairs each Subnet's snapshot reads the own stake of, by the name of
+/// the Neuron that asked (a Neuron's pair replaces its previous one).
+#[derive(Default)]
+pub struct StakeInterest(Mutex<HashMap<SubnetKey, Pairs>>);
+
+/// (hotkey, coldkey) by Neuron name.
+type Pairs = BTreeMap<String, (AccountId, AccountId)>;
+
+/// A running poller: its config, its task and the bell that makes it poll now.
+type Task = (PollConfig, JoinHandle<()>, Arc<Notify>);
+
+impl StakeInterest {
+    /// Records (or with `None` forgets) `neuron`'s pair; true when that changed anything.
+    pub fn set(&self, key: &SubnetKey, neuron: &str, pair: Option<(AccountId, AccountId)>) -> bool {
+        let mut map = self.0.lock().expect("stake interest lock");
+        let of_subnet = map.entry(key.clone()).or_default();
+        let before = of_subnet.get(neuron).copied();
+        match pair {
+            Some(p) => of_subnet.insert(neuron.to_string(), p),
+            None => of_subnet.remove(neuron),
+        };
+        before != pair
+    }
+
+    /// Forgets a deleted Neuron's pair, whichever Subnet it was on.
+    pub fn forget(&self, namespace: &str, neuron: &str) {
+        let mut map = self.0.lock().expect("stake interest lock");
+        for (key, pairs) in map.iter_mut() {
+            if key.namespace == namespace {
+                pairs.remove(neuron);
+            }
+        }
+    }
+
+    /// The snapshot query of `key`: its distinct pairs, in a stable order.
+    pub fn query(&self, key: &SubnetKey) -> SnapshotQuery {
+        let map = self.0.lock().expect("stake interest lock");
+        let mut stakes: Vec<(AccountId, AccountId)> = map
+            .get(key)
+            .map(|m| m.values().copied().collect())
+            .unwrap_or_default();
+        stakes.sort();
+        stakes.dedup();
+        SnapshotQuery { stakes }
+    }
+}
+
 /// The running pollers, keyed by Subnet.
 pub struct Pollers {
     connector: Arc<dyn ChainConnector>,
     cache: Arc<ChainCache>,
     events: mpsc::UnboundedSender<PollEvent>,
-    tasks: Mutex<HashMap<SubnetKey, (PollConfig, JoinHandle<()>)>>,
+    tasks: Mutex<HashMap<SubnetKey, Task>>,
     clients: Clients,
+    /// Whose own stake the snapshots read.
+    pub stake_interest: Arc<StakeInterest>,
 }
 
 impl Pollers {
@@ -49,6 +98,7 @@ impl Pollers {
             events,
             tasks: Mutex::new(HashMap::new()),
             clients: Clients::default(),
+            stake_interest: Arc::default(),
         }
     }
 
@@ -64,7 +114,7 @@ impl Pollers {
     /// Starts the Subnet's poller, or restarts it when its config changed. Idempotent.
     pub fn ensure(&self, key: &SubnetKey, config: PollConfig) {
         let mut tasks = self.tasks.lock().expect("pollers lock");
-        if let Some((running, handle)) = tasks.get(key) {
+        if let Some((running, handle, _)) = tasks.get(key) {
             if *running == config && !handle.is_finished() {
                 return;
             }
@@ -74,6 +124,7 @@ impl Pollers {
             self.forget_client(key);
         }
         tracing::info!(subnet = %key, netuid = config.netuid, "starting chain poller");
+        let wake = Arc::new(Notify::new());
         let handle = tokio::spawn(poll_loop(
             key.clone(),
             config.clone(),
@@ -81,13 +132,21 @@ impl Pollers {
             self.cache.clone(),
             self.events.clone(),
             self.clients.clone(),
+            (self.stake_interest.clone(), wake.clone()),
         ));
-        tasks.insert(key.clone(), (config, handle));
+        tasks.insert(key.clone(), (config, handle, wake));
+    }
+
+    /// Polls the Subnet now instead of at its next tick (e.g. a new own-stake pair to read).
+    pub fn poll_now(&self, key: &SubnetKey) {
+        if let Some((_, _, wake)) = self.tasks.lock().expect("pollers lock").get(key) {
+            wake.notify_one();
+        }
     }
 
     /// Stops the Subnet's poller (Subnet deleted) and forgets its chain view.
     pub fn stop(&self, key: &SubnetKey) {
-        if let Some((_, handle)) = self.tasks.lock().expect("pollers lock").remove(key) {
+        if let Some((_, handle, _)) = self.tasks.lock().expect("pollers lock").remove(key) {
             tracing::info!(subnet = %key, "stopping chain poller");
             handle.abort();
         }
@@ -96,7 +155,7 @@ impl Pollers {
     }
 
     pub fn stop_all(&self) {
-        for (_, (_, handle)) in self.tasks.lock().expect("pollers lock").drain() {
+        for (_, (_, handle, _)) in self.tasks.lock().expect("pollers lock").drain() {
             handle.abort();
         }
         self.clients.lock().expect("clients lock").clear();
@@ -125,6 +184,7 @@ async fn poll_loop(
     cache: Arc<ChainCache>,
     events: mpsc::UnboundedSender<PollEvent>,
     clients: Clients,
+    (interest, wake): (Arc<StakeInterest>, Arc<Notify>),
 ) {
     let set_client = |c: Option<Arc<dyn Chain>>| {
         let mut map = clients.lock().expect("clients lock");
@@ -139,7 +199,10 @@ async fn poll_loop(
     let deadline = (cfg.interval * 3).max(Duration::from_secs(10));
     let mut chain: Option<Arc<dyn Chain>> = None;
     loop {
-        ticker.tick().await;
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = wake.notified() => {}
+        }
         let now = jiff::Timestamp::now();
         let client = match &chain {
             Some(c) => c.clone(),
@@ -160,7 +223,8 @@ async fn poll_loop(
                 }
             },
         };
-        let result = tokio::time::timeout(deadline, client.snapshot(cfg.netuid))
+        let query = interest.query(&key);
+        let result = tokio::time::timeout(deadline, client.snapshot(cfg.netuid, &query))
             .await
             .unwrap_or(Err(ChainError::Timeout(deadline)));
         let change = match result {

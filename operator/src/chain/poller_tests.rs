@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::chain::{
-    AccountId, RegisterRequest, ServeAxonRequest, StakeRequest, SubnetParams, SubnetSnapshot,
-    TxOutcome,
+    AccountId, ColdkeySwap, RegisterRequest, ServeAxonRequest, StakeRequest, SubnetParams,
+    SubnetSnapshot, TxOutcome,
 };
 use async_trait::async_trait;
 use std::collections::VecDeque;
@@ -17,7 +17,7 @@ impl Chain for Scripted {
     async fn head(&self) -> Result<u64, ChainError> {
         Err(ChainError::Unsupported("head".into()))
     }
-    async fn snapshot(&self, _netuid: u16) -> Result<SubnetSnapshot, ChainError> {
+    async fn snapshot(&self, _: u16, _: &SnapshotQuery) -> Result<SubnetSnapshot, ChainError> {
         let mut a = self.answers.lock().unwrap();
         // The last answer repeats once the script is exhausted.
         if a.len() > 1 {
@@ -34,6 +34,9 @@ impl Chain for Scripted {
     }
     async fn account_nonce(&self, _: &AccountId) -> Result<u64, ChainError> {
         Err(ChainError::Unsupported("account_nonce".into()))
+    }
+    async fn coldkey_swap(&self, _: &AccountId) -> Result<Option<ColdkeySwap>, ChainError> {
+        Err(ChainError::Unsupported("coldkey_swap".into()))
     }
     async fn register(&self, _: &RegisterRequest<'_>) -> Result<TxOutcome, ChainError> {
         Err(ChainError::Unsupported("register".into()))
@@ -77,6 +80,8 @@ fn snap(block: u64, incentive: f64) -> SubnetSnapshot {
             ..Default::default()
         },
         neurons: vec![crate::chain::cache::tests::info(1, incentive)],
+        pool: None,
+        stakes: Vec::new(),
     }
 }
 

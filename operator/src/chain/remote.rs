@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use super::fake::{Method, ReadArgs, RegisterArgs, Reply, ServeArgs, StakeArgs};
 use super::{
-    AccountId, Chain, ChainError, RegisterRequest, ServeAxonRequest, StakeRequest, SubnetSnapshot,
-    TxOutcome,
+    AccountId, Chain, ChainError, ColdkeySwap, RegisterRequest, ServeAxonRequest, SnapshotQuery,
+    StakeRequest, SubnetSnapshot, TxOutcome,
 };
 
 /// Per-request limit; the fake answers at once, so this only trips on a hung server.
@@ -133,6 +133,7 @@ fn read_args(
         netuid,
         hotkey,
         account,
+        stakes: Vec::new(),
     }
 }
 
@@ -142,8 +143,15 @@ impl Chain for RemoteFakeChain {
         self.call(Method::Head, &ReadArgs::default()).await
     }
 
-    async fn snapshot(&self, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
-        let args = read_args(Some(netuid), None, None);
+    async fn snapshot(
+        &self,
+        netuid: u16,
+        query: &SnapshotQuery,
+    ) -> Result<SubnetSnapshot, ChainError> {
+        let args = ReadArgs {
+            stakes: query.stakes.clone(),
+            ..read_args(Some(netuid), None, None)
+        };
         self.call(Method::Snapshot, &args).await
     }
 
@@ -160,6 +168,11 @@ impl Chain for RemoteFakeChain {
     async fn account_nonce(&self, account: &AccountId) -> Result<u64, ChainError> {
         let args = read_args(None, None, Some(*account));
         self.call(Method::AccountNonce, &args).await
+    }
+
+    async fn coldkey_swap(&self, account: &AccountId) -> Result<Option<ColdkeySwap>, ChainError> {
+        let args = read_args(None, None, Some(*account));
+        self.call(Method::ColdkeySwap, &args).await
     }
 
     async fn register(&self, req: &RegisterRequest<'_>) -> Result<TxOutcome, ChainError> {

@@ -1,4 +1,5 @@
-//! Chain-side value types shared by the client, the fake and the operator.
+//! Chain-side value types shared by the client, the fake and the operator: accounts, signers,
+//! transaction parameters and requests.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -48,71 +49,6 @@ impl<'de> serde::Deserialize<'de> for AccountId {
             return Ok(AccountId(bytes));
         }
         AccountId::from_ss58(&s).map_err(D::Error::custom)
-    }
-}
-
-/// Subnet-wide parameters, read at one block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SubnetParams {
-    /// Current registration cost (`Burn`), rao.
-    pub burn: u64,
-    pub min_burn: u64,
-    pub max_burn: u64,
-    pub difficulty: u64,
-    pub registration_allowed: bool,
-    pub tempo: u16,
-    pub immunity_period: u16,
-    /// uids in use.
-    pub subnetwork_n: u16,
-    pub max_allowed_uids: u16,
-    /// Blocks between two serve_axon calls of one hotkey.
-    pub serving_rate_limit: u64,
-}
-
-/// Axon endpoint as published on chain.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AxonInfo {
-    /// Block of the last serve_axon.
-    pub block: u64,
-    pub ip: IpAddr,
-    pub port: u16,
-    pub version: u32,
-}
-
-/// One registered uid's figures. u16-normalised values are already divided by 65535.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NeuronInfo {
-    pub uid: u16,
-    pub hotkey: AccountId,
-    pub coldkey: AccountId,
-    pub active: bool,
-    /// None when the hotkey never served (ip 0).
-    pub axon: Option<AxonInfo>,
-    /// Stake on this hotkey on this subnet, rao.
-    pub stake: u64,
-    pub rank: f64,
-    pub trust: f64,
-    pub consensus: f64,
-    pub incentive: f64,
-    pub dividends: f64,
-    pub emission: u64,
-    pub last_update: u64,
-    pub validator_permit: bool,
-    pub registered_at_block: u64,
-}
-
-/// A whole subnet at one block.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SubnetSnapshot {
-    pub netuid: u16,
-    pub block: u64,
-    pub params: SubnetParams,
-    pub neurons: Vec<NeuronInfo>,
-}
-
-impl SubnetSnapshot {
-    pub fn neuron_by_hotkey(&self, hotkey: &AccountId) -> Option<&NeuronInfo> {
-        self.neurons.iter().find(|n| &n.hotkey == hotkey)
     }
 }
 
@@ -194,10 +130,23 @@ pub struct RegisterRequest<'a> {
     pub tx: TxParams,
 }
 
+/// The price bound of a stake operation, in rao per 1 alpha (the units of
+/// `SwapRuntimeApi.current_alpha_price`): a maximum when adding, a minimum when removing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PriceLimit {
+    pub limit_price_rao: u64,
+    /// Fill what the limit allows (`allow_partial`) instead of failing with `SlippageTooHigh`.
+    pub allow_partial: bool,
+}
+
 pub struct StakeRequest<'a> {
     pub netuid: u16,
     pub hotkey: AccountId,
+    /// TAO rao to add, or alpha-rao to remove.
     pub amount_rao: u64,
+    /// `add_stake_limit` / `remove_stake_limit` where the runtime has them; on older runtimes
+    /// the client checks the pool price at the transaction's birth block before signing.
+    pub limit: Option<PriceLimit>,
     pub signer: &'a Signer,
     pub tx: TxParams,
 }
@@ -211,84 +160,11 @@ pub struct ServeAxonRequest<'a> {
     pub tx: TxParams,
 }
 
-/// What happened to an included extrinsic.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum TxResult {
-    Success,
-    /// A dispatch error, by pallet and error name (e.g. `SubtensorModule`, `HotKeyAlreadyRegisteredInSubNet`).
-    Failed {
-        pallet: String,
-        error: String,
-    },
-}
-
-impl TxResult {
-    /// `Success` or the error name, as recorded in status.
-    pub fn label(&self) -> &str {
-        match self {
-            TxResult::Success => "Success",
-            TxResult::Failed { error, .. } => error,
-        }
-    }
-}
-
-/// An included extrinsic.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TxOutcome {
-    pub block: u64,
-    pub tx_hash: String,
-    /// Transaction fee paid, rao.
-    pub fee_rao: u64,
-    /// Burn paid by a registration (0 otherwise and on failure), rao.
-    pub burned_rao: u64,
-    pub result: TxResult,
-}
-
-/// Why a chain call did not produce an outcome. Never contains key material.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
-pub enum ChainError {
-    #[error("no endpoint reachable: {0}")]
-    Unreachable(String),
-    #[error("request timed out after {0:?}")]
-    Timeout(std::time::Duration),
-    /// Submitted, but inclusion was not seen in time: the caller must read the chain before retrying.
-    #[error("transaction {tx_hash} submitted, outcome unknown: {reason}")]
-    OutcomeUnknown { tx_hash: String, reason: String },
-    #[error("transaction rejected by the pool: {0}")]
-    Rejected(String),
-    #[error("subnet {0} does not exist")]
-    SubnetNotFound(u16),
-    #[error("burn {burn} rao is above the limit {limit} rao")]
-    BurnAboveLimit { burn: u64, limit: u64 },
-    #[error("the runtime does not support {0}")]
-    Unsupported(String),
-    #[error("could not decode {0}")]
-    Decode(String),
-    #[error("{0}")]
-    Other(String),
-}
-
-impl ChainError {
-    /// Short label for metrics.
-    pub fn metric_label(&self) -> &'static str {
-        match self {
-            ChainError::Unreachable(_) => "unreachable",
-            ChainError::Timeout(_) => "timeout",
-            ChainError::OutcomeUnknown { .. } => "outcome_unknown",
-            ChainError::Rejected(_) => "rejected",
-            ChainError::SubnetNotFound(_) => "subnet_not_found",
-            ChainError::BurnAboveLimit { .. } => "burn_above_limit",
-            ChainError::Unsupported(_) => "unsupported",
-            ChainError::Decode(_) => "decode",
-            ChainError::Other(_) => "other",
-        }
-    }
-
-    /// Whether the chain may have acted on the request (so a retry must first read the chain).
-    pub fn maybe_included(&self) -> bool {
-        matches!(
-            self,
-            ChainError::OutcomeUnknown { .. } | ChainError::Timeout(_) | ChainError::Unreachable(_)
-        )
-    }
+/// A coldkey swap announced on chain (`ColdkeySwapAnnouncements`, HEAD `lib.rs:1445-1455`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ColdkeySwap {
+    /// The block from which the swap can be executed.
+    pub executable_at: u64,
+    /// Someone disputed it (`ColdkeySwapDisputes`): every call of the coldkey is refused.
+    pub disputed: bool,
 }

@@ -57,6 +57,49 @@ pub enum ChainCommand {
     },
     /// Publish the hotkey's axon endpoint (dry run unless --yes).
     ServeAxon(ServeAxonArgs),
+    /// Let a proxy key register or stake for this coldkey: Proxy.add_proxy (dry run unless --yes).
+    Proxy(ProxyArgs),
+    /// Send TAO from the coldkey, e.g. to a proxy key for its fees (dry run unless --yes).
+    Transfer(TransferArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ColdkeyArgs {
+    /// btcli coldkey file; the coldkey signs (a proxy cannot).
+    #[arg(long, value_name = "FILE")]
+    pub coldkey_file: PathBuf,
+    /// Environment variable holding the password of an encrypted key file.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Submit. Without it, print what would be signed and stop.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ProxyArgs {
+    /// The proxy key (the operator's `proxy-mnemonic`/`proxy-seed`), SS58.
+    #[arg(long, value_name = "SS58")]
+    pub delegate: String,
+    /// Registration, Staking or Any.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub proxy_type: String,
+    /// Remove the definition instead (Proxy.remove_proxy).
+    #[arg(long)]
+    pub remove: bool,
+    #[command(flatten)]
+    pub coldkey: ColdkeyArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TransferArgs {
+    #[arg(long, value_name = "SS58")]
+    pub to: String,
+    /// TAO, decimal.
+    #[arg(long, value_name = "TAO", value_parser = parse_tao_arg)]
+    pub amount: u64,
+    #[command(flatten)]
+    pub coldkey: ColdkeyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -106,6 +149,9 @@ pub struct StakeArgs {
     /// Amount (TAO to stake, alpha to unstake), decimal.
     #[arg(long, value_name = "AMOUNT", value_parser = parse_tao_arg)]
     pub amount: u64,
+    /// Refuse (on chain, SlippageTooHigh) when the price moves more than this from now.
+    #[arg(long, value_name = "PERCENT", default_value_t = 1.0)]
+    pub max_slippage_percent: f64,
     #[command(flatten)]
     pub signer: SignerArgs,
 }
@@ -184,6 +230,7 @@ pub async fn run(args: ChainArgs) -> anyhow::Result<()> {
                 netuid: a.netuid,
                 hotkey: parse_ss58(&a.hotkey)?,
                 amount_rao: a.amount,
+                max_slippage_percent: a.max_slippage_percent,
                 signer: &signer,
                 submit: a.signer.yes,
             };
@@ -200,6 +247,23 @@ pub async fn run(args: ChainArgs) -> anyhow::Result<()> {
                 submit: a.yes,
             };
             commands::serve_axon(&chain, &req, fmt, &mut out).await
+        }
+        ChainCommand::Proxy(a) => {
+            let action = commands::AccountAction::Proxy {
+                delegate: parse_ss58(&a.delegate)?,
+                proxy_type: a.proxy_type.clone(),
+                remove: a.remove,
+            };
+            let key = keyfile::keypair(&a.coldkey.coldkey_file, a.coldkey.password_env.as_deref())?;
+            commands::account(&chain, &key, &action, a.coldkey.yes, fmt, &mut out).await
+        }
+        ChainCommand::Transfer(a) => {
+            let action = commands::AccountAction::Transfer {
+                to: parse_ss58(&a.to)?,
+                amount_rao: a.amount,
+            };
+            let key = keyfile::keypair(&a.coldkey.coldkey_file, a.coldkey.password_env.as_deref())?;
+            commands::account(&chain, &key, &action, a.coldkey.yes, fmt, &mut out).await
         }
     }
 }

@@ -36,16 +36,31 @@ pub fn outcome_json(o: &TxOutcome) -> Value {
         "txHash": o.tx_hash,
         "feeRao": o.fee_rao,
         "burnedRao": o.burned_rao,
+        "stake": o.stake.map(|m| serde_json::json!({
+            "taoRao": m.tao_rao, "alphaRao": m.alpha_rao, "swapFeeRao": m.swap_fee_rao,
+        })),
+        "amountsKnown": o.amounts_known,
         "result": o.result.label(),
         "pallet": match &o.result { TxResult::Failed { pallet, .. } => Some(pallet), _ => None },
     })
 }
 
 pub fn outcome_lines(o: &TxOutcome) -> Vec<String> {
-    vec![
+    let mut lines = vec![
         format!("included in block {} as {}", o.block, o.tx_hash),
         format!("result:  {}", o.result.label()),
         format!("fee:     {}", tao(o.fee_rao)),
         format!("burned:  {}", tao(o.burned_rao)),
-    ]
+    ];
+    if let Some(m) = o.stake {
+        lines.push(format!(
+            "stake:   {} for {} alpha",
+            tao(m.tao_rao),
+            format_tao(m.alpha_rao)
+        ));
+    }
+    if !o.amounts_known {
+        lines.push("amounts: not shown in the block's events".into());
+    }
+    lines
 }

@@ -30,7 +30,8 @@ pub async fn of(ctx: &Context, ns: &str, subnet: Option<&Subnet>) -> Option<Subn
     let Some(client) = ctx.pollers.client(&key) else {
         return cached;
     };
-    match client.snapshot(subnet.spec.netuid).await {
+    let query = ctx.pollers.stake_interest.query(&key);
+    match client.snapshot(subnet.spec.netuid, &query).await {
         Ok(snap) => Some(SubnetChainState {
             netuid: subnet.spec.netuid,
             snapshot: Some(Arc::new(snap)),

@@ -12,6 +12,7 @@ mod leader;
 mod lifecycle;
 mod metrics;
 mod neuron;
+mod neuron_events;
 mod neuronset;
 pub mod neuronset_budget;
 mod neuronset_status;

@@ -7,6 +7,7 @@ use super::context::Context;
 use super::error::{Error, Result};
 use super::lifecycle;
 use super::metrics::NeuronLabels;
+use super::neuron_events::{announce_blocker, announce_pod_trouble};
 use super::status::{chain_status, neuron_conditions, neuron_status_changed, pod_summary};
 use super::wallet::{resolve_hotkey, wallet_files};
 use crate::api::{types, Neuron, NeuronPhase, NeuronStatus, Subnet};
@@ -51,11 +52,16 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         .hotkey_ss58
         .as_deref()
         .and_then(|s| AccountId::from_ss58(s).ok());
-    let info: Option<NeuronInfo> = chain_state
-        .as_ref()
-        .and_then(|c| c.snapshot.as_ref())
+    let snap = chain_state.as_ref().and_then(|c| c.snapshot.as_deref());
+    let info: Option<NeuronInfo> = snap
         .zip(hotkey)
         .and_then(|(snap, hk)| snap.neuron_by_hotkey(&hk).cloned());
+    // Whose own stake on the hotkey status shows: the Neuron's coldkey, else the hotkey's owner.
+    let staker = obs
+        .coldkey
+        .map(AccountId)
+        .or(info.as_ref().map(|i| i.coldkey));
+    let own_stake = watch_own_stake(&ctx, &neuron, obs.subnet.as_ref(), hotkey.zip(staker), snap);
     let chain = match &chain_state {
         None => ChainFacts::NotPolled,
         Some(c) if !c.reachable => {
@@ -121,10 +127,6 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
     announce_blocker(&neuron, &ctx, &prev, obs.blocker.as_ref()).await;
 
     // Status: keep what other parts own (registration audit, restarts), recompute the rest.
-    let block = chain_state
-        .as_ref()
-        .and_then(|c| c.snapshot.as_ref())
-        .map(|s| s.block);
     let immunity = chain_state
         .as_ref()
         .and_then(|c| c.snapshot.as_ref())
@@ -153,8 +155,8 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
             .as_ref()
             .zip(immunity)
             .map(|(i, p)| i.registered_at_block + p),
-        chain: match (&info, block) {
-            (Some(i), Some(b)) => Some(chain_status(i, b)),
+        chain: match (&info, snap) {
+            (Some(i), Some(s)) => Some(chain_status(i, s.block, own_stake, s.pool.as_ref())),
             _ if registered => prev.chain.clone(),
             _ => None,
         },
@@ -209,6 +211,30 @@ pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action>
         wait,
         obs.subnet.as_ref(),
     )))
+}
+
+/// Asks the Subnet's poller to read the own stake of (hotkey, coldkey) from now on (a new pair
+/// polls at once) and returns it from the snapshot (0 until read).
+fn watch_own_stake(
+    ctx: &Context,
+    neuron: &Neuron,
+    subnet: Option<&Subnet>,
+    pair: Option<(AccountId, AccountId)>,
+    snap: Option<&crate::chain::SubnetSnapshot>,
+) -> u64 {
+    let Some(subnet) = subnet else { return 0 };
+    let key = SubnetKey {
+        namespace: neuron.namespace().unwrap_or_default(),
+        name: subnet.name_any(),
+    };
+    if ctx
+        .pollers
+        .stake_interest
+        .set(&key, &neuron.name_any(), pair)
+    {
+        ctx.pollers.poll_now(&key);
+    }
+    pair.and_then(|(h, c)| snap?.own_stake(&h, &c)).unwrap_or(0)
 }
 
 /// Dereferences everything the Neuron points at; a problem the user must fix becomes a blocker.
@@ -372,40 +398,4 @@ async fn delete_children(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<()>
 
 fn uid(neuron: &Neuron) -> String {
     neuron.uid().unwrap_or_default()
-}
-
-/// A Warning Event when a blocker newly appears (not on every reconcile).
-async fn announce_blocker(
-    neuron: &Neuron,
-    ctx: &Context,
-    prev: &NeuronStatus,
-    blocker: Option<&Blocker>,
-) {
-    let Some(b) = blocker else { return };
-    let seen = prev
-        .conditions
-        .iter()
-        .any(|c| c.type_ == types::READY && c.reason == b.reason() && c.message == b.message());
-    if !seen {
-        ctx.warn(neuron, b.reason(), b.message()).await;
-    }
-}
-
-/// A Warning Event when the pod newly reports a stuck container (CrashLoopBackOff, image pull).
-async fn announce_pod_trouble(
-    neuron: &Neuron,
-    ctx: &Context,
-    prev: &NeuronStatus,
-    health: &lifecycle::StepOutcome,
-) {
-    for (_, c) in &health.conditions {
-        let Some(c) = c else { continue };
-        let seen = prev
-            .conditions
-            .iter()
-            .any(|p| p.type_ == types::POD_READY && p.reason == c.reason);
-        if !seen {
-            ctx.warn(neuron, &c.reason, &c.message).await;
-        }
-    }
 }

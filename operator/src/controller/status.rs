@@ -4,7 +4,7 @@ use crate::api::{
     format_tao, merge_conditions, types, AxonEndpoint, CondSpec, Condition, NeuronChainStatus,
     NeuronStatus, PodStatusSummary, SubnetStatus,
 };
-use crate::chain::NeuronInfo;
+use crate::chain::{NeuronInfo, Pool};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
@@ -24,11 +24,24 @@ const NEURON_CORE_CONDITIONS: [&str; 6] = [
     types::INVALID_SPEC,
 ];
 
-pub fn chain_status(info: &NeuronInfo, block: u64) -> NeuronChainStatus {
+/// The hotkey's figures in status; `own` is the coldkey's own alpha on it, valued with `pool`.
+pub fn chain_status(
+    info: &NeuronInfo,
+    block: u64,
+    own: u64,
+    pool: Option<&Pool>,
+) -> NeuronChainStatus {
+    let value = |alpha| {
+        pool.map(|p| format_tao(p.tao_value(alpha)))
+            .unwrap_or_default()
+    };
     NeuronChainStatus {
         block,
         stake_rao: info.stake,
-        stake_tao: format_tao(info.stake),
+        stake_tao: value(info.stake),
+        own_stake_rao: own,
+        own_stake_tao: value(own),
+        alpha_price: pool.map(|p| format_tao(p.price_rao)),
         rank: info.rank,
         trust: info.trust,
         consensus: info.consensus,
@@ -115,9 +128,14 @@ pub fn subnet_status_changed(
     now: jiff::Timestamp,
 ) -> bool {
     let Some(old) = old else { return true };
+    // Figures that move every block on current runtimes (the burn decays per block since spec
+    // 397, the price moves with every swap) are refreshed with the block, not written alone.
     let strip = |s: &SubnetStatus| SubnetStatus {
         block: None,
         last_polled_at: None,
+        burn_rao: None,
+        burn_tao: None,
+        alpha_price: None,
         ..s.clone()
     };
     if strip(old) != strip(new) {

@@ -61,9 +61,23 @@ fn subnet_writes_only_on_material_change_or_stale_block() {
             s(2, "2026-01-01T00:10:00Z", 5),
             true,
         ),
+        // The burn moves every block since spec 397: refreshed with the block, not alone.
         (
             s(1, "2026-01-01T00:09:00Z", 5),
             s(2, "2026-01-01T00:10:00Z", 6),
+            false,
+        ),
+        (
+            s(1, "2026-01-01T00:00:00Z", 5),
+            s(2, "2026-01-01T00:10:00Z", 6),
+            true,
+        ),
+        (
+            s(1, "2026-01-01T00:09:00Z", 5),
+            SubnetStatus {
+                tempo: Some(720),
+                ..s(2, "2026-01-01T00:10:00Z", 5)
+            },
             true,
         ),
     ];
@@ -125,15 +139,27 @@ fn chain_figures_and_pod_summary() {
         validator_permit: true,
         registered_at_block: 5,
     };
-    let c = chain_status(&info, 100);
+    let pool = crate::chain::Pool {
+        tao_in: 0,
+        alpha_in: 0,
+        price_rao: 2_000_000_000,
+    };
+    // 1.5 alpha in all, 0.75 our own, at 2 TAO per alpha.
+    let c = chain_status(&info, 100, info.stake / 2, Some(&pool));
     assert_eq!(
         (
             c.stake_tao.as_str(),
+            c.own_stake_rao,
+            c.own_stake_tao.as_str(),
+            c.alpha_price.as_deref(),
             c.blocks_since_last_update,
             c.emission_rao
         ),
-        ("1.5", 10, 99)
+        ("3", 750_000_000, "1.5", Some("2"), 10, 99)
     );
+    // Without a price the TAO values are unknown, not the alpha amounts.
+    let c = chain_status(&info, 100, 0, None);
+    assert_eq!((c.stake_tao.as_str(), c.alpha_price), ("", None));
     assert_eq!(
         c.axon,
         Some(AxonEndpoint {

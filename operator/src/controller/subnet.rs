@@ -130,6 +130,12 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
         subnetwork_n: params.map(|p| p.subnetwork_n),
         max_allowed_uids: params.map(|p| p.max_allowed_uids),
         immunity_period: params.map(|p| p.immunity_period),
+        activity_cutoff: params.map(|p| p.activity_cutoff),
+        mechanism_count: params.map(|p| p.mechanism_count),
+        alpha_price: snap
+            .as_ref()
+            .and_then(|s| s.pool)
+            .map(|p| format_tao(p.price_rao)),
         spent_rao_last24h: Some(spent),
         neurons: Some(counts),
         conditions: merge_conditions(

@@ -149,6 +149,7 @@ pub async fn run(
                 if let Err(controller::Error::ObjectNotFound(obj)) = &r {
                     let ns = obj.namespace.as_deref().unwrap_or_default();
                     ctx.metrics.forget_neuron(ns, &obj.name);
+                    ctx.pollers.stake_interest.forget(ns, &obj.name);
                     for n in in_conflict(ns, &store.state()) {
                         let _ = neuron_tx.send(n);
                     }
@@ -184,7 +185,7 @@ pub async fn run(
                         subnet: key,
                         change: crate::chain::cache::Change {
                             subnet: true,
-                            hotkeys: Default::default(),
+                            ..Default::default()
                         },
                     };
                     for n in affected(&gone, &store.state()) {
@@ -204,8 +205,9 @@ fn stream_of<T>(rx: mpsc::UnboundedReceiver<T>) -> impl Stream<Item = T> {
     futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
 }
 
-/// Neurons of the event's Subnet to reconcile: all of them when the Subnet-level view changed,
-/// else those whose hotkey's figures changed.
+/// Neurons of the event's Subnet to reconcile: all of them when the Subnet-level view changed;
+/// those whose hotkey's figures changed; on a burn change, those without a uid (they may be
+/// waiting for the burn to fall under their cap).
 pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
     let changed: Vec<String> = ev.change.hotkeys.iter().map(|h| h.ss58()).collect();
     neurons
@@ -215,9 +217,10 @@ pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron
                 && n.spec.subnet == ev.subnet.name
         })
         .filter(|n| {
+            let status = n.status.as_ref();
             ev.change.subnet
-                || n.status
-                    .as_ref()
+                || (ev.change.burn && status.is_none_or(|s| s.uid.is_none()))
+                || status
                     .and_then(|s| s.hotkey.as_ref())
                     .is_none_or(|hk| changed.contains(hk))
         })
@@ -332,6 +335,7 @@ mod tests {
             },
             change: Change {
                 subnet,
+                burn: false,
                 hotkeys: hotkeys.iter().map(|b| AccountId([*b; 32])).collect(),
             },
         };

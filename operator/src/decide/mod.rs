@@ -11,6 +11,7 @@ pub mod neuronset;
 pub mod registration;
 pub mod restart;
 pub mod rollout;
+pub mod spend_failure;
 pub mod stake;
 
 pub use conflict::*;

@@ -1,6 +1,9 @@
 //! Shared by the chain tests: the two real runtime metadata fixtures and an offline client.
 #![allow(dead_code)]
 
+pub mod head;
+pub mod values;
+
 use parity_scale_codec::Decode;
 use subxt::ext::frame_metadata::v16::RuntimeMetadataV16;
 use subxt::ext::frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};

@@ -10,7 +10,7 @@ use subxt::ext::scale_value::{Composite, Value};
 use subxt::tx::DynamicPayload;
 use subxt::Metadata;
 
-use crate::chain::{AccountId, ChainError, Signer};
+use crate::chain::{AccountId, ChainError, PriceLimit, Signer};
 
 pub const SUBTENSOR: &str = "SubtensorModule";
 
@@ -81,48 +81,144 @@ pub fn register(metadata: &Metadata, netuid: u16, hotkey: &AccountId, limit: u64
     }
 }
 
-pub fn add_stake(netuid: u16, hotkey: &AccountId, amount_rao: u64) -> CallSpec {
-    CallSpec::new(
+fn stake_fields(
+    hotkey: &AccountId,
+    netuid: u16,
+    amount_field: &'static str,
+    amount: u64,
+    limit: Option<PriceLimit>,
+) -> Vec<(&'static str, Value)> {
+    let mut fields = vec![
+        ("hotkey", account(hotkey)),
+        ("netuid", Value::u128(netuid.into())),
+        (amount_field, Value::u128(amount.into())),
+    ];
+    if let Some(l) = limit {
+        fields.push(("limit_price", Value::u128(l.limit_price_rao.into())));
+        fields.push(("allow_partial", Value::bool(l.allow_partial)));
+    }
+    fields
+}
+
+/// How a stake operation is price-limited on this runtime.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StakePlan {
+    /// `add_stake_limit` / `remove_stake_limit` (or no limit asked): the chain enforces it.
+    Atomic(CallSpec),
+    /// The runtime has no `*_limit` call (spec 218): the client must check the pool price at
+    /// the birth block against `limit` before signing `add_stake` / `remove_stake`.
+    CheckPriceFirst(CallSpec, PriceLimit),
+}
+
+/// `add_stake(_limit)` of `amount_rao` TAO; HEAD `macros/dispatches.rs:696-705, 1640-1659`.
+pub fn add_stake(
+    metadata: &Metadata,
+    netuid: u16,
+    hotkey: &AccountId,
+    amount_rao: u64,
+    limit: Option<PriceLimit>,
+) -> StakePlan {
+    stake_plan(
+        metadata,
         "add_stake",
-        vec![
-            ("hotkey", account(hotkey)),
-            ("netuid", Value::u128(netuid.into())),
-            ("amount_staked", Value::u128(amount_rao.into())),
-        ],
+        "amount_staked",
+        netuid,
+        hotkey,
+        amount_rao,
+        limit,
     )
 }
 
-pub fn remove_stake(netuid: u16, hotkey: &AccountId, amount_rao: u64) -> CallSpec {
-    CallSpec::new(
+/// `remove_stake(_limit)` of `amount_rao` alpha; HEAD `macros/dispatches.rs:738-747, 1703-1721`.
+pub fn remove_stake(
+    metadata: &Metadata,
+    netuid: u16,
+    hotkey: &AccountId,
+    amount_rao: u64,
+    limit: Option<PriceLimit>,
+) -> StakePlan {
+    stake_plan(
+        metadata,
         "remove_stake",
-        vec![
-            ("hotkey", account(hotkey)),
-            ("netuid", Value::u128(netuid.into())),
-            ("amount_unstaked", Value::u128(amount_rao.into())),
-        ],
+        "amount_unstaked",
+        netuid,
+        hotkey,
+        amount_rao,
+        limit,
     )
 }
 
-/// `serve_axon`; rejects what the chain would reject before dispatch (loopback, port 0).
+fn stake_plan(
+    metadata: &Metadata,
+    call: &'static str,
+    amount_field: &'static str,
+    netuid: u16,
+    hotkey: &AccountId,
+    amount: u64,
+    limit: Option<PriceLimit>,
+) -> StakePlan {
+    let limited: &'static str = if call == "add_stake" {
+        "add_stake_limit"
+    } else {
+        "remove_stake_limit"
+    };
+    match limit {
+        Some(l) if has_call(metadata, SUBTENSOR, limited) => StakePlan::Atomic(CallSpec::new(
+            limited,
+            stake_fields(hotkey, netuid, amount_field, amount, Some(l)),
+        )),
+        Some(l) => StakePlan::CheckPriceFirst(
+            CallSpec::new(
+                call,
+                stake_fields(hotkey, netuid, amount_field, amount, None),
+            ),
+            l,
+        ),
+        None => StakePlan::Atomic(CallSpec::new(
+            call,
+            stake_fields(hotkey, netuid, amount_field, amount, None),
+        )),
+    }
+}
+
+/// Why the chain would refuse to serve an axon at `ip:port`, if it would: exactly HEAD's
+/// `validate_serve_axon` address rules (`pallets/subtensor/src/subnets/serving.rs:248-277`):
+/// IPv4 127.0.0.1 and 255.255.255.255, IPv6 ::1 and all-ones, port 0. Every other address,
+/// other loopback (127.0.0.2) and private ranges included, is accepted, and so is 0 ("for
+/// testing", `:309-310`).
+pub fn axon_address_error(ip: IpAddr, port: u16) -> Option<String> {
+    let refused = match ip {
+        IpAddr::V4(v4) => {
+            let n = u32::from(v4);
+            n == u32::MAX || v4 == std::net::Ipv4Addr::LOCALHOST
+        }
+        IpAddr::V6(v6) => {
+            let n = u128::from(v6);
+            n == u128::MAX || n == 1
+        }
+    };
+    if refused {
+        return Some(format!(
+            "the chain refuses the axon address {ip} (InvalidIpAddress)"
+        ));
+    }
+    (port == 0).then(|| "the chain refuses axon port 0 (InvalidPort)".to_string())
+}
+
+/// `serve_axon`; refuses what the chain would refuse before dispatch ([`axon_address_error`]).
 pub fn serve_axon(
     netuid: u16,
     version: u32,
     ip: IpAddr,
     port: u16,
 ) -> Result<CallSpec, ChainError> {
+    if let Some(e) = axon_address_error(ip, port) {
+        return Err(ChainError::Other(e));
+    }
     let (ip_num, ip_type): (u128, u8) = match ip {
-        IpAddr::V4(v4) if v4.is_loopback() || v4.is_unspecified() => {
-            return Err(ChainError::Other(format!("axon ip {ip} is not routable")))
-        }
         IpAddr::V4(v4) => (u32::from(v4).into(), 4),
-        IpAddr::V6(v6) if v6.is_loopback() || v6.is_unspecified() => {
-            return Err(ChainError::Other(format!("axon ip {ip} is not routable")))
-        }
         IpAddr::V6(v6) => (u128::from(v6), 6),
     };
-    if port == 0 {
-        return Err(ChainError::Other("axon port 0".into()));
-    }
     let u = |n: u128| Value::u128(n);
     Ok(CallSpec::new(
         "serve_axon",
@@ -132,6 +228,7 @@ pub fn serve_axon(
             ("ip", u(ip_num)),
             ("port", u(port.into())),
             ("ip_type", u(ip_type.into())),
+            // Not validated by the chain (docs: TCP 0, UDP 1); 4 is what the SDK sends.
             ("protocol", u(4)),
             ("placeholder1", u(0)),
             ("placeholder2", u(0)),
@@ -139,7 +236,7 @@ pub fn serve_axon(
     ))
 }
 
-/// Which proxy type a proxied call needs.
+/// The proxy type a proxied call is made under, preferably (see `proxy::choose`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProxyKind {
     Registration,
@@ -147,7 +244,7 @@ pub enum ProxyKind {
 }
 
 impl ProxyKind {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             ProxyKind::Registration => "Registration",
             ProxyKind::Staking => "Staking",
@@ -156,8 +253,9 @@ impl ProxyKind {
 }
 
 /// The call as the signer must submit it: as is for a coldkey, wrapped in
-/// `Proxy.proxy(real, Some(kind), call)` for a proxy key.
-pub fn for_signer(call: CallSpec, signer: &Signer, kind: ProxyKind) -> CallSpec {
+/// `Proxy.proxy(real, Some(proxy_type), call)` for a proxy key (the type chosen by
+/// `proxy::choose` from the real account's proxy definitions).
+pub fn for_signer(call: CallSpec, signer: &Signer, proxy_type: &str) -> CallSpec {
     match signer {
         Signer::Key(_) => call,
         Signer::Proxy { real, .. } => CallSpec {
@@ -167,7 +265,10 @@ pub fn for_signer(call: CallSpec, signer: &Signer, kind: ProxyKind) -> CallSpec 
                 ("real", Value::unnamed_variant("Id", [account(real)])),
                 (
                     "force_proxy_type",
-                    Value::unnamed_variant("Some", [Value::unnamed_variant(kind.name(), [])]),
+                    Value::unnamed_variant(
+                        "Some",
+                        [Value::unnamed_variant(proxy_type.to_string(), [])],
+                    ),
                 ),
                 ("call", call.as_runtime_call()),
             ],

@@ -1,4 +1,5 @@
-//! Reads, each in as few RPC rounds as the runtime allows.
+//! Reads, each in as few RPC rounds as the runtime allows. The subnet snapshot is in
+//! `subnet.rs`.
 
 use std::collections::HashMap;
 
@@ -10,10 +11,9 @@ use super::calls::SUBTENSOR;
 use super::config::SubtensorConfig;
 use super::connection::Conn;
 use super::errors;
-use super::metagraph::{self, METAGRAPH, SUBNET_API};
-use super::neurons::{self, NEURONS_LITE, NEURON_API};
+use super::proxy::{ProxiesRaw, ProxyDef};
 use super::storage::{self, Read};
-use crate::chain::{AccountId, ChainError, SubnetSnapshot};
+use crate::chain::{AccountId, ChainError, ColdkeySwap};
 
 pub type At = ClientAtBlock<SubtensorConfig, OnlineClientAtBlockImpl<SubtensorConfig>>;
 
@@ -74,7 +74,8 @@ pub async fn query(c: &Conn, at: &At, reads: &[Read]) -> Result<Vec<Option<Vec<u
 }
 
 /// Call a runtime API method with SCALE-encoded `args`; also returns its declared output type.
-async fn runtime_call(
+/// `None` when the runtime has no such method.
+pub async fn runtime_call(
     c: &Conn,
     at: &At,
     api: &str,
@@ -97,57 +98,6 @@ async fn runtime_call(
     Ok(Some((bytes, output)))
 }
 
-/// The subnet at the best block: one `get_metagraph` call where the runtime has it, else
-/// `get_neurons_lite` + the parameter storage (concurrently) + registration blocks.
-pub async fn snapshot(c: &Conn, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
-    let at = best(c).await?;
-    let md = at.metadata();
-    let args = parity_scale_codec::Encode::encode(&netuid);
-    if let Some((bytes, ty)) = runtime_call(c, &at, SUBNET_API, METAGRAPH, &args).await? {
-        let (params, neurons) = metagraph::decode_metagraph(&bytes, ty, md.types())?
-            .ok_or(ChainError::SubnetNotFound(netuid))?;
-        return Ok(SubnetSnapshot {
-            netuid,
-            block: at.block_number(),
-            params,
-            neurons,
-        });
-    }
-    lite_snapshot(c, at, netuid).await
-}
-
-async fn lite_snapshot(c: &Conn, at: At, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
-    let md = at.metadata();
-    let param_reads = storage::param_keys(&at, netuid)?;
-    let args = parity_scale_codec::Encode::encode(&netuid);
-    let (params, lite) = futures::try_join!(
-        query(c, &at, &param_reads),
-        runtime_call(c, &at, NEURON_API, NEURONS_LITE, &args)
-    )?;
-    let (raw, output_ty) =
-        lite.ok_or_else(|| ChainError::Unsupported(format!("{NEURON_API}_{NEURONS_LITE}")))?;
-    let params = storage::decode_params(&md, &param_reads, &params)?
-        .ok_or(ChainError::SubnetNotFound(netuid))?;
-    let mut neurons = neurons::decode_neurons_lite(&raw, output_ty, md.types())?;
-    // Registration blocks are not in NeuronInfoLite: one batched read for all uids.
-    let reg_reads = neurons
-        .iter()
-        .map(|n| storage::key(&at, SUBTENSOR, "BlockAtRegistration", (netuid, n.uid)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let regs = query(c, &at, &reg_reads).await?;
-    for ((n, read), bytes) in neurons.iter_mut().zip(&reg_reads).zip(&regs) {
-        n.registered_at_block =
-            storage::decode::<u64>(&md, read, bytes.as_deref(), true)?.unwrap_or(0);
-    }
-    neurons.sort_by_key(|n| n.uid);
-    Ok(SubnetSnapshot {
-        netuid,
-        block: at.block_number(),
-        params,
-        neurons,
-    })
-}
-
 pub async fn uid_of(c: &Conn, netuid: u16, hotkey: &AccountId) -> Result<Option<u16>, ChainError> {
     let at = best(c).await?;
     let read = storage::key(&at, SUBTENSOR, "Uids", (netuid, hotkey.0))?;
@@ -163,14 +113,68 @@ pub async fn burn(c: &Conn, at: &At, netuid: u16) -> Result<u64, ChainError> {
     Ok(storage::decode::<u64>(at.metadata_ref(), &read, v[0].as_deref(), true)?.unwrap_or(0))
 }
 
-/// `Burn(netuid)` at block number `block`.
-pub async fn burn_at(c: &Conn, block: u64, netuid: u16) -> Result<u64, ChainError> {
-    let at = c
-        .client
+/// A client at block number `block` (e.g. a transaction's birth block).
+pub async fn at_number(c: &Conn, block: u64) -> Result<At, ChainError> {
+    c.client
         .at_block(block)
         .await
-        .map_err(|e| errors::map(&c.url, e))?;
-    burn(c, &at, netuid).await
+        .map_err(|e| errors::map(&c.url, e))
+}
+
+/// The subnet's alpha price (rao per alpha) at `at`: `SwapRuntimeApi.current_alpha_price` where
+/// the runtime has it, else the reserve ratio of the constant-product pool (spec 218).
+pub async fn alpha_price(c: &Conn, at: &At, netuid: u16) -> Result<u64, ChainError> {
+    let args = parity_scale_codec::Encode::encode(&netuid);
+    if let Some((bytes, _)) = runtime_call(c, at, SWAP_API, CURRENT_PRICE, &args).await? {
+        return <u64 as parity_scale_codec::Decode>::decode(&mut &bytes[..])
+            .map_err(|e| ChainError::Decode(format!("{SWAP_API}_{CURRENT_PRICE}: {e}")));
+    }
+    let reads = storage::param_keys(at, netuid)?;
+    let values = query(c, at, &reads).await?;
+    let (_, extras) = storage::decode_params(at.metadata_ref(), &reads, &values)?
+        .ok_or(ChainError::SubnetNotFound(netuid))?;
+    Ok(super::subnet::price_without_api(&extras))
+}
+
+pub const SWAP_API: &str = "SwapRuntimeApi";
+pub const CURRENT_PRICE: &str = "current_alpha_price";
+
+/// `ColdkeySwapAnnouncements(account)` and `ColdkeySwapDisputes(account)` at the best block
+/// (HEAD `lib.rs:1445-1455`); `None` on runtimes without announcements (spec 218 has
+/// `ColdkeySwapScheduled` instead, which does not refuse calls).
+pub async fn coldkey_swap(c: &Conn, a: &AccountId) -> Result<Option<ColdkeySwap>, ChainError> {
+    let at = best(c).await?;
+    let Some(ann) = storage::key_if_present(&at, SUBTENSOR, "ColdkeySwapAnnouncements", (a.0,))?
+    else {
+        return Ok(None);
+    };
+    let dispute = storage::key_if_present(&at, SUBTENSOR, "ColdkeySwapDisputes", (a.0,))?;
+    let reads: Vec<Read> = std::iter::once(ann).chain(dispute).collect();
+    let v = query(c, &at, &reads).await?;
+    let Some(bytes) = v[0].as_deref() else {
+        return Ok(None);
+    };
+    let announced = storage::decode_value(at.metadata_ref(), &reads[0], Some(bytes))?;
+    let executable_at = announced
+        .as_ref()
+        .and_then(super::value::items)
+        .and_then(|parts| parts.first().and_then(|b| super::value::u64_of(b)))
+        .unwrap_or(0);
+    Ok(Some(ColdkeySwap {
+        executable_at,
+        disputed: v.get(1).is_some_and(|d| d.is_some()),
+    }))
+}
+
+/// `Proxy.Proxies(real)` at `at`: the real account's proxy definitions.
+pub async fn proxies(c: &Conn, at: &At, real: &AccountId) -> Result<Vec<ProxyDef>, ChainError> {
+    let read = storage::key(at, "Proxy", "Proxies", (real.0,))?;
+    let v = query(c, at, std::slice::from_ref(&read)).await?;
+    Ok(
+        storage::decode::<ProxiesRaw>(at.metadata_ref(), &read, v[0].as_deref(), true)?
+            .map(|p| p.defs())
+            .unwrap_or_default(),
+    )
 }
 
 #[derive(DecodeAsType, Debug, Default)]

@@ -7,6 +7,7 @@
 use scale_decode::DecodeAsType;
 use subxt::client::{ClientAtBlock, OfflineClientAtBlockT};
 use subxt::ext::scale_encode::EncodeAsType;
+use subxt::ext::scale_value::Value;
 use subxt::Metadata;
 
 use super::calls::SUBTENSOR;
@@ -68,8 +69,46 @@ pub fn decode<T: DecodeAsType>(
         .map_err(|e| ChainError::Decode(format!("{}::{}: {e}", read.pallet, read.entry)))
 }
 
-/// Subnet-parameter entries read for a snapshot, in a fixed order.
-pub const PARAM_ENTRIES: [&str; 11] = [
+/// Whether the runtime has `pallet::entry`.
+pub fn has_entry(metadata: &Metadata, pallet: &str, entry: &str) -> bool {
+    metadata
+        .pallet_by_name(pallet)
+        .and_then(|p| p.storage())
+        .and_then(|s| s.entry_by_name(entry))
+        .is_some()
+}
+
+/// [`key`], or `None` when the runtime has no such entry (added or renamed by an upgrade).
+pub fn key_if_present<C, K>(
+    at: &ClientAtBlock<SubtensorConfig, C>,
+    pallet: &'static str,
+    entry: &'static str,
+    keys: K,
+) -> Result<Option<Read>, ChainError>
+where
+    C: OfflineClientAtBlockT<SubtensorConfig>,
+    K: subxt::ext::frame_decode::storage::IntoEncodableValues
+        + subxt::ext::frame_decode::storage::IntoDecodableValues,
+{
+    if !has_entry(at.metadata_ref(), pallet, entry) {
+        return Ok(None);
+    }
+    key(at, pallet, entry, keys).map(Some)
+}
+
+/// Decode a storage value dynamically (any shape), with the declared default when absent.
+pub fn decode_value(
+    metadata: &Metadata,
+    read: &Read,
+    bytes: Option<&[u8]>,
+) -> Result<Option<Value<()>>, ChainError> {
+    decode::<Value<()>>(metadata, read, bytes, true)
+}
+
+/// Subnet-parameter entries a snapshot without `get_metagraph` reads, each keyed by netuid.
+/// Entries a runtime lacks are skipped (e.g. `MechanismCountCurrent` before spec 320,
+/// `ActivityCutoffFactorMilli` before 423, `SubnetTAO` before dynamic TAO).
+pub const PARAM_ENTRIES: [&str; 21] = [
     "NetworksAdded",
     "Burn",
     "MinBurn",
@@ -81,17 +120,39 @@ pub const PARAM_ENTRIES: [&str; 11] = [
     "SubnetworkN",
     "MaxAllowedUids",
     "ServingRateLimit",
+    "ActivityCutoff",
+    "ActivityCutoffFactorMilli",
+    "WeightsSetRateLimit",
+    "WeightsVersionKey",
+    "CommitRevealWeightsEnabled",
+    "NetworkRegisteredAt",
+    "SubnetTAO",
+    "SubnetAlphaIn",
+    "SubnetMechanism",
+    "MechanismCountCurrent",
 ];
 
-/// Keys of [`PARAM_ENTRIES`] for `netuid`.
+/// Keys of the [`PARAM_ENTRIES`] this runtime has, for `netuid`.
 pub fn param_keys<C: OfflineClientAtBlockT<SubtensorConfig>>(
     at: &ClientAtBlock<SubtensorConfig, C>,
     netuid: u16,
 ) -> Result<Vec<Read>, ChainError> {
-    PARAM_ENTRIES
-        .iter()
-        .map(|e| key(at, SUBTENSOR, e, (netuid,)))
-        .collect()
+    let mut reads = Vec::new();
+    for e in PARAM_ENTRIES {
+        if let Some(r) = key_if_present(at, SUBTENSOR, e, (netuid,))? {
+            reads.push(r);
+        }
+    }
+    Ok(reads)
+}
+
+/// What the parameter reads give besides [`SubnetParams`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParamExtras {
+    /// (`SubnetTAO`, `SubnetAlphaIn`), where the runtime has them.
+    pub reserves: Option<(u64, u64)>,
+    /// `SubnetMechanism`: 0 = stable (price 1), 1 = dynamic AMM. None where absent.
+    pub swap_mechanism: Option<u64>,
 }
 
 /// Decode the values fetched for [`param_keys`] (same order). `None` when the subnet does not
@@ -100,33 +161,55 @@ pub fn decode_params(
     metadata: &Metadata,
     reads: &[Read],
     values: &[Option<Vec<u8>>],
-) -> Result<Option<SubnetParams>, ChainError> {
-    let get = |i: usize| -> Result<u64, ChainError> {
-        let v = values.get(i).and_then(|v| v.as_deref());
-        Ok(decode::<u64>(metadata, &reads[i], v, true)?.unwrap_or(0))
+) -> Result<Option<(SubnetParams, ParamExtras)>, ChainError> {
+    let mut found = std::collections::HashMap::new();
+    for (r, v) in reads.iter().zip(values) {
+        if let Some(val) = decode_value(metadata, r, v.as_deref())? {
+            found.insert(r.entry, val);
+        }
+    }
+    let num = |e: &str| found.get(e).and_then(super::value::u64_of);
+    let get = |e: &str| num(e).unwrap_or(0);
+    let flag = |e: &str| {
+        found
+            .get(e)
+            .and_then(super::value::bool_of)
+            .unwrap_or(false)
     };
-    let flag = |i: usize| -> Result<bool, ChainError> {
-        let v = values.get(i).and_then(|v| v.as_deref());
-        Ok(decode::<bool>(metadata, &reads[i], v, true)?.unwrap_or(false))
-    };
-    let small = |i: usize| -> Result<u16, ChainError> {
-        u16::try_from(get(i)?).map_err(|_| ChainError::Decode(reads[i].entry.to_string()))
-    };
-    if !flag(0)? {
+    let small = |e: &'static str| u16::try_from(get(e)).map_err(|_| ChainError::Decode(e.into()));
+    if !flag("NetworksAdded") {
         return Ok(None);
     }
-    Ok(Some(SubnetParams {
-        burn: get(1)?,
-        min_burn: get(2)?,
-        max_burn: get(3)?,
-        difficulty: get(4)?,
-        registration_allowed: flag(5)?,
-        tempo: small(6)?,
-        immunity_period: small(7)?,
-        subnetwork_n: small(8)?,
-        max_allowed_uids: small(9)?,
-        serving_rate_limit: get(10)?,
-    }))
+    let tempo = small("Tempo")?;
+    // Since spec 423 the epoch derives the cutoff from tempo; `ActivityCutoff` is legacy
+    // (HEAD `utils/misc.rs:612-622`, `epoch/run_epoch.rs:604`).
+    let activity_cutoff = match num("ActivityCutoffFactorMilli") {
+        Some(f) => (f * u64::from(tempo) / 1000).max(1),
+        None => get("ActivityCutoff"),
+    };
+    let params = SubnetParams {
+        burn: get("Burn"),
+        min_burn: get("MinBurn"),
+        max_burn: get("MaxBurn"),
+        difficulty: get("Difficulty"),
+        registration_allowed: flag("NetworkRegistrationAllowed"),
+        tempo,
+        immunity_period: small("ImmunityPeriod")?,
+        subnetwork_n: small("SubnetworkN")?,
+        max_allowed_uids: small("MaxAllowedUids")?,
+        serving_rate_limit: get("ServingRateLimit"),
+        activity_cutoff,
+        weights_rate_limit: get("WeightsSetRateLimit"),
+        weights_version: get("WeightsVersionKey"),
+        commit_reveal_enabled: flag("CommitRevealWeightsEnabled"),
+        network_registered_at: get("NetworkRegisteredAt"),
+        mechanism_count: u8::try_from(num("MechanismCountCurrent").unwrap_or(1)).unwrap_or(1),
+    };
+    let extras = ParamExtras {
+        reserves: num("SubnetTAO").zip(num("SubnetAlphaIn")),
+        swap_mechanism: num("SubnetMechanism"),
+    };
+    Ok(Some((params, extras)))
 }
 
 /// Encode `value` as the type a storage entry declares (used by tests and fakes to build

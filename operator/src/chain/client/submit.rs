@@ -1,13 +1,13 @@
-//! Signing, submitting and watching one extrinsic; reading its outcome from the block's events.
+//! Signing, submitting and watching one extrinsic; reading its outcome from its own events in
+//! the inclusion block (`events::parse`), and naming a pool rejection (`rejection`).
 //!
 //! No resubmission here: once the transaction may have reached a node, every failure to see
 //! its inclusion is `OutcomeUnknown` with the hash, so the caller reads the chain first.
 
 use std::time::{Duration, Instant};
 
-use scale_decode::DecodeAsType;
 use subxt::client::{ClientAtBlock, OfflineClientAtBlockT};
-use subxt::error::DispatchError;
+use subxt::ext::scale_value::Composite;
 use subxt::tx::{SubmittableTransaction, TransactionInBlock, TransactionStatus};
 use subxt::utils::H256;
 use subxt_signer::sr25519::Keypair;
@@ -16,7 +16,16 @@ use super::calls::CallSpec;
 use super::config::{tx_params, SubtensorConfig};
 use super::connection::Conn;
 use super::errors;
-use crate::chain::{ChainError, TxOutcome, TxParams, TxResult};
+use super::events::{self, CallKind, EventRec};
+use super::rejection;
+use crate::chain::{AccountId, ChainError, Rejection, TxOutcome, TxParams};
+
+/// What the outcome is read for: who pays, and what amounts the call moves.
+#[derive(Clone, Copy, Debug)]
+pub struct Expect {
+    pub payer: AccountId,
+    pub kind: CallKind,
+}
 
 /// Sign `call` with `key` at the caller's nonce and mortality (`birth_hash` = hash of
 /// `tx.birth_block`). Works on an offline client too.
@@ -43,6 +52,15 @@ pub fn hash_hex(h: H256) -> String {
     format!("0x{}", hex::encode(h.0))
 }
 
+/// A rejection the node gave as text only.
+fn rejected(message: &str) -> ChainError {
+    ChainError::Rejected(rejection::parse(message).unwrap_or_else(|| Rejection {
+        code: None,
+        name: "Unknown".into(),
+        message: message.chars().take(300).collect(),
+    }))
+}
+
 /// Sign, submit and wait (up to `timeout`) for inclusion in a best block.
 pub async fn submit(
     conn: &Conn,
@@ -50,6 +68,7 @@ pub async fn submit(
     key: &Keypair,
     tx: &TxParams,
     timeout: Duration,
+    expect: Expect,
 ) -> Result<TxOutcome, ChainError> {
     let at = conn
         .client
@@ -66,7 +85,12 @@ pub async fn submit(
         Ok(p) => p,
         Err(e) if errors::is_transport(&e) => return Err(unknown(e.to_string())),
         // The node refused it outright (bad nonce, stale era, pre-dispatch check).
-        Err(e) => return Err(ChainError::Rejected(e.to_string())),
+        Err(e) => {
+            return Err(match rejection::from_error(&e) {
+                Some(r) => ChainError::Rejected(r),
+                None => rejected(&e.to_string()),
+            })
+        }
     };
     let deadline = Instant::now() + timeout;
     loop {
@@ -79,9 +103,9 @@ pub async fn submit(
         };
         match status {
             TransactionStatus::InBestBlock(b) | TransactionStatus::InFinalizedBlock(b) => {
-                return included(&b, &tx_hash).await.map_err(unknown);
+                return included(&b, &tx_hash, expect).await.map_err(unknown);
             }
-            TransactionStatus::Invalid { message } => return Err(ChainError::Rejected(message)),
+            TransactionStatus::Invalid { message } => return Err(rejected(&message)),
             TransactionStatus::Dropped { message } | TransactionStatus::Error { message } => {
                 return Err(unknown(message))
             }
@@ -90,63 +114,37 @@ pub async fn submit(
     }
 }
 
-#[derive(DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct FeePaid {
-    actual_fee: u64,
-}
-
-/// The outcome of an included extrinsic.
+/// The outcome of an included extrinsic, from its own events.
 async fn included<C>(
     b: &TransactionInBlock<SubtensorConfig, C>,
     tx_hash: &str,
+    expect: Expect,
 ) -> Result<TxOutcome, String>
 where
     C: subxt::client::OnlineClientAtBlockT<SubtensorConfig>,
 {
     let at = b.at().await.map_err(|e| e.to_string())?;
     let events = b.fetch_events().await.map_err(|e| e.to_string())?;
-    let mut fee = 0;
-    let mut result = TxResult::Success;
+    let mut recs = Vec::new();
     for ev in events.iter() {
         let ev = ev.map_err(|e| e.to_string())?;
-        match (ev.pallet_name(), ev.event_name()) {
-            ("TransactionPayment", "TransactionFeePaid") => {
-                fee = ev
-                    .decode_fields_unchecked_as::<FeePaid>()
-                    .map_err(|e| e.to_string())?
-                    .actual_fee;
-            }
-            ("System", "ExtrinsicFailed") => {
-                let err = DispatchError::decode_from(ev.field_bytes(), at.metadata())
-                    .map_err(|e| e.to_string())?;
-                result = failure(&err);
-            }
-            _ => {}
-        }
+        let fields = ev
+            .decode_fields_unchecked_as::<Composite<()>>()
+            .map_err(|e| e.to_string())?;
+        recs.push(EventRec {
+            pallet: ev.pallet_name().to_string(),
+            name: ev.event_name().to_string(),
+            fields,
+        });
     }
-    let outcome = TxOutcome {
+    let parsed = events::parse(&recs, &expect.payer, expect.kind, at.metadata_ref());
+    Ok(TxOutcome {
         block: at.block_number(),
         tx_hash: tx_hash.to_string(),
-        fee_rao: fee,
-        burned_rao: 0,
-        result,
-    };
-    Ok(outcome)
-}
-
-/// Module errors by pallet and name (`SubtensorModule`, `HotKeyAlreadyRegisteredInSubNet`).
-pub fn failure(err: &DispatchError) -> TxResult {
-    if let DispatchError::Module(m) = err {
-        if let Ok(d) = m.details() {
-            return TxResult::Failed {
-                pallet: d.pallet.name().to_string(),
-                error: d.variant.name.clone(),
-            };
-        }
-    }
-    TxResult::Failed {
-        pallet: "Dispatch".into(),
-        error: err.to_string(),
-    }
+        fee_rao: parsed.fee_rao,
+        burned_rao: parsed.burned_rao,
+        stake: parsed.stake,
+        amounts_known: parsed.amounts_known,
+        result: parsed.result,
+    })
 }

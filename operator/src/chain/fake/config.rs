@@ -20,6 +20,8 @@ pub struct RuntimeConfig {
     pub has_register_limit: bool,
     /// `add_stake` below this fails with `AmountTooLow`.
     pub min_stake_rao: u64,
+    /// Whether `add_stake_limit` / `remove_stake_limit` exist (spec 233+; not on spec 218).
+    pub has_stake_limit: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -28,6 +30,7 @@ impl Default for RuntimeConfig {
             fee_rao: 100_000,
             has_register_limit: true,
             min_stake_rao: 2_000_000,
+            has_stake_limit: true,
         }
     }
 }
@@ -56,6 +59,22 @@ pub struct SubnetConfig {
     /// Older runtimes: at most this many registrations per `regs_interval_blocks` window.
     pub max_regs_per_interval: Option<u16>,
     pub regs_interval_blocks: u64,
+    /// Activity cutoff in blocks (HEAD derives it from tempo: 13 889‰ × 360 = 5 000).
+    pub activity_cutoff: u64,
+    pub weights_rate_limit: u64,
+    pub weights_version: u64,
+    /// HEAD's default is on for every subnet.
+    pub commit_reveal_enabled: bool,
+    /// `NetworkRegisteredAt`: changes when the netuid is dissolved and registered anew.
+    pub registered_at: u64,
+    pub mechanism_count: u8,
+    /// `SubnetMechanism`: 0 = stable (price 1, stake 1:1 TAO:alpha), 1 = dynamic (the pool
+    /// below, constant product as in spec 218 and HEAD with equal balancer weights).
+    pub swap_mechanism: u8,
+    /// `SubnetTAO`, rao.
+    pub pool_tao: u64,
+    /// `SubnetAlphaIn`, alpha-rao.
+    pub pool_alpha: u64,
 }
 
 impl Default for SubnetConfig {
@@ -76,6 +95,15 @@ impl Default for SubnetConfig {
             max_regs_per_block: None,
             max_regs_per_interval: None,
             regs_interval_blocks: 360,
+            activity_cutoff: 5000,
+            weights_rate_limit: 100,
+            weights_version: 0,
+            commit_reveal_enabled: true,
+            registered_at: 0,
+            mechanism_count: 1,
+            swap_mechanism: 0,
+            pool_tao: 1_000 * TAO,
+            pool_alpha: 1_000 * TAO,
         }
     }
 }
@@ -116,8 +144,25 @@ pub struct Genesis {
     pub subnets: BTreeMap<u16, SubnetConfig>,
     /// Free balances, rao.
     pub balances: BTreeMap<AccountId, u64>,
-    /// (real, delegate) pairs: `delegate` may act for `real` through `Proxy.proxy`.
-    pub proxies: Vec<(AccountId, AccountId)>,
+    /// Proxy definitions: `delegate` may act for `real` through `Proxy.proxy`.
+    pub proxies: Vec<ProxyGrant>,
+}
+
+/// One `Proxy.Proxies(real)` entry.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyGrant {
+    pub real: AccountId,
+    pub delegate: AccountId,
+    /// A `ProxyType` variant name (`Any`, `Registration`, `Staking`, ...).
+    #[serde(default = "any")]
+    pub proxy_type: String,
+    #[serde(default)]
+    pub delay: u64,
+}
+
+fn any() -> String {
+    "Any".into()
 }
 
 /// Applies a JSON merge-patch (only the keys given) to a serialisable value, refusing unknown keys.

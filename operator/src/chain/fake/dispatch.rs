@@ -1,18 +1,26 @@
-//! Extrinsic handling, in the real chain's order: pool validity (mortality, nonce, fee,
-//! `serve_axon` pre-checks) → inclusion (nonce +1, fee paid) → dispatch (module errors).
+//! Extrinsic handling, in the real chain's order: pool validity (mortality, nonce, fee, the
+//! coldkey-swap guard, `serve_axon` pre-checks) → inclusion (nonce +1, fee paid) → dispatch
+//! (proxy definition and filter, then the call's module errors).
 
 use super::ledger::{tx_hash, Call, LedgerEntry, LedgerOutcome, Submission};
+use super::pool::Reserves;
 use super::state::ChainState;
-use crate::chain::{AccountId, AxonInfo, ChainError, TxOutcome, TxResult};
+use crate::chain::client::proxy::allows;
+use crate::chain::client::rejection::custom_name;
+use crate::chain::{AccountId, AxonInfo, ChainError, Rejection, StakeMoved, TxOutcome, TxResult};
 
 const SUBTENSOR: &str = "SubtensorModule";
 
-/// subtensor's `CustomTransactionError` codes used by `serve_axon`'s pre-dispatch checks.
+/// subtensor's `CustomTransactionError` codes of the checks modelled here (HEAD
+/// `common/src/transaction_error.rs`).
 pub mod custom {
+    pub const COLDKEY_IN_SWAP_SCHEDULE: u8 = 0;
     pub const HOTKEY_NOT_REGISTERED: u8 = 10;
     pub const INVALID_IP_ADDRESS: u8 = 11;
     pub const SERVING_RATE_LIMIT_EXCEEDED: u8 = 12;
     pub const INVALID_PORT: u8 = 13;
+    pub const COLDKEY_SWAP_DISPUTED: u8 = 21;
+    pub const BAD_REQUEST: u8 = 255;
 }
 
 /// A dispatch error: (pallet, error name).
@@ -20,6 +28,38 @@ type DispatchError = (&'static str, &'static str);
 
 fn module(error: &'static str) -> DispatchError {
     (SUBTENSOR, error)
+}
+
+fn reject(name: &str, message: String) -> Rejection {
+    Rejection {
+        code: None,
+        name: name.into(),
+        message,
+    }
+}
+
+fn custom(code: u8) -> Rejection {
+    Rejection {
+        code: Some(code),
+        name: custom_name(code).into(),
+        message: format!("Custom error: {code}"),
+    }
+}
+
+/// What a dispatched call moved.
+#[derive(Default)]
+pub(super) struct Moved {
+    burn: u64,
+    stake: Option<StakeMoved>,
+}
+
+impl Moved {
+    pub(super) fn stake(s: StakeMoved) -> Self {
+        Moved {
+            burn: 0,
+            stake: Some(s),
+        }
+    }
 }
 
 impl ChainState {
@@ -44,90 +84,102 @@ impl ChainState {
                 reason: String::new(),
             },
             burned_rao: 0,
+            stake: None,
             fee_rao: 0,
             result_lost: false,
         };
-        if let Err(reason) = self.validate(&s, fee) {
+        if let Err(r) = self.validate(&s, fee) {
             entry.outcome = LedgerOutcome::Rejected {
-                reason: reason.clone(),
+                reason: r.to_string(),
             };
             self.ledger.push(entry);
-            return Err(ChainError::Rejected(reason));
+            return Err(ChainError::Rejected(r));
         }
         let signer = self.account_mut(&s.signer);
         signer.nonce += 1;
         signer.free -= fee;
-        let (result, burned) = match self.dispatch(&s) {
-            Ok(burned) => (TxResult::Success, burned),
-            Err((pallet, error)) => (
-                TxResult::Failed {
-                    pallet: pallet.into(),
-                    error: error.into(),
-                },
-                0,
-            ),
+        let (result, moved) = match self.dispatch(&s) {
+            Ok(moved) => (TxResult::Success, moved),
+            Err((pallet, error)) => (TxResult::failed(pallet, error), Moved::default()),
         };
         entry.outcome = LedgerOutcome::Included {
             block: self.head,
             result: result.clone(),
         };
-        entry.burned_rao = burned;
+        entry.burned_rao = moved.burn;
+        entry.stake = moved.stake;
         entry.fee_rao = fee;
         self.ledger.push(entry);
         Ok(TxOutcome {
             block: self.head,
             tx_hash: hash,
             fee_rao: fee,
-            burned_rao: burned,
+            burned_rao: moved.burn,
+            stake: moved.stake,
+            amounts_known: true,
             result,
         })
     }
 
-    /// Transaction-pool validity: `Err(reason)` means refused, nothing applied.
-    fn validate(&self, s: &Submission, fee: u64) -> Result<(), String> {
+    /// Transaction-pool validity: `Err` means refused, nothing applied.
+    fn validate(&self, s: &Submission, fee: u64) -> Result<(), Rejection> {
         if s.tx.birth_block > self.head {
-            return Err(format!(
-                "InvalidTransaction::AncientBirthBlock (birth block {} is after head {})",
-                s.tx.birth_block, self.head
+            return Err(reject(
+                "AncientBirthBlock",
+                format!(
+                    "birth block {} is after head {}",
+                    s.tx.birth_block, self.head
+                ),
             ));
         }
         if self.head > s.tx.mortal_until() {
-            return Err(format!(
-                "InvalidTransaction::BadProof (mortal era ended at block {}, head {})",
-                s.tx.mortal_until(),
-                self.head
+            return Err(reject(
+                "BadProof",
+                format!(
+                    "mortal era ended at block {}, head {}",
+                    s.tx.mortal_until(),
+                    self.head
+                ),
             ));
         }
         let acct = self.account(&s.signer);
         if s.tx.nonce < acct.nonce {
-            return Err(format!(
-                "InvalidTransaction::Stale (nonce {} < account nonce {})",
-                s.tx.nonce, acct.nonce
-            ));
+            let msg = format!("nonce {} < account nonce {}", s.tx.nonce, acct.nonce);
+            return Err(reject("Stale", msg));
         }
         if s.tx.nonce > acct.nonce {
-            return Err(format!(
-                "InvalidTransaction::Future (nonce {} > account nonce {})",
-                s.tx.nonce, acct.nonce
-            ));
+            let msg = format!("nonce {} > account nonce {}", s.tx.nonce, acct.nonce);
+            return Err(reject("Future", msg));
         }
         if acct.free < fee {
-            return Err("InvalidTransaction::Payment (cannot pay the fee)".into());
+            return Err(reject("Payment", "cannot pay the fee".into()));
         }
-        if let Call::ServeAxon {
-            netuid,
-            ip,
-            port,
-            ip_type,
-            ..
-        } = s.call
+        // HEAD checks the signer's coldkey swap in the pool (`extensions/subtensor.rs:78-110`).
+        if let Some(swap) = self.coldkey_swaps.get(&s.signer) {
+            return Err(custom(if swap.disputed {
+                custom::COLDKEY_SWAP_DISPUTED
+            } else {
+                custom::COLDKEY_IN_SWAP_SCHEDULE
+            }));
+        }
+        if let (
+            None,
+            Call::ServeAxon {
+                netuid,
+                ip,
+                port,
+                ip_type,
+                ..
+            },
+        ) = (s.real, &s.call)
         {
-            self.validate_serve(netuid, &s.signer, ip, port, ip_type)
-                .map_err(|code| format!("InvalidTransaction::Custom({code})"))?;
+            self.validate_serve(*netuid, &s.signer, *ip, *port, *ip_type)
+                .map_err(custom)?;
         }
         Ok(())
     }
 
+    /// HEAD's `validate_serve_axon` (`subnets/serving.rs:289-339`), in its order.
     fn validate_serve(
         &self,
         netuid: u16,
@@ -140,19 +192,13 @@ impl ChainState {
             .uid_of(netuid, hotkey)
             .ok_or(custom::HOTKEY_NOT_REGISTERED)?;
         let valid_ip = match ip_type {
-            4 => {
-                ip != 0
-                    && ip < u32::MAX as u128
-                    && ip != u32::from(std::net::Ipv4Addr::LOCALHOST) as u128
-            }
-            6 => ip != 0 && ip != 1 && ip != u128::MAX,
-            _ => false,
+            4 => ip < u32::MAX as u128 && ip != u32::from(std::net::Ipv4Addr::LOCALHOST) as u128,
+            6 => ip != 1 && ip != u128::MAX,
+            // InvalidIpType maps to BadRequest (`extensions/subtensor.rs:58`).
+            _ => return Err(custom::BAD_REQUEST),
         };
         if !valid_ip {
             return Err(custom::INVALID_IP_ADDRESS);
-        }
-        if port == 0 {
-            return Err(custom::INVALID_PORT);
         }
         let sn = self.subnet(netuid).expect("registered");
         let limit = sn.config.serving_rate_limit;
@@ -161,34 +207,92 @@ impl ChainState {
                 return Err(custom::SERVING_RATE_LIMIT_EXCEEDED);
             }
         }
+        if port == 0 {
+            return Err(custom::INVALID_PORT);
+        }
         Ok(())
     }
 
-    /// Runs the call after inclusion; returns the burn paid.
-    fn dispatch(&mut self, s: &Submission) -> Result<u64, DispatchError> {
+    /// `Proxy.proxy`: a definition of the forced type must exist (else the proxy call itself
+    /// fails, `NotProxy`); its filter and the real account's coldkey-swap guard apply to the
+    /// inner call (`System.CallFiltered` / `ColdkeySwapAnnounced` inside `ProxyExecuted`).
+    fn through_proxy(&self, s: &Submission, real: AccountId) -> Result<(), DispatchError> {
+        let grant = self.proxies.iter().find(|g| {
+            g.real == real
+                && g.delegate == s.signer
+                && g.delay == 0
+                && s.proxy_type.as_ref().is_none_or(|t| *t == g.proxy_type)
+        });
+        let Some(grant) = grant else {
+            return Err(("Proxy", "NotProxy"));
+        };
+        if !allows(&grant.proxy_type, s.call.name()) {
+            return Err(("System", "CallFiltered"));
+        }
+        match self.coldkey_swaps.get(&real) {
+            Some(swap) if swap.disputed => Err(module("ColdkeySwapDisputed")),
+            Some(_) => Err(module("ColdkeySwapAnnounced")),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs the call after inclusion.
+    fn dispatch(&mut self, s: &Submission) -> Result<Moved, DispatchError> {
         if let Some(real) = s.real {
-            if !self.proxies.contains(&(real, s.signer)) {
-                return Err(("Proxy", "NotProxy"));
-            }
+            self.through_proxy(s, real)?;
         }
         let payer = s.payer();
+        let burn = |b| Moved {
+            burn: b,
+            stake: None,
+        };
         match s.call {
-            Call::BurnedRegister { netuid, hotkey } => self.register(netuid, hotkey, None, payer),
+            Call::BurnedRegister { netuid, hotkey } => {
+                self.register(netuid, hotkey, None, payer).map(burn)
+            }
             Call::RegisterLimit {
                 netuid,
                 hotkey,
                 limit_price,
-            } => self.register(netuid, hotkey, Some(limit_price), payer),
+            } => self
+                .register(netuid, hotkey, Some(limit_price), payer)
+                .map(burn),
             Call::AddStake {
                 netuid,
                 hotkey,
                 amount_staked,
-            } => self.stake(netuid, hotkey, payer, amount_staked, true),
+            } => self.add_stake(netuid, hotkey, payer, amount_staked, None),
+            Call::AddStakeLimit {
+                netuid,
+                hotkey,
+                amount_staked,
+                limit_price,
+                allow_partial,
+            } => self.add_stake(
+                netuid,
+                hotkey,
+                payer,
+                amount_staked,
+                Some((limit_price, allow_partial)),
+            ),
             Call::RemoveStake {
                 netuid,
                 hotkey,
                 amount_unstaked,
-            } => self.stake(netuid, hotkey, payer, amount_unstaked, false),
+            } => self.remove_stake(netuid, hotkey, payer, amount_unstaked, None),
+            Call::RemoveStakeLimit {
+                netuid,
+                hotkey,
+                amount_unstaked,
+                limit_price,
+                allow_partial,
+            } => self.remove_stake(
+                netuid,
+                hotkey,
+                payer,
+                amount_unstaked,
+                Some((limit_price, allow_partial)),
+            ),
             Call::ServeAxon {
                 netuid,
                 version,
@@ -197,106 +301,31 @@ impl ChainState {
                 ip_type,
                 ..
             } => {
+                // Proxied, the pool checks did not run; the dispatch checks do.
+                self.validate_serve(netuid, &s.signer, ip, port, ip_type)
+                    .map_err(|code| module(serve_error(code)))?;
                 self.serve(netuid, &s.signer, version, ip, port, ip_type);
-                Ok(0)
+                Ok(Moved::default())
             }
         }
     }
 
-    fn register(
-        &mut self,
-        netuid: u16,
-        hotkey: AccountId,
-        limit: Option<u64>,
-        coldkey: AccountId,
-    ) -> Result<u64, DispatchError> {
-        let head = self.head;
-        if netuid == 0 {
-            return Err(module("RegistrationNotPermittedOnRootSubnet"));
-        }
-        let sn = self
-            .subnet(netuid)
-            .ok_or(module("SubnetNotExists"))?
-            .clone();
-        let cfg = &sn.config;
-        if !cfg.registration_allowed {
-            return Err(module("SubNetRegistrationDisabled"));
-        }
-        if sn.uid_of(&hotkey).is_some() {
-            return Err(module("HotKeyAlreadyRegisteredInSubNet"));
-        }
-        let burn = cfg.burn_at(head);
-        if limit.is_some_and(|l| burn > l) {
-            return Err(module("RegistrationPriceLimitExceeded"));
-        }
-        if self.account(&coldkey).free < burn {
-            return Err(module("NotEnoughBalanceToStake"));
-        }
-        if self.owners.get(&hotkey).is_some_and(|o| *o != coldkey) {
-            return Err(module("NonAssociatedColdKey"));
-        }
-        let this_block = sn.registration_blocks.iter().filter(|b| **b == head);
-        if cfg
-            .max_regs_per_block
-            .is_some_and(|m| this_block.count() >= m as usize)
-        {
-            return Err(module("TooManyRegistrationsThisBlock"));
-        }
-        let interval = cfg.regs_interval_blocks.max(1);
-        let start = head - head % interval;
-        let this_interval = sn.registration_blocks.iter().filter(|b| **b >= start);
-        if cfg
-            .max_regs_per_interval
-            .is_some_and(|m| this_interval.count() >= m as usize)
-        {
-            return Err(module("TooManyRegistrationsThisInterval"));
-        }
-        let uid = sn.slot_for_new(head).ok_or(module("NoNeuronIdAvailable"))?;
-        self.account_mut(&coldkey).free -= burn;
-        self.owners.insert(hotkey, coldkey);
-        let sn = self.subnets.get_mut(&netuid).expect("checked above");
-        sn.place(uid, hotkey, head);
-        sn.config.bump_after_registration(burn, head);
-        Ok(burn)
+    /// The pool of `netuid`, for a swap.
+    pub(super) fn reserves(&self, netuid: u16) -> Option<Reserves> {
+        let c = &self.subnet(netuid)?.config;
+        Some(Reserves {
+            tao: c.pool_tao,
+            alpha: c.pool_alpha,
+            stable: c.swap_mechanism == 0,
+        })
     }
 
-    /// `add_stake` (`adding`) or `remove_stake`; TAO and alpha are 1:1 here. Returns 0 (no burn).
-    fn stake(
-        &mut self,
-        netuid: u16,
-        hotkey: AccountId,
-        coldkey: AccountId,
-        amount: u64,
-        adding: bool,
-    ) -> Result<u64, DispatchError> {
-        if adding && amount < self.runtime.min_stake_rao {
-            return Err(module("AmountTooLow"));
+    pub(super) fn move_pool(&mut self, netuid: u16, tao_in: i128, alpha_in: i128) {
+        if let Some(sn) = self.subnets.get_mut(&netuid) {
+            let c = &mut sn.config;
+            c.pool_tao = (c.pool_tao as i128 + tao_in).max(0) as u64;
+            c.pool_alpha = (c.pool_alpha as i128 + alpha_in).max(0) as u64;
         }
-        let sn = self.subnet(netuid).ok_or(module("SubnetNotExists"))?;
-        if adding && !sn.config.subtoken_enabled {
-            return Err(module("SubtokenDisabled"));
-        }
-        if !self.owners.contains_key(&hotkey) {
-            return Err(module("HotKeyAccountNotExists"));
-        }
-        let staked = self.stake_of(netuid, &hotkey, &coldkey);
-        let free = self.account(&coldkey).free;
-        let (staked, free) = if adding {
-            let free = free.checked_sub(amount);
-            (
-                staked + amount,
-                free.ok_or(module("NotEnoughBalanceToStake"))?,
-            )
-        } else {
-            let staked = staked.checked_sub(amount);
-            (
-                staked.ok_or(module("NotEnoughStakeToWithdraw"))?,
-                free + amount,
-            )
-        };
-        self.set_stake(netuid, &hotkey, &coldkey, staked);
-        self.account_mut(&coldkey).free = free;
-        Ok(0)
     }
 
     fn serve(&mut self, netuid: u16, hotkey: &AccountId, version: u32, ip: u128, port: u16, t: u8) {
@@ -314,6 +343,17 @@ impl ChainState {
             port,
             version,
         });
+    }
+}
+
+/// The module error behind a `serve_axon` custom code.
+fn serve_error(code: u8) -> &'static str {
+    match code {
+        custom::HOTKEY_NOT_REGISTERED => "HotKeyNotRegisteredInNetwork",
+        custom::INVALID_IP_ADDRESS => "InvalidIpAddress",
+        custom::SERVING_RATE_LIMIT_EXCEEDED => "ServingRateLimitExceeded",
+        custom::INVALID_PORT => "InvalidPort",
+        _ => "InvalidIpType",
     }
 }
 

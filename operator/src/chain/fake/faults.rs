@@ -13,6 +13,7 @@ pub enum Method {
     UidOf,
     FreeBalance,
     AccountNonce,
+    ColdkeySwap,
     Register,
     AddStake,
     RemoveStake,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::chain::{AccountId, TxParams, TxResult};
+use crate::chain::{AccountId, StakeMoved, TxParams, TxResult};
 
 /// A call of pallet `SubtensorModule`, with its real argument shapes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +28,20 @@ pub enum Call {
         hotkey: AccountId,
         amount_unstaked: u64,
     },
+    AddStakeLimit {
+        netuid: u16,
+        hotkey: AccountId,
+        amount_staked: u64,
+        limit_price: u64,
+        allow_partial: bool,
+    },
+    RemoveStakeLimit {
+        netuid: u16,
+        hotkey: AccountId,
+        amount_unstaked: u64,
+        limit_price: u64,
+        allow_partial: bool,
+    },
     /// Signed by the hotkey itself. `ip` is the u128 form (IPv4 in the low 32 bits).
     ServeAxon {
         netuid: u16,
@@ -46,6 +60,8 @@ impl Call {
             Call::RegisterLimit { .. } => "register_limit",
             Call::AddStake { .. } => "add_stake",
             Call::RemoveStake { .. } => "remove_stake",
+            Call::AddStakeLimit { .. } => "add_stake_limit",
+            Call::RemoveStakeLimit { .. } => "remove_stake_limit",
             Call::ServeAxon { .. } => "serve_axon",
         }
     }
@@ -58,6 +74,9 @@ pub struct Submission {
     pub signer: AccountId,
     #[serde(default)]
     pub real: Option<AccountId>,
+    /// `force_proxy_type` of `Proxy.proxy` (a `ProxyType` variant name), when proxied.
+    #[serde(default)]
+    pub proxy_type: Option<String>,
     pub tx: TxParams,
     pub call: Call,
 }
@@ -90,6 +109,9 @@ pub struct LedgerEntry {
     pub call: Call,
     pub outcome: LedgerOutcome,
     pub burned_rao: u64,
+    /// Stake moved by an included staking call.
+    #[serde(default)]
+    pub stake: Option<StakeMoved>,
     pub fee_rao: u64,
     /// Set when an injected fault hid the outcome from the caller.
     pub result_lost: bool,

@@ -7,8 +7,10 @@ pub mod config;
 mod dispatch;
 pub mod faults;
 pub mod ledger;
+mod pool;
 #[cfg(feature = "fake-chain")]
 pub mod server;
+mod spend;
 pub mod state;
 #[cfg(test)]
 mod tests;
@@ -20,16 +22,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-pub use config::{Genesis, RuntimeConfig, SubnetConfig, TAO};
+pub use config::{Genesis, ProxyGrant, RuntimeConfig, SubnetConfig, TAO};
 pub use dispatch::ip_to_u128;
 pub use faults::{Fault, Faults, Method};
 pub use ledger::{Call, LedgerEntry, LedgerOutcome, Submission};
 pub use state::{ChainState, EXTERNAL_COLDKEY};
-pub use wire::{ReadArgs, RegisterArgs, Reply, ServeArgs, StakeArgs};
+pub use wire::{ReadArgs, RegisterArgs, Reply, ServeArgs, SignerIds, StakeArgs};
 
+use super::client::proxy::{choose, ProxyDef};
 use super::{
-    AccountId, Chain, ChainError, RegisterRequest, ServeAxonRequest, StakeRequest, SubnetSnapshot,
-    TxOutcome,
+    AccountId, Chain, ChainError, ColdkeySwap, RegisterRequest, ServeAxonRequest, SnapshotQuery,
+    StakeRequest, SubnetSnapshot, TxOutcome,
 };
 
 /// What an injected `Timeout` reports.
@@ -133,8 +136,12 @@ impl FakeChain {
         self.read(Method::Head, |s| s.head)
     }
 
-    pub fn get_snapshot(&self, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
-        self.read(Method::Snapshot, |s| s.snapshot(netuid))?
+    pub fn get_snapshot(
+        &self,
+        netuid: u16,
+        query: &SnapshotQuery,
+    ) -> Result<SubnetSnapshot, ChainError> {
+        self.read(Method::Snapshot, |s| s.snapshot(netuid, query))?
             .ok_or(ChainError::SubnetNotFound(netuid))
     }
 
@@ -150,8 +157,41 @@ impl FakeChain {
         self.read(Method::AccountNonce, |s| s.account(account).nonce)
     }
 
+    pub fn get_coldkey_swap(&self, account: &AccountId) -> Result<Option<ColdkeySwap>, ChainError> {
+        self.read(Method::ColdkeySwap, |s| {
+            s.coldkey_swaps.get(account).copied()
+        })
+    }
+
+    /// What the real client does before signing for a proxy key: the proxy type to force, or
+    /// [`ChainError::ProxyNotAllowed`] naming what the key has (`client::proxy::choose`).
+    fn proxy_type(
+        s: &ChainState,
+        signer: &SignerIds,
+        call: &Call,
+        preferred: &str,
+    ) -> Result<Option<String>, ChainError> {
+        let Some(real) = signer.real else {
+            return Ok(None);
+        };
+        let defs: Vec<ProxyDef> = s
+            .proxies
+            .iter()
+            .filter(|g| g.real == real)
+            .map(|g| ProxyDef {
+                delegate: g.delegate,
+                proxy_type: g.proxy_type.clone(),
+                delay: g.delay,
+            })
+            .collect();
+        choose(&defs, &signer.signer, &real, call.name(), preferred)
+            .map(Some)
+            .map_err(ChainError::ProxyNotAllowed)
+    }
+
     /// `register_limit` when the runtime has it; otherwise the trait's documented fallback:
-    /// refuse before signing when `Burn` is above the limit, else `burned_register`.
+    /// refuse before signing when `Burn` at the birth block is above the limit, else
+    /// `burned_register`.
     pub fn register_as(&self, a: &RegisterArgs) -> Result<TxOutcome, ChainError> {
         self.write(Method::Register, |s| {
             let call = if s.runtime.has_register_limit {
@@ -161,7 +201,8 @@ impl FakeChain {
                     limit_price: a.limit_rao,
                 }
             } else {
-                let burn = s.subnet(a.netuid).map(|sn| sn.config.burn_at(s.head));
+                let birth = a.tx.birth_block;
+                let burn = s.subnet(a.netuid).map(|sn| sn.config.burn_at(birth));
                 if let Some(burn) = burn.filter(|b| *b > a.limit_rao) {
                     return Err(ChainError::BurnAboveLimit {
                         burn,
@@ -173,26 +214,65 @@ impl FakeChain {
                     hotkey: a.hotkey,
                 }
             };
-            Ok(a.signer.submission(a.tx, call))
+            let proxy = Self::proxy_type(s, &a.signer, &call, "Registration")?;
+            Ok(a.signer.submission(a.tx, call, proxy))
         })
     }
 
-    /// `add_stake` for [`Method::AddStake`], else `remove_stake`.
+    /// `add_stake(_limit)` for [`Method::AddStake`], else `remove_stake(_limit)`; without the
+    /// `*_limit` calls, a limit is checked against the pool price before signing.
     pub fn stake_as(&self, m: Method, a: &StakeArgs) -> Result<TxOutcome, ChainError> {
         let (netuid, hotkey, amount) = (a.netuid, a.hotkey, a.amount_rao);
-        let call = match m {
-            Method::AddStake => Call::AddStake {
-                netuid,
-                hotkey,
-                amount_staked: amount,
-            },
-            _ => Call::RemoveStake {
-                netuid,
-                hotkey,
-                amount_unstaked: amount,
-            },
-        };
-        self.write(m, |_| Ok(a.signer.submission(a.tx, call)))
+        let adding = m == Method::AddStake;
+        self.write(m, |s| {
+            let call = match (a.limit, s.runtime.has_stake_limit, adding) {
+                (Some(l), true, true) => Call::AddStakeLimit {
+                    netuid,
+                    hotkey,
+                    amount_staked: amount,
+                    limit_price: l.limit_price_rao,
+                    allow_partial: l.allow_partial,
+                },
+                (Some(l), true, false) => Call::RemoveStakeLimit {
+                    netuid,
+                    hotkey,
+                    amount_unstaked: amount,
+                    limit_price: l.limit_price_rao,
+                    allow_partial: l.allow_partial,
+                },
+                (limit, _, _) => {
+                    let price = s.pool(netuid).map_or(0, |p| p.price_rao);
+                    if let Some(l) = limit {
+                        let beyond = if adding {
+                            price > l.limit_price_rao
+                        } else {
+                            price < l.limit_price_rao
+                        };
+                        if beyond {
+                            return Err(ChainError::PriceBeyondLimit {
+                                price,
+                                limit: l.limit_price_rao,
+                            });
+                        }
+                    }
+                    if adding {
+                        Call::AddStake {
+                            netuid,
+                            hotkey,
+                            amount_staked: amount,
+                        }
+                    } else {
+                        Call::RemoveStake {
+                            netuid,
+                            hotkey,
+                            amount_unstaked: amount,
+                        }
+                    }
+                }
+            };
+            let proxy = Self::proxy_type(s, &a.signer, &call, "Staking")?;
+            Ok(a.signer.submission(a.tx, call, proxy))
+        })
     }
 
     pub fn serve_axon_as(&self, a: &ServeArgs) -> Result<TxOutcome, ChainError> {
@@ -206,8 +286,12 @@ impl Chain for FakeChain {
         self.get_head()
     }
 
-    async fn snapshot(&self, netuid: u16) -> Result<SubnetSnapshot, ChainError> {
-        self.get_snapshot(netuid)
+    async fn snapshot(
+        &self,
+        netuid: u16,
+        query: &SnapshotQuery,
+    ) -> Result<SubnetSnapshot, ChainError> {
+        self.get_snapshot(netuid, query)
     }
 
     async fn uid_of(&self, netuid: u16, hotkey: &AccountId) -> Result<Option<u16>, ChainError> {
@@ -220,6 +304,10 @@ impl Chain for FakeChain {
 
     async fn account_nonce(&self, account: &AccountId) -> Result<u64, ChainError> {
         self.get_account_nonce(account)
+    }
+
+    async fn coldkey_swap(&self, account: &AccountId) -> Result<Option<ColdkeySwap>, ChainError> {
+        self.get_coldkey_swap(account)
     }
 
     async fn register(&self, req: &RegisterRequest<'_>) -> Result<TxOutcome, ChainError> {

@@ -14,7 +14,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{FakeChain, Fault, Method, ReadArgs, RegisterArgs, Reply, ServeArgs, StakeArgs};
-use crate::chain::AccountId;
+use crate::chain::{AccountId, SnapshotQuery};
+
+#[path = "server_accounts.rs"]
+mod accounts;
+use accounts::{add_proxy, coldkey_swap, set_balance, set_stake};
 
 pub fn router(chain: FakeChain) -> Router {
     Router::new()
@@ -31,6 +35,8 @@ pub fn router(chain: FakeChain) -> Router {
         .route("/admin/runtime", post(patch_runtime))
         .route("/admin/balance", post(set_balance))
         .route("/admin/proxy", post(add_proxy))
+        .route("/admin/coldkey-swap", post(coldkey_swap))
+        .route("/admin/stake", post(set_stake))
         .route("/admin/register", post(register_external))
         .route("/admin/deregister", post(deregister))
         .route("/admin/figures", post(set_figures))
@@ -81,7 +87,7 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, BadRequest> {
 }
 
 /// Parses the body, runs an admin action, answers 200 with its result or 400 with its error.
-fn admin<T: DeserializeOwned, R: Serialize>(
+pub(super) fn admin<T: DeserializeOwned, R: Serialize>(
     body: &Bytes,
     f: impl FnOnce(T) -> Result<R, String>,
 ) -> Response {
@@ -108,7 +114,8 @@ async fn chain_call(
         Method::Head => reply(chain.get_head()),
         Method::Snapshot => {
             let a: ReadArgs = parse(&body)?;
-            reply(chain.get_snapshot(need(a.netuid, "netuid")?))
+            let query = SnapshotQuery { stakes: a.stakes };
+            reply(chain.get_snapshot(need(a.netuid, "netuid")?, &query))
         }
         Method::UidOf => {
             let a: ReadArgs = parse(&body)?;
@@ -122,6 +129,10 @@ async fn chain_call(
         Method::AccountNonce => {
             let a: ReadArgs = parse(&body)?;
             reply(chain.get_account_nonce(&need(a.account, "account")?))
+        }
+        Method::ColdkeySwap => {
+            let a: ReadArgs = parse(&body)?;
+            reply(chain.get_coldkey_swap(&need(a.account, "account")?))
         }
         Method::Register => reply(chain.register_as(&parse::<RegisterArgs>(&body)?)),
         Method::AddStake | Method::RemoveStake => {
@@ -140,7 +151,7 @@ async fn ledger(State(chain): State<FakeChain>) -> Response {
 }
 
 async fn snapshot(State(chain): State<FakeChain>, Path(netuid): Path<u16>) -> Response {
-    match chain.with_state(|s| s.snapshot(netuid)) {
+    match chain.with_state(|s| s.snapshot(netuid, &SnapshotQuery::default())) {
         Some(snap) => json(StatusCode::OK, &snap),
         None => bad(format!("subnet {netuid} does not exist")),
     }
@@ -225,48 +236,6 @@ async fn patch_runtime(State(chain): State<FakeChain>, body: Bytes) -> Response 
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Balance {
-    account: AccountId,
-    free: u64,
-    #[serde(default)]
-    nonce: Option<u64>,
-}
-
-async fn set_balance(State(chain): State<FakeChain>, body: Bytes) -> Response {
-    admin(&body, |b: Balance| {
-        Ok(chain.with_state(|s| {
-            let acct = s.account_mut(&b.account);
-            acct.free = b.free;
-            acct.nonce = b.nonce.unwrap_or(acct.nonce);
-            acct.clone()
-        }))
-    })
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Proxy {
-    real: AccountId,
-    delegate: AccountId,
-    #[serde(default)]
-    remove: bool,
-}
-
-async fn add_proxy(State(chain): State<FakeChain>, body: Bytes) -> Response {
-    admin(&body, |p: Proxy| {
-        Ok(chain.with_state(|s| {
-            if p.remove {
-                s.proxies.remove(&(p.real, p.delegate));
-            } else {
-                s.proxies.insert((p.real, p.delegate));
-            }
-            s.proxies.clone()
-        }))
-    })
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct External {
     netuid: u16,
     hotkey: AccountId,
@@ -312,7 +281,9 @@ async fn set_figures(State(chain): State<FakeChain>, body: Bytes) -> Response {
     admin(&body, |f: SetFigures| {
         chain.with_state(|s| {
             s.set_figures(f.netuid, &f.hotkey, &f.figures)?;
-            let snap = s.snapshot(f.netuid).expect("registered");
+            let snap = s
+                .snapshot(f.netuid, &SnapshotQuery::default())
+                .expect("registered");
             Ok(snap.neuron_by_hotkey(&f.hotkey).cloned())
         })
     })

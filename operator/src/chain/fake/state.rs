@@ -5,9 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::config::{patch, Genesis, RuntimeConfig, SubnetConfig};
+use super::config::{patch, Genesis, ProxyGrant, RuntimeConfig, SubnetConfig};
 use super::ledger::LedgerEntry;
-use crate::chain::{AccountId, NeuronInfo, SubnetParams, SubnetSnapshot};
+use crate::chain::{
+    AccountId, ColdkeySwap, NeuronInfo, OwnStake, Pool, SnapshotQuery, SubnetParams,
+    SubnetSnapshot, RAO_PER_TAO,
+};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -92,10 +95,13 @@ pub struct ChainState {
     pub accounts: BTreeMap<AccountId, Account>,
     /// `Owner(hotkey) -> coldkey`.
     pub owners: BTreeMap<AccountId, AccountId>,
-    /// Stake by netuid, hotkey, coldkey, rao (TAO and alpha are 1:1 here).
+    /// Alpha by netuid, hotkey, coldkey, alpha-rao.
     pub stakes: BTreeMap<u16, BTreeMap<AccountId, BTreeMap<AccountId, u64>>>,
-    /// (real, delegate) proxy pairs.
-    pub proxies: BTreeSet<(AccountId, AccountId)>,
+    /// `Proxy.Proxies`: who may act for whom, as which proxy type.
+    pub proxies: BTreeSet<ProxyGrant>,
+    /// Announced coldkey swaps (`ColdkeySwapAnnouncements` / `ColdkeySwapDisputes`).
+    #[serde(default)]
+    pub coldkey_swaps: BTreeMap<AccountId, ColdkeySwap>,
     pub ledger: Vec<LedgerEntry>,
     /// Counter for the hotkeys that take over a uid pruned by an admin.
     pub pruner_seq: u64,
@@ -166,7 +172,21 @@ impl ChainState {
             .insert(*coldkey, v);
     }
 
-    pub fn snapshot(&self, netuid: u16) -> Option<SubnetSnapshot> {
+    /// The pool as the snapshot reports it: stable subnets price at 1.
+    pub fn pool(&self, netuid: u16) -> Option<Pool> {
+        let c = &self.subnet(netuid)?.config;
+        let price_rao = match c.swap_mechanism {
+            0 => RAO_PER_TAO,
+            _ => Pool::reserve_price_rao(c.pool_tao, c.pool_alpha),
+        };
+        Some(Pool {
+            tao_in: c.pool_tao,
+            alpha_in: c.pool_alpha,
+            price_rao,
+        })
+    }
+
+    pub fn snapshot(&self, netuid: u16, query: &SnapshotQuery) -> Option<SubnetSnapshot> {
         let sn = self.subnet(netuid)?;
         let c = &sn.config;
         let params = SubnetParams {
@@ -180,6 +200,12 @@ impl ChainState {
             subnetwork_n: sn.neurons.len() as u16,
             max_allowed_uids: c.max_allowed_uids,
             serving_rate_limit: c.serving_rate_limit,
+            activity_cutoff: c.activity_cutoff,
+            weights_rate_limit: c.weights_rate_limit,
+            weights_version: c.weights_version,
+            commit_reveal_enabled: c.commit_reveal_enabled,
+            network_registered_at: c.registered_at,
+            mechanism_count: c.mechanism_count,
         };
         let neurons = sn
             .neurons
@@ -192,11 +218,22 @@ impl ChainState {
                 ..n.clone()
             })
             .collect();
+        let stakes = query
+            .stakes
+            .iter()
+            .map(|(hotkey, coldkey)| OwnStake {
+                hotkey: *hotkey,
+                coldkey: *coldkey,
+                alpha: self.stake_of(netuid, hotkey, coldkey),
+            })
+            .collect();
         Some(SubnetSnapshot {
             netuid,
             block: self.head,
             params,
             neurons,
+            pool: self.pool(netuid),
+            stakes,
         })
     }
 
@@ -295,7 +332,7 @@ impl ChainState {
     }
 
     /// Sets a registered hotkey's figures: any [`NeuronInfo`] field but `uid`, `hotkey`,
-    /// `coldkey` and `axon`; `stake` sets its owner's stake.
+    /// `coldkey` and `axon`; `stake` sets its owner's alpha (emission compounding into it).
     pub fn set_figures(
         &mut self,
         netuid: u16,

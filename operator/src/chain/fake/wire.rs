@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::dispatch::ip_to_u128;
 use super::ledger::{Call, Submission};
 use crate::chain::{
-    AccountId, ChainError, RegisterRequest, ServeAxonRequest, Signer, StakeRequest, TxParams,
+    AccountId, ChainError, PriceLimit, RegisterRequest, ServeAxonRequest, Signer, StakeRequest,
+    TxParams,
 };
 
 /// The signing account and, for a proxy signer, the real account it acts for.
@@ -30,10 +31,12 @@ impl From<&Signer> for SignerIds {
 }
 
 impl SignerIds {
-    pub fn submission(&self, tx: TxParams, call: Call) -> Submission {
+    /// The extrinsic; `proxy_type` is the forced type of `Proxy.proxy` for a proxy signer.
+    pub fn submission(&self, tx: TxParams, call: Call, proxy_type: Option<String>) -> Submission {
         Submission {
             signer: self.signer,
             real: self.real,
+            proxy_type: self.real.and(proxy_type),
             tx,
             call,
         }
@@ -68,6 +71,8 @@ pub struct StakeArgs {
     pub netuid: u16,
     pub hotkey: AccountId,
     pub amount_rao: u64,
+    #[serde(default)]
+    pub limit: Option<PriceLimit>,
     pub signer: SignerIds,
     pub tx: TxParams,
 }
@@ -78,6 +83,7 @@ impl From<&StakeRequest<'_>> for StakeArgs {
             netuid: r.netuid,
             hotkey: r.hotkey,
             amount_rao: r.amount_rao,
+            limit: r.limit,
             signer: r.signer.into(),
             tx: r.tx,
         }
@@ -128,7 +134,7 @@ impl ServeArgs {
             signer: self.hotkey,
             real: None,
         }
-        .submission(self.tx, call)
+        .submission(self.tx, call, None)
     }
 }
 
@@ -158,8 +164,9 @@ impl<T> From<Reply<T>> for Result<T, ChainError> {
     }
 }
 
-/// Body of the read calls: `snapshot` and `uid_of` take a netuid (and hotkey), the balance and
-/// nonce reads an account, `head` nothing.
+/// Body of the read calls: `snapshot` and `uid_of` take a netuid (and hotkey; `snapshot` the
+/// (hotkey, coldkey) pairs whose own stake to read), the account reads an account, `head`
+/// nothing.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReadArgs {
@@ -169,4 +176,6 @@ pub struct ReadArgs {
     pub hotkey: Option<AccountId>,
     #[serde(default)]
     pub account: Option<AccountId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stakes: Vec<(AccountId, AccountId)>,
 }

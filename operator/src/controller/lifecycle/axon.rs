@@ -6,6 +6,7 @@ use super::target::{client, without, Target};
 use super::{publish, StepOutcome};
 use crate::api::{types, AxonExpose, CondSpec, NeuronStatus};
 use crate::build::{axon_service_name, external_port, hotkey_secret_name, ExternalAxon};
+use crate::chain::client::calls::axon_address_error;
 use crate::chain::{ChainError, ServeAxonRequest, TxParams};
 use crate::controller::error::Result;
 use k8s_openapi::api::core::v1::{Node, Secret, Service};
@@ -49,11 +50,34 @@ pub fn pick_ip(
     }
 }
 
-/// A usable public address: parses, and is not loopback or unspecified (the chain refuses those).
-pub fn usable(ip: &str) -> Option<IpAddr> {
-    ip.parse::<IpAddr>()
-        .ok()
-        .filter(|a| !a.is_loopback() && !a.is_unspecified())
+/// An address to publish: it parses, the chain accepts it (exactly the chain's rule:
+/// `client::calls::axon_address_error`; 127.0.0.2 and private ranges pass, 127.0.0.1 and ::1 do
+/// not), and it is not unspecified (0.0.0.0 is the chain's "not served"). The error says why.
+pub fn usable(ip: &str, port: u16) -> std::result::Result<IpAddr, String> {
+    let addr: IpAddr = ip
+        .parse()
+        .map_err(|_| format!("{ip:?} is not an IP address"))?;
+    if addr.is_unspecified() {
+        return Err(format!(
+            "{addr} is the unspecified address: nobody can reach it"
+        ));
+    }
+    match axon_address_error(addr, port) {
+        Some(e) => Err(e),
+        None => Ok(addr),
+    }
+}
+
+/// Loopback, private and link-local addresses are not reachable from the internet: fine on a
+/// local or test chain, worth a warning on mainnet.
+pub fn unreachable_from_internet(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+    }
 }
 
 /// What this process served last per Neuron (address, head): the snapshot lags one poll behind.
@@ -90,12 +114,9 @@ pub async fn step(t: &Target<'_>, status: &NeuronStatus) -> Result<StepOutcome> 
             ))
         }
     };
-    let Some(addr) = usable(&ip) else {
-        return Ok(served(
-            false,
-            "InvalidAddress",
-            format!("{ip} is not a public IP address"),
-        ));
+    let addr = match usable(&ip, port) {
+        Ok(a) => a,
+        Err(why) => return Ok(served(false, "InvalidAddress", why)),
     };
     if info
         .axon
@@ -221,6 +242,19 @@ async fn serve(t: &Target<'_>, addr: IpAddr, port: u16, key: &str) -> Result<Ste
         },
     };
     let note = format!("{addr}:{port}");
+    if t.subnet.spec.network == crate::api::Network::Finney && unreachable_from_internet(addr) {
+        let why = format!(
+            "serving {note} on finney: a loopback or private address is not reachable from validators on the internet"
+        );
+        publish(
+            t.ctx,
+            t.neuron,
+            EventType::Warning,
+            "AxonAddressPrivate",
+            &why,
+        )
+        .await;
+    }
     match chain.serve_axon(&req).await {
         Ok(o) if o.result.label() == "Success" => {
             LAST_SERVED
@@ -306,11 +340,47 @@ mod tests {
                 "{expose:?} {explicit:?}"
             );
         }
-        assert!(usable("203.0.113.7").is_some());
-        assert!(
-            usable("127.0.0.1").is_none()
-                && usable("0.0.0.0").is_none()
-                && usable("nope").is_none()
-        );
+    }
+
+    #[test]
+    fn addresses_follow_the_chain_rules() {
+        let ok = |ip: &str| usable(ip, 8091).is_ok();
+        // What HEAD's serving.rs accepts: other loopback and private addresses too.
+        for ip in [
+            "203.0.113.7",
+            "127.0.0.2",
+            "10.0.0.5",
+            "192.168.1.2",
+            "fd00::1",
+            "2001:db8::1",
+        ] {
+            assert!(ok(ip), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "0.0.0.0",
+            "::",
+            "nope",
+        ] {
+            assert!(!ok(ip), "{ip}");
+        }
+        assert!(usable("203.0.113.7", 0).unwrap_err().contains("port 0"));
+        let warn = |ip: &str| unreachable_from_internet(ip.parse().unwrap());
+        for ip in [
+            "127.0.0.2",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.0.9",
+            "169.254.1.1",
+            "fd12::1",
+            "fe80::1",
+        ] {
+            assert!(warn(ip), "{ip}");
+        }
+        for ip in ["203.0.113.7", "8.8.8.8", "2001:db8::1"] {
+            assert!(!warn(ip), "{ip}");
+        }
     }
 }

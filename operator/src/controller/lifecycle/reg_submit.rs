@@ -5,9 +5,10 @@ use super::registration::{blocked, clear, MORTALITY, RETRY};
 use super::target::{client, fresh_status, load_signer, Target};
 use super::{failpoint, publish, write_status, StepOutcome};
 use crate::api::{NeuronPhase, NeuronStatus, RegistrationIntent, RegistrationRecord};
-use crate::chain::{AccountId, ChainError, RegisterRequest, TxParams};
+use crate::chain::{AccountId, ChainError, RegisterRequest, TxParams, TxResult};
 use crate::controller::error::Result;
 use crate::decide::registration::{resolve_intent, IntentProbe, IntentResolution};
+use crate::decide::spend_failure::{classify, coldkey_swap_message, reason, SpendFailure};
 use kube::runtime::events::EventType;
 use kube::ResourceExt;
 use std::time::Duration;
@@ -38,9 +39,10 @@ pub async fn register(
         let head = chain.head().await?;
         let nonce = chain.account_nonce(&signer.signer_account()).await?;
         let free = chain.free_balance(&signer.payer()).await?;
-        Ok::<_, ChainError>((uid, head, nonce, free))
+        let swap = chain.coldkey_swap(&signer.payer()).await?;
+        Ok::<_, ChainError>((uid, head, nonce, free, swap))
     };
-    let (uid, head, nonce, free) = match reads.await {
+    let (uid, head, nonce, free, swap) = match reads.await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(neuron = %t.neuron.name_any(), error = %e, "registration: chain read failed");
@@ -52,6 +54,14 @@ pub async fn register(
         return Ok(StepOutcome {
             conditions: clear(),
             requeue: Some(RETRY),
+        });
+    }
+    if let Some(swap) = swap {
+        let payer = signer.payer().ss58();
+        let msg = coldkey_swap_message(&payer, swap.executable_at, swap.disputed);
+        return Ok(StepOutcome {
+            requeue: Some(SWAP_RECHECK),
+            ..blocked("ColdkeySwapAnnounced", msg)
         });
     }
     let burn = t
@@ -99,15 +109,21 @@ pub async fn register(
     match result {
         Ok(outcome) => {
             failpoint::hit("registration:after_inclusion");
+            // A success whose events carried no amount is accounted at the limit (upper bound).
+            let (paid_rao, result) = match (&outcome.result, outcome.amounts_known) {
+                (TxResult::Success, false) => (limit_rao, "SuccessAmountUnknown".to_string()),
+                (r, _) => (outcome.burned_rao, r.label().to_string()),
+            };
             let record = RegistrationRecord {
                 block: outcome.block,
                 tx_hash: Some(outcome.tx_hash.clone()),
-                paid_rao: outcome.burned_rao,
-                result: outcome.result.label().to_string(),
+                paid_rao,
+                result,
                 hotkey: Some(t.hotkey.ss58()),
                 at: Some(jiff::Timestamp::now().to_string()),
             };
-            finish(t, status, record).await
+            let done = finish(t, status, record).await?;
+            Ok(failed_because(&outcome.result, limit_rao, outcome.block).unwrap_or(done))
         }
         Err(e) if not_included(&e) => {
             status.pending_registration = None;
@@ -136,6 +152,17 @@ pub async fn register(
                         crate::api::format_tao(limit)
                     ),
                 ),
+                ChainError::ProxyNotAllowed(msg) => blocked("ProxyMisconfigured", msg),
+                ChainError::Rejected(r) => match reason(classify(&r.name)) {
+                    Some(why) => StepOutcome {
+                        requeue: Some(SWAP_RECHECK),
+                        ..blocked(
+                            why,
+                            format!("the transaction pool refused the registration: {r}"),
+                        )
+                    },
+                    None => StepOutcome::retry(RETRY),
+                },
                 _ => StepOutcome::retry(RETRY),
             })
         }
@@ -157,15 +184,40 @@ pub async fn register(
     }
 }
 
+/// How soon to look again at a coldkey swap (it lasts days, but may be withdrawn) or a pool
+/// refusal of that kind: two chain reads per Neuron each time, nothing submitted.
+const SWAP_RECHECK: Duration = Duration::from_secs(20);
+
 /// Errors that prove nothing reached a block (refused before signing or by the pool).
 fn not_included(e: &ChainError) -> bool {
     matches!(
         e,
         ChainError::Rejected(_)
             | ChainError::BurnAboveLimit { .. }
+            | ChainError::ProxyNotAllowed(_)
             | ChainError::Unsupported(_)
             | ChainError::SubnetNotFound(_)
     )
+}
+
+/// The condition an included but failed registration leaves, when its error needs one of its
+/// own (the proxy, the coldkey swap, the burn cap); `None` for the generic failure pause.
+fn failed_because(result: &TxResult, limit_rao: u64, block: u64) -> Option<StepOutcome> {
+    let TxResult::Failed { pallet, error } = result else {
+        return None;
+    };
+    let why = reason(classify(error))?;
+    let msg = match classify(error) {
+        SpendFailure::PriceLimit => format!(
+            "the burn rose above the limit {} TAO by block {block} ({error}: a fee was paid, nothing burned); waiting for it to fall",
+            crate::api::format_tao(limit_rao)
+        ),
+        SpendFailure::ProxyMisconfigured => format!(
+            "the chain refused the proxied registration ({pallet}.{error}): the proxy key has no proxy of a type that may register for the coldkey"
+        ),
+        _ => format!("the chain refused the registration ({pallet}.{error})"),
+    };
+    Some(blocked(why, msg))
 }
 
 /// Appends the record, clears the intent, writes status, and reports the spend.

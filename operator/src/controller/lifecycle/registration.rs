@@ -111,6 +111,15 @@ async fn register_unless_failing(
     limit_rao: u64,
     now: jiff::Timestamp,
 ) -> Result<StepOutcome> {
+    if let Some(until) = spend::price_pause(&status.registration).filter(|u| now < *u) {
+        return Ok(StepOutcome {
+            requeue: Some(now.duration_until(until).unsigned_abs()),
+            ..blocked(
+                "BurnAboveCap",
+                format!("the burn rose above the limit at the last attempt; looking again after {until}"),
+            )
+        });
+    }
     match spend::retry_after_failures(&status.registration) {
         Some((n, until)) if now < until => Ok(StepOutcome {
             requeue: Some(now.duration_until(until).unsigned_abs()),

@@ -3,6 +3,7 @@
 
 use crate::api::{RegistrationRecord, Tao};
 use crate::decide::registration::spent_since;
+use crate::decide::spend_failure::{classify, SpendFailure};
 use jiff::{SignedDuration, Timestamp};
 
 /// min(Neuron cap, Subnet cap), rao.
@@ -43,9 +44,26 @@ pub fn min_budget(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 const FAILURE_PAUSE: SignedDuration = SignedDuration::from_secs(60);
 const MAX_PAUSE: SignedDuration = SignedDuration::from_hours(1);
 
-/// Outcomes that paid a fee without registering (an expired intent was never included).
+/// Outcomes that paid a fee without registering (an expired intent was never included). A burn
+/// that rose past the limit by inclusion is no failure of ours: see [`price_pause`].
 fn failed(r: &RegistrationRecord) -> bool {
-    !r.result.starts_with("Success") && r.result != "Expired"
+    !r.result.starts_with("Success") && r.result != "Expired" && !price_limited(r)
+}
+
+fn price_limited(r: &RegistrationRecord) -> bool {
+    classify(&r.result) == SpendFailure::PriceLimit
+}
+
+/// After `RegistrationPriceLimitExceeded` (fee paid, nothing burned), a short wait so that a
+/// burn moving every block is read again before the next attempt, without the growing pause
+/// of real failures.
+pub const PRICE_PAUSE: SignedDuration = SignedDuration::from_secs(30);
+
+/// Until when to wait after the last record, if it is a price-limit failure.
+pub fn price_pause(records: &[RegistrationRecord]) -> Option<Timestamp> {
+    let last = records.iter().rev().find(|r| r.result != "Expired")?;
+    let at: Timestamp = last.at.as_deref()?.parse().ok()?;
+    price_limited(last).then_some(at + PRICE_PAUSE)
 }
 
 /// Until when a new registration must wait after the trailing run of failures, if at all.
@@ -53,7 +71,7 @@ pub fn retry_after_failures(records: &[RegistrationRecord]) -> Option<(u32, Time
     let run: Vec<&RegistrationRecord> = records
         .iter()
         .rev()
-        .filter(|r| r.result != "Expired")
+        .filter(|r| r.result != "Expired" && !price_limited(r))
         .take_while(|r| failed(r))
         .collect();
     let last = run.first()?;
@@ -146,9 +164,27 @@ mod tests {
                 vec![rec("Expired", 0, "2026-11-22T10:00:00Z")],
                 None,
             ),
+            (
+                "a price-limit refusal neither counts nor ends the run",
+                vec![
+                    rec("X", 0, "2026-11-22T10:00:00Z"),
+                    rec("RegistrationPriceLimitExceeded", 0, "2026-11-22T10:05:00Z"),
+                ],
+                Some((1, t("2026-11-22T10:01:00Z"))),
+            ),
         ];
         for (name, recs, want) in cases {
             assert_eq!(retry_after_failures(&recs), want, "{name}");
         }
+    }
+
+    #[test]
+    fn a_price_limit_refusal_pauses_briefly() {
+        let price = rec("RegistrationPriceLimitExceeded", 0, "2026-11-22T10:00:00Z");
+        let want: Timestamp = "2026-11-22T10:00:30Z".parse().unwrap();
+        assert_eq!(price_pause(std::slice::from_ref(&price)), Some(want));
+        let later = rec("Success", 1, "2026-11-22T10:01:00Z");
+        assert_eq!(price_pause(&[price, later]), None);
+        assert_eq!(price_pause(&[]), None);
     }
 }

@@ -12,6 +12,7 @@ use crate::api::{
 };
 use crate::chain::{ChainError, StakeRequest, TxParams};
 use crate::controller::error::Result;
+use crate::decide::spend_failure::coldkey_swap_message;
 use crate::decide::stake::{decide, StakeInput, StakeStep};
 use jiff::{SignedDuration, Timestamp};
 use kube::runtime::events::EventType;
@@ -154,17 +155,27 @@ async fn act(t: &Target<'_>, spec: &StakeSpec, status: &mut NeuronStatus) -> Res
     let reads = async {
         let head = chain.head().await?;
         let nonce = chain.account_nonce(&signer.signer_account()).await?;
-        let snap = chain.snapshot(netuid).await?;
+        let snap = chain.snapshot(netuid, &Default::default()).await?;
         let free = chain.free_balance(&signer.payer()).await?;
+        let swap = chain.coldkey_swap(&signer.payer()).await?;
         Ok::<_, ChainError>((
             head,
             nonce,
             snap.neuron_by_hotkey(&t.hotkey).map(|n| n.stake),
             free,
+            swap,
         ))
     };
     let (head, nonce, stake_now, free) = match reads.await {
-        Ok((h, n, Some(s), f)) => (h, n, s, f),
+        Ok((_, _, Some(_), _, Some(swap))) => {
+            let payer = signer.payer().ss58();
+            let msg = coldkey_swap_message(&payer, swap.executable_at, swap.disputed);
+            return Ok(StepOutcome {
+                requeue: Some(Duration::from_secs(60)),
+                ..satisfied(false, "ColdkeySwapAnnounced", msg)
+            });
+        }
+        Ok((h, n, Some(s), f, None)) => (h, n, s, f),
         Ok(_) => return Ok(StepOutcome::retry(RETRY)), // no longer registered
         Err(e) => {
             tracing::warn!(neuron = %t.neuron.name_any(), error = %e, "stake: chain read failed");
@@ -209,6 +220,7 @@ async fn act(t: &Target<'_>, spec: &StakeSpec, status: &mut NeuronStatus) -> Res
         netuid,
         hotkey: t.hotkey,
         amount_rao: amount,
+        limit: None,
         signer: &signer,
         tx,
     };
@@ -219,18 +231,33 @@ async fn act(t: &Target<'_>, spec: &StakeSpec, status: &mut NeuronStatus) -> Res
     match result {
         Ok(o) => {
             let ok = o.result.label() == "Success";
+            // What moved, from the StakeAdded/StakeRemoved event: TAO spent when adding, alpha
+            // sold when removing (partial fills move less than asked).
+            let moved = o.stake.map(|m| match kind {
+                StakeKind::Add => m.tao_rao,
+                StakeKind::Remove => m.alpha_rao,
+            });
             let record = StakeRecord {
                 kind,
                 block: o.block,
                 tx_hash: Some(o.tx_hash.clone()),
-                amount_rao: if ok { amount } else { 0 },
+                amount_rao: if ok { moved.unwrap_or(amount) } else { 0 },
                 result: o.result.label().to_string(),
                 at: Some(Timestamp::now().to_string()),
             };
             finish(t, status, record).await
         }
+        Err(ChainError::ProxyNotAllowed(msg)) => {
+            status.pending_stake = None;
+            write_status(t, status).await?;
+            Ok(StepOutcome {
+                requeue: Some(Duration::from_secs(60)),
+                ..satisfied(false, "ProxyMisconfigured", msg)
+            })
+        }
         Err(
             e @ (ChainError::Rejected(_)
+            | ChainError::PriceBeyondLimit { .. }
             | ChainError::Unsupported(_)
             | ChainError::SubnetNotFound(_)),
         ) => {
@@ -311,7 +338,7 @@ async fn resolve(t: &Target<'_>, status: &mut NeuronStatus) -> Result<StepOutcom
     let reads = async {
         let head = chain.head().await?;
         let nonce = chain.account_nonce(&signer.signer_account()).await?;
-        let snap = chain.snapshot(netuid).await?;
+        let snap = chain.snapshot(netuid, &Default::default()).await?;
         Ok::<_, ChainError>((
             head,
             nonce,
@@ -336,63 +363,5 @@ async fn resolve(t: &Target<'_>, status: &mut NeuronStatus) -> Result<StepOutcom
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolution_table() {
-        let i = StakeIntent {
-            amount_rao: 5,
-            stake_before_rao: 100,
-            nonce: 3,
-            mortal_until_block: 64,
-            ..Default::default()
-        };
-        let cases = [
-            ("pending", 10, 3, 100, None),
-            (
-                "included, stake moved",
-                10,
-                4,
-                105,
-                Some(("SuccessResolved", 5)),
-            ),
-            (
-                "nonce used elsewhere",
-                10,
-                4,
-                100,
-                Some(("NonceUsedNoChange", 0)),
-            ),
-            ("window over", 65, 3, 100, Some(("Expired", 0))),
-        ];
-        for (name, head, nonce, stake, want) in cases {
-            assert_eq!(resolve_stake(&i, head, nonce, stake), want, "{name}");
-        }
-    }
-
-    #[test]
-    fn added_in_the_last_day() {
-        let now: Timestamp = "2026-11-22T12:00:00Z".parse().unwrap();
-        let op = |kind, amount, result: &str, at: &str| StakeRecord {
-            kind,
-            amount_rao: amount,
-            result: result.into(),
-            at: Some(at.into()),
-            ..Default::default()
-        };
-        let ops = [
-            op(StakeKind::Add, 1, "Success", "2026-11-22T11:00:00Z"),
-            op(StakeKind::Add, 10, "Success", "2026-11-21T11:00:00Z"), // a day ago
-            op(StakeKind::Add, 100, "AmountTooLow", "2026-11-22T11:00:00Z"),
-            op(StakeKind::Remove, 1000, "Success", "2026-11-22T11:00:00Z"),
-            op(
-                StakeKind::Add,
-                10000,
-                "SuccessResolved",
-                "2026-11-22T11:30:00Z",
-            ),
-        ];
-        assert_eq!(added_last_24h(&ops, now), 10001);
-    }
-}
+#[path = "staking_tests.rs"]
+mod tests;

@@ -55,6 +55,7 @@ pub fn signed(s: &ChainState, signer: AccountId, call: Call) -> Submission {
     Submission {
         signer,
         real: None,
+        proxy_type: None,
         tx: TxParams {
             nonce: s.account(&signer).nonce,
             birth_block: s.head,

@@ -78,7 +78,7 @@ fn burn_grows_by_1_26_and_decays_with_half_life_360_within_bounds() {
         .unwrap();
         s.account_mut(&acct(1)).free = 100 * TAO;
         s.advance(c.elapsed);
-        let now = s.snapshot(NETUID).unwrap().params.burn;
+        let now = s.snapshot(NETUID, &Default::default()).unwrap().params.burn;
         assert_eq!(now, c.expect_now, "{}: burn now", c.name);
         let sub = signed(&s, acct(1), register_call(NETUID, acct(10), u64::MAX));
         let out = s.submit(sub).unwrap();
@@ -88,7 +88,7 @@ fn burn_grows_by_1_26_and_decays_with_half_life_360_within_bounds() {
             "{}: paid the current burn",
             c.name
         );
-        let after = s.snapshot(NETUID).unwrap().params.burn;
+        let after = s.snapshot(NETUID, &Default::default()).unwrap().params.burn;
         assert_eq!(after, c.expect_after_registration, "{}: after", c.name);
     }
 }
@@ -132,7 +132,9 @@ fn registration_checks_in_the_real_order() {
             expect: "SubNetRegistrationDisabled",
         },
         Case {
-            name: "already registered is checked before the limit and the balance",
+            // HEAD `do_register_limit`: root, SubnetNotExists, then the limit, then the rest
+            // (`subnets/registration.rs:134-163`).
+            name: "the limit is checked before already registered",
             setup: |s| {
                 s.register_external(NETUID, acct(10), Some(acct(1)), false)
                     .unwrap();
@@ -140,6 +142,17 @@ fn registration_checks_in_the_real_order() {
             },
             netuid: NETUID,
             limit: 1,
+            expect: "RegistrationPriceLimitExceeded",
+        },
+        Case {
+            name: "already registered is checked before the balance",
+            setup: |s| {
+                s.register_external(NETUID, acct(10), Some(acct(1)), false)
+                    .unwrap();
+                s.account_mut(&acct(1)).free = FEE + 1;
+            },
+            netuid: NETUID,
+            limit: u64::MAX,
             expect: "HotKeyAlreadyRegisteredInSubNet",
         },
         Case {
@@ -230,7 +243,7 @@ fn successful_registration_pays_burn_and_fee_and_sets_owner() {
     assert_eq!(s.account(&acct(1)).free, 10 * TAO - TAO - FEE);
     assert_eq!(s.uid_of(NETUID, &acct(10)), Some(0));
     assert_eq!(s.owners.get(&acct(10)), Some(&acct(1)));
-    let snap = s.snapshot(NETUID).unwrap();
+    let snap = s.snapshot(NETUID, &Default::default()).unwrap();
     assert_eq!(snap.params.subnetwork_n, 1);
     assert_eq!(snap.neurons[0].coldkey, acct(1));
     assert_eq!(snap.neurons[0].registered_at_block, HEAD);
@@ -266,7 +279,7 @@ fn full_subnet_replaces_the_lowest_emission_non_immune_uid() {
     assert_eq!(label(&s.submit(sub)), "Success");
     assert_eq!(s.uid_of(NETUID, &acct(10)), Some(3));
     assert_eq!(s.uid_of(NETUID, &acct(23)), None);
-    let snap = s.snapshot(NETUID).unwrap();
+    let snap = s.snapshot(NETUID, &Default::default()).unwrap();
     assert_eq!(snap.neurons.len(), 4);
     assert_eq!(
         snap.neurons[3].axon, None,
@@ -294,7 +307,10 @@ fn admin_deregister_hands_the_uid_to_another_hotkey() {
     let uid = s
         .register_external(NETUID, acct(10), Some(acct(1)), true)
         .unwrap();
-    assert_eq!(s.snapshot(NETUID).unwrap().params.burn, 1_260_000_000);
+    assert_eq!(
+        s.snapshot(NETUID, &Default::default()).unwrap().params.burn,
+        1_260_000_000
+    );
     let (pruned_uid, newcomer) = s.deregister(NETUID, &acct(10), None).unwrap();
     assert_eq!(pruned_uid, uid);
     assert_eq!(s.uid_of(NETUID, &acct(10)), None);
@@ -325,7 +341,7 @@ fn admin_patches_refuse_unknown_keys() {
         &serde_json::json!({"incentive": 0.5, "stake": 7}),
     )
     .unwrap();
-    let n = &s.snapshot(NETUID).unwrap().neurons[0];
+    let n = &s.snapshot(NETUID, &Default::default()).unwrap().neurons[0];
     assert_eq!(
         (n.incentive, n.stake, n.coldkey),
         (0.5, 7, EXTERNAL_COLDKEY)

@@ -18,7 +18,12 @@ async fn scenario(chain: &dyn Chain, admin: &FakeChain) -> Vec<String> {
     admin.with_state(|s| {
         s.account_mut(&cold.payer()).free = 10 * TAO;
         s.account_mut(&proxy.signer_account()).free = TAO;
-        s.proxies.insert((cold.payer(), proxy.signer_account()));
+        s.proxies.insert(crate::chain::fake::ProxyGrant {
+            real: cold.payer(),
+            delegate: proxy.signer_account(),
+            proxy_type: "Registration".into(),
+            delay: 0,
+        });
     });
     let mut log = Vec::new();
     let register = |signer, nonce, limit, hotkey| RegisterRequest {
@@ -32,6 +37,7 @@ async fn scenario(chain: &dyn Chain, admin: &FakeChain) -> Vec<String> {
         netuid: NETUID,
         hotkey: hk,
         amount_rao: amount,
+        limit: None,
         signer: &cold,
         tx: tx(nonce),
     };
@@ -44,7 +50,10 @@ async fn scenario(chain: &dyn Chain, admin: &FakeChain) -> Vec<String> {
         tx: tx(nonce),
     };
     log.push(format!("{:?}", chain.head().await));
-    log.push(format!("{:?}", chain.snapshot(NETUID).await));
+    log.push(format!(
+        "{:?}",
+        chain.snapshot(NETUID, &Default::default()).await
+    ));
     log.push(format!(
         "{:?}",
         chain.register(&register(&cold, 0, 1, hk)).await
@@ -55,7 +64,7 @@ async fn scenario(chain: &dyn Chain, admin: &FakeChain) -> Vec<String> {
     ));
     log.push(format!(
         "{:?}",
-        chain.register(&register(&cold, 2, TAO, hk)).await
+        chain.register(&register(&cold, 2, 10 * TAO, hk)).await
     ));
     log.push(format!(
         "{:?}",
@@ -85,10 +94,19 @@ async fn scenario(chain: &dyn Chain, admin: &FakeChain) -> Vec<String> {
     admin
         .with_faults(|f| f.inject(Method::Snapshot, Fault::Timeout, 1))
         .unwrap();
-    log.push(format!("{:?}", chain.snapshot(NETUID).await));
-    log.push(format!("{:?}", chain.snapshot(9).await));
+    log.push(format!(
+        "{:?}",
+        chain.snapshot(NETUID, &Default::default()).await
+    ));
+    log.push(format!(
+        "{:?}",
+        chain.snapshot(9, &Default::default()).await
+    ));
     admin.advance(5);
-    log.push(format!("{:?}", chain.snapshot(NETUID).await));
+    log.push(format!(
+        "{:?}",
+        chain.snapshot(NETUID, &Default::default()).await
+    ));
     log
 }
 
@@ -121,7 +139,7 @@ async fn remote_client_matches_the_in_process_chain() {
         "Stale",
         "OutcomeUnknown",
         "AmountTooLow",
-        "Custom(12)",
+        "ServingRateLimitExceeded",
         "Unreachable",
         "Timeout",
         "SubnetNotFound(9)",
@@ -172,7 +190,14 @@ async fn admin_http_api() {
         .unwrap();
     assert_eq!(sn["burn_now"], json!(5 * TAO));
     assert_eq!(sn["config"]["burn_block"], json!(HEAD + 5));
-    assert_eq!(r.snapshot(2).await.unwrap().params.burn, 5 * TAO);
+    assert_eq!(
+        r.snapshot(2, &Default::default())
+            .await
+            .unwrap()
+            .params
+            .burn,
+        5 * TAO
+    );
     let rt = post("/admin/runtime", json!({"fee_rao": 7})).await.unwrap();
     assert_eq!(rt["fee_rao"], json!(7));
     let body = json!({"account": cold, "free": 3, "nonce": 2});
@@ -187,7 +212,7 @@ async fn admin_http_api() {
     let body = json!({"real": cold, "delegate": acct(2).ss58()});
     assert_eq!(
         post("/admin/proxy", body).await.unwrap(),
-        json!([[cold, acct(2).ss58()]])
+        json!([{"real": cold, "delegate": acct(2).ss58(), "proxy_type": "Any", "delay": 0}])
     );
 
     let body = json!({"netuid": 1, "hotkey": hot, "coldkey": cold, "bump_burn": true});

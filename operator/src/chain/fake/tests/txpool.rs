@@ -4,48 +4,20 @@ use super::*;
 
 #[test]
 fn pool_rejections_change_nothing() {
-    // (name, nonce offset from the account's, birth block, period, signer balance, reason prefix)
+    // (name, nonce offset from the account's, birth block, period, signer balance, rejection)
     let cases: [(&str, i64, u64, u64, u64, &str); 6] = [
-        (
-            "stale nonce",
-            -1,
-            HEAD,
-            64,
-            10 * TAO,
-            "InvalidTransaction::Stale",
-        ),
-        (
-            "future nonce",
-            1,
-            HEAD,
-            64,
-            10 * TAO,
-            "InvalidTransaction::Future",
-        ),
-        (
-            "mortal era over",
-            0,
-            HEAD - 65,
-            64,
-            10 * TAO,
-            "InvalidTransaction::BadProof",
-        ),
+        ("stale nonce", -1, HEAD, 64, 10 * TAO, "Stale"),
+        ("future nonce", 1, HEAD, 64, 10 * TAO, "Future"),
+        ("mortal era over", 0, HEAD - 65, 64, 10 * TAO, "BadProof"),
         (
             "birth after head",
             0,
             HEAD + 1,
             64,
             10 * TAO,
-            "InvalidTransaction::AncientBirthBlock",
+            "AncientBirthBlock",
         ),
-        (
-            "cannot pay the fee",
-            0,
-            HEAD,
-            64,
-            FEE - 1,
-            "InvalidTransaction::Payment",
-        ),
+        ("cannot pay the fee", 0, HEAD, 64, FEE - 1, "Payment"),
         (
             "last block of the era is fine",
             0,
@@ -63,6 +35,7 @@ fn pool_rejections_change_nothing() {
         let sub = Submission {
             signer: acct(1),
             real: None,
+            proxy_type: None,
             tx: TxParams {
                 nonce: (5 + offset) as u64,
                 birth_block,
@@ -76,7 +49,7 @@ fn pool_rejections_change_nothing() {
             continue;
         }
         match out {
-            Err(ChainError::Rejected(r)) => assert!(r.starts_with(reason), "{name}: {r}"),
+            Err(ChainError::Rejected(r)) => assert_eq!(r.name, reason, "{name}: {r}"),
             other => panic!("{name}: {other:?}"),
         }
         assert_eq!(
@@ -98,7 +71,7 @@ fn failed_dispatch_still_moves_the_nonce() {
     assert_eq!(out.result, failed("SubnetNotExists"));
     assert_eq!(s.account(&acct(1)).nonce, 1);
     // Resubmitting the same signed extrinsic is now stale.
-    assert!(matches!(s.submit(sub), Err(ChainError::Rejected(r)) if r.contains("Stale")));
+    assert!(matches!(s.submit(sub), Err(ChainError::Rejected(r)) if r.name == "Stale"));
 }
 
 #[test]
@@ -122,10 +95,11 @@ fn proxy_signer_pays_the_fee_and_real_pays_the_burn() {
         let mut s = state();
         s.account_mut(&proxy).free = TAO;
         if registered {
-            s.proxies.insert((real, proxy));
+            s.proxies.insert(grant(real, proxy, "Registration"));
         }
         let sub = Submission {
             real: Some(real),
+            proxy_type: Some("Registration".into()),
             ..signed(&s, proxy, register_call(NETUID, acct(10), u64::MAX))
         };
         let out = s.submit(sub).unwrap();
@@ -145,4 +119,104 @@ fn proxy_signer_pays_the_fee_and_real_pays_the_burn() {
             );
         }
     }
+}
+
+#[test]
+fn a_proxy_type_that_may_not_register_fails_inside_the_proxy() {
+    let (real, proxy) = (acct(1), acct(2));
+    // (name, granted type, forced type, result): HEAD's filters, `client::proxy::allows`.
+    let cases = [
+        (
+            "Staking forced as Staking",
+            "Staking",
+            "Staking",
+            failed_in("System", "CallFiltered"),
+        ),
+        (
+            "Staking forced as Registration",
+            "Staking",
+            "Registration",
+            failed_in("Proxy", "NotProxy"),
+        ),
+        ("Any", "Any", "Any", TxResult::Success),
+        (
+            "NonFungible may register_limit",
+            "NonFungible",
+            "NonFungible",
+            TxResult::Success,
+        ),
+    ];
+    for (name, granted, forced, want) in cases {
+        let mut s = state();
+        s.account_mut(&proxy).free = TAO;
+        s.proxies.insert(grant(real, proxy, granted));
+        let sub = Submission {
+            real: Some(real),
+            proxy_type: Some(forced.into()),
+            ..signed(&s, proxy, register_call(NETUID, acct(10), u64::MAX))
+        };
+        let out = s.submit(sub).unwrap();
+        assert_eq!(out.result, want, "{name}");
+        let burned = if want == TxResult::Success { TAO } else { 0 };
+        assert_eq!(out.burned_rao, burned, "{name}: nothing burned on failure");
+        assert_eq!(
+            s.account(&proxy).nonce,
+            1,
+            "{name}: included, the nonce moved"
+        );
+    }
+}
+
+#[test]
+fn an_announced_coldkey_swap_refuses_every_spend() {
+    use crate::chain::ColdkeySwap;
+    let (cold, proxy) = (acct(1), acct(2));
+    for disputed in [false, true] {
+        let mut s = state();
+        let swap = ColdkeySwap {
+            executable_at: HEAD + 100,
+            disputed,
+        };
+        s.coldkey_swaps.insert(cold, swap);
+        // Signed by the coldkey: refused by the pool (Custom 0 or 21), nothing changes.
+        let out = s.submit(signed(&s, cold, register_call(NETUID, acct(10), u64::MAX)));
+        let Err(ChainError::Rejected(r)) = out else {
+            panic!("{out:?}")
+        };
+        let want = if disputed {
+            (Some(21), "ColdkeySwapDisputed")
+        } else {
+            (Some(0), "ColdkeyInSwapSchedule")
+        };
+        assert_eq!((r.code, r.name.as_str()), want);
+        assert_eq!(s.account(&cold).nonce, 0);
+        // Through a proxy: the inner call fails with the module error.
+        s.account_mut(&proxy).free = TAO;
+        s.proxies.insert(grant(cold, proxy, "Any"));
+        let sub = Submission {
+            real: Some(cold),
+            proxy_type: Some("Any".into()),
+            ..signed(&s, proxy, register_call(NETUID, acct(10), u64::MAX))
+        };
+        let err = if disputed {
+            "ColdkeySwapDisputed"
+        } else {
+            "ColdkeySwapAnnounced"
+        };
+        assert_eq!(s.submit(sub).unwrap().result, failed(err));
+        assert_eq!(s.uid_of(NETUID, &acct(10)), None);
+    }
+}
+
+fn grant(real: AccountId, delegate: AccountId, t: &str) -> super::super::ProxyGrant {
+    super::super::ProxyGrant {
+        real,
+        delegate,
+        proxy_type: t.into(),
+        delay: 0,
+    }
+}
+
+fn failed_in(pallet: &str, error: &str) -> TxResult {
+    TxResult::failed(pallet, error)
 }

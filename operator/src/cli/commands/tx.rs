@@ -1,4 +1,4 @@
-//! What each `tensorfleet chain` command does, over any [`Chain`] and output writer.
+//! The chain commands that submit an extrinsic (dry run unless asked): register, stake, serve.
 
 use std::io::Write;
 use std::net::IpAddr;
@@ -7,106 +7,14 @@ use anyhow::bail;
 use serde_json::json;
 use subxt_signer::sr25519::Keypair;
 
-use super::output::{emit, outcome_json, outcome_lines, tao, Format};
+use super::super::output::{emit, outcome_json, outcome_lines, tao, Format};
 use crate::chain::{
-    AccountId, Chain, RegisterRequest, ServeAxonRequest, Signer, StakeRequest, TxOutcome, TxParams,
+    AccountId, Chain, PriceLimit, RegisterRequest, ServeAxonRequest, Signer, SnapshotQuery,
+    StakeRequest, TxOutcome, TxParams,
 };
 
 /// Mortality of CLI transactions, in blocks (~13 minutes).
 pub const PERIOD: u64 = 64;
-
-pub async fn info(
-    chain: &dyn Chain,
-    netuid: u16,
-    fmt: Format,
-    w: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let s = chain.snapshot(netuid).await?;
-    let p = &s.params;
-    let j = json!({
-        "endpoint": chain.endpoint(), "netuid": netuid, "block": s.block,
-        "burnRao": p.burn, "minBurnRao": p.min_burn, "maxBurnRao": p.max_burn,
-        "registrationAllowed": p.registration_allowed, "tempo": p.tempo,
-        "immunityPeriod": p.immunity_period, "subnetworkN": p.subnetwork_n,
-        "maxAllowedUids": p.max_allowed_uids, "servingRateLimit": p.serving_rate_limit,
-        "neurons": s.neurons.len(),
-    });
-    let h = vec![
-        format!(
-            "subnet {netuid} at block {} ({})",
-            s.block,
-            chain.endpoint()
-        ),
-        format!(
-            "burn:                 {} (min {}, max {})",
-            tao(p.burn),
-            tao(p.min_burn),
-            tao(p.max_burn)
-        ),
-        format!("registration allowed: {}", p.registration_allowed),
-        format!("tempo:                {}", p.tempo),
-        format!("immunity period:      {}", p.immunity_period),
-        format!(
-            "neurons:              {}/{}",
-            p.subnetwork_n, p.max_allowed_uids
-        ),
-        format!("serving rate limit:   {}", p.serving_rate_limit),
-    ];
-    emit(fmt, w, &j, &h)
-}
-
-pub async fn neuron(
-    chain: &dyn Chain,
-    netuid: u16,
-    hotkey: &AccountId,
-    fmt: Format,
-    w: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let s = chain.snapshot(netuid).await?;
-    let Some(n) = s.neuron_by_hotkey(hotkey) else {
-        let j = json!({"netuid": netuid, "hotkey": hotkey.ss58(), "registered": false, "block": s.block});
-        return emit(
-            fmt,
-            w,
-            &j,
-            &[format!("{hotkey} is not registered on subnet {netuid}")],
-        );
-    };
-    let axon = n.axon.as_ref().map(|a| format!("{}:{}", a.ip, a.port));
-    let immune_until = n.registered_at_block + u64::from(s.params.immunity_period);
-    let j = json!({
-        "netuid": netuid, "hotkey": hotkey.ss58(), "registered": true, "block": s.block,
-        "uid": n.uid, "coldkey": n.coldkey.ss58(), "stakeRao": n.stake, "emissionRao": n.emission,
-        "incentive": n.incentive, "dividends": n.dividends, "consensus": n.consensus,
-        "validatorPermit": n.validator_permit, "lastUpdate": n.last_update,
-        "registeredAtBlock": n.registered_at_block, "immune": s.block < immune_until,
-        "axon": axon, "active": n.active,
-    });
-    let h = vec![
-        format!(
-            "{hotkey} is uid {} on subnet {netuid} (block {})",
-            n.uid, s.block
-        ),
-        format!("coldkey:          {}", n.coldkey),
-        format!("stake:            {}", tao(n.stake)),
-        format!("emission:         {}", tao(n.emission)),
-        format!(
-            "incentive:        {:.4}  dividends: {:.4}",
-            n.incentive, n.dividends
-        ),
-        format!("validator permit: {}", n.validator_permit),
-        format!(
-            "registered at:    {} (immune until {immune_until})",
-            n.registered_at_block
-        ),
-        format!("last update:      {}", n.last_update),
-        format!(
-            "axon:             {}",
-            axon.unwrap_or_else(|| "not served".into())
-        ),
-    ];
-    emit(fmt, w, &j, &h)
-}
 
 /// Nonce of the signing account and a mortal era from the current head.
 async fn tx_params(chain: &dyn Chain, signer: &AccountId) -> anyhow::Result<TxParams> {
@@ -171,7 +79,7 @@ pub async fn register(
             )],
         );
     }
-    let s = chain.snapshot(r.netuid).await?;
+    let s = chain.snapshot(r.netuid, &SnapshotQuery::default()).await?;
     let burn = s.params.burn;
     let balance = chain.free_balance(&r.signer.payer()).await?;
     let refusal = if !s.params.registration_allowed {
@@ -240,8 +148,23 @@ pub struct StakeInput<'a> {
     pub netuid: u16,
     pub hotkey: AccountId,
     pub amount_rao: u64,
+    /// The price may move at most this far (percent) from the price read now.
+    pub max_slippage_percent: f64,
     pub signer: &'a Signer,
     pub submit: bool,
+}
+
+/// The price limit `percent` away from `price_rao`: above it when buying, below when selling.
+pub fn price_limit(price_rao: u64, percent: f64, add: bool) -> PriceLimit {
+    let factor = if add {
+        1.0 + percent / 100.0
+    } else {
+        (1.0 - percent / 100.0).max(0.0)
+    };
+    PriceLimit {
+        limit_price_rao: (price_rao as f64 * factor).round() as u64,
+        allow_partial: false,
+    }
 }
 
 pub async fn stake(
@@ -252,9 +175,18 @@ pub async fn stake(
 ) -> anyhow::Result<()> {
     let action = if r.add { "add_stake" } else { "remove_stake" };
     let balance = chain.free_balance(&r.signer.payer()).await?;
+    let s = chain.snapshot(r.netuid, &SnapshotQuery::default()).await?;
+    let Some(price) = s.pool.map(|p| p.price_rao) else {
+        bail!(
+            "subnet {} has no pool price to limit the {action} by",
+            r.netuid
+        );
+    };
+    let limit = price_limit(price, r.max_slippage_percent, r.add);
     let plan = json!({
         "action": action, "netuid": r.netuid, "hotkey": r.hotkey.ss58(), "amountRao": r.amount_rao,
         "balanceRao": balance, "signer": signer_json(r.signer), "dryRun": !r.submit,
+        "alphaPriceRao": price, "limitPriceRao": limit.limit_price_rao,
     });
     let mut h = vec![
         format!(
@@ -265,7 +197,13 @@ pub async fn stake(
         ),
         format!("balance: {} of {}", tao(balance), r.signer.payer()),
         format!(
-            "signs:   SubtensorModule.{action} as {}",
+            "price:   {} per alpha, limit {} ({}%)",
+            tao(price),
+            tao(limit.limit_price_rao),
+            r.max_slippage_percent
+        ),
+        format!(
+            "signs:   SubtensorModule.{action}_limit as {}",
             r.signer.signer_account()
         ),
     ];
@@ -286,6 +224,7 @@ pub async fn stake(
         netuid: r.netuid,
         hotkey: r.hotkey,
         amount_rao: r.amount_rao,
+        limit: Some(limit),
         signer: r.signer,
         tx,
     };
@@ -313,7 +252,7 @@ pub async fn serve_axon(
     w: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let hotkey = AccountId(r.hotkey.public_key().0);
-    let s = chain.snapshot(r.netuid).await?;
+    let s = chain.snapshot(r.netuid, &SnapshotQuery::default()).await?;
     let Some(n) = s.neuron_by_hotkey(&hotkey) else {
         bail!("{hotkey} is not registered on subnet {}", r.netuid);
     };

@@ -1,0 +1,162 @@
+//! What a chain request ended in: an included extrinsic's outcome (decoded from its inclusion
+//! block's events), a transaction-pool rejection by name, or why nothing could be learned.
+
+/// What happened to an included extrinsic. For `Proxy.proxy` this is the INNER call's result
+/// (`Proxy.ProxyExecuted`): the outer call succeeds even when the inner one fails.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum TxResult {
+    Success,
+    /// A dispatch error, by pallet and error name (e.g. `SubtensorModule`, `HotKeyAlreadyRegisteredInSubNet`).
+    Failed {
+        pallet: String,
+        error: String,
+    },
+}
+
+impl TxResult {
+    /// `Success` or the error name, as recorded in status.
+    pub fn label(&self) -> &str {
+        match self {
+            TxResult::Success => "Success",
+            TxResult::Failed { error, .. } => error,
+        }
+    }
+
+    pub fn failed(pallet: &str, error: &str) -> Self {
+        TxResult::Failed {
+            pallet: pallet.into(),
+            error: error.into(),
+        }
+    }
+
+    /// Failed with this error name (any pallet).
+    pub fn is_error(&self, name: &str) -> bool {
+        matches!(self, TxResult::Failed { error, .. } if error == name)
+    }
+}
+
+/// Stake moved by an included `add_stake*` / `remove_stake*`, from its `StakeAdded` /
+/// `StakeRemoved` event (HEAD `macros/events.rs:17-33`: coldkey, hotkey, TAO, alpha, netuid,
+/// fee; spec 218 has no fee field).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StakeMoved {
+    /// TAO spent (add) or received (remove), rao.
+    pub tao_rao: u64,
+    /// Alpha received (add) or sold (remove), alpha-rao.
+    pub alpha_rao: u64,
+    /// The swap fee the event reports (0 where it has none).
+    pub swap_fee_rao: u64,
+}
+
+/// An included extrinsic.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TxOutcome {
+    pub block: u64,
+    pub tx_hash: String,
+    /// Transaction fee paid (`TransactionPayment.TransactionFeePaid`), rao.
+    pub fee_rao: u64,
+    /// Burn paid by a registration, from the Balances event that moved it (`Transfer` from the
+    /// coldkey since spec 411, `Withdraw` before); 0 otherwise and on failure.
+    pub burned_rao: u64,
+    /// Stake moved, for a staking call that succeeded.
+    #[serde(default)]
+    pub stake: Option<StakeMoved>,
+    /// Whether the amounts above were seen in the events. False only for a success whose events
+    /// carried no amount: the caller must then account with its limit (an upper bound).
+    #[serde(default = "yes")]
+    pub amounts_known: bool,
+    pub result: TxResult,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A transaction the pool refused (`TransactionValidityError`): nothing was included, no fee
+/// was paid, the nonce was not used.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Rejection {
+    /// `InvalidTransaction::Custom(code)`, when it was one.
+    pub code: Option<u8>,
+    /// The name: subtensor's `CustomTransactionError` variant for a custom code (HEAD
+    /// `common/src/transaction_error.rs`), else the `InvalidTransaction` kind (`Stale`,
+    /// `Future`, `Payment`, `BadProof`, ...), else `Unknown`.
+    pub name: String,
+    /// What the node said.
+    pub message: String,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.code {
+            Some(c) => write!(f, "{} (Custom({c})): {}", self.name, self.message),
+            None => write!(f, "{}: {}", self.name, self.message),
+        }
+    }
+}
+
+/// Why a chain call did not produce an outcome. Never contains key material.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+pub enum ChainError {
+    #[error("no endpoint reachable: {0}")]
+    Unreachable(String),
+    #[error("request timed out after {0:?}")]
+    Timeout(std::time::Duration),
+    /// Submitted, but inclusion was not seen in time: the caller must read the chain before retrying.
+    #[error("transaction {tx_hash} submitted, outcome unknown: {reason}")]
+    OutcomeUnknown { tx_hash: String, reason: String },
+    #[error("transaction rejected by the pool: {0}")]
+    Rejected(Rejection),
+    #[error("subnet {0} does not exist")]
+    SubnetNotFound(u16),
+    #[error("burn {burn} rao is above the limit {limit} rao")]
+    BurnAboveLimit { burn: u64, limit: u64 },
+    /// Refused before signing: the pool price is past the caller's limit (runtimes without
+    /// `add_stake_limit` / `remove_stake_limit`).
+    #[error("alpha price {price} rao is past the limit {limit} rao")]
+    PriceBeyondLimit { price: u64, limit: u64 },
+    /// Refused before signing: the proxy key cannot make this call for its real account.
+    #[error("{0}")]
+    ProxyNotAllowed(String),
+    #[error("the runtime does not support {0}")]
+    Unsupported(String),
+    #[error("could not decode {0}")]
+    Decode(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ChainError {
+    /// Short label for metrics.
+    pub fn metric_label(&self) -> &'static str {
+        match self {
+            ChainError::Unreachable(_) => "unreachable",
+            ChainError::Timeout(_) => "timeout",
+            ChainError::OutcomeUnknown { .. } => "outcome_unknown",
+            ChainError::Rejected(_) => "rejected",
+            ChainError::SubnetNotFound(_) => "subnet_not_found",
+            ChainError::BurnAboveLimit { .. } => "burn_above_limit",
+            ChainError::PriceBeyondLimit { .. } => "price_beyond_limit",
+            ChainError::ProxyNotAllowed(_) => "proxy_not_allowed",
+            ChainError::Unsupported(_) => "unsupported",
+            ChainError::Decode(_) => "decode",
+            ChainError::Other(_) => "other",
+        }
+    }
+
+    /// Whether the chain may have acted on the request (so a retry must first read the chain).
+    pub fn maybe_included(&self) -> bool {
+        matches!(
+            self,
+            ChainError::OutcomeUnknown { .. } | ChainError::Timeout(_) | ChainError::Unreachable(_)
+        )
+    }
+
+    /// The pool rejection's name, if this is one.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match self {
+            ChainError::Rejected(r) => Some(r),
+            _ => None,
+        }
+    }
+}

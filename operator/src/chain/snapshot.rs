@@ -1,0 +1,216 @@
+//! A subnet as read at one block: parameters, the pool price, every uid's figures and the own
+//! stake of the (hotkey, coldkey) pairs the caller asked about.
+
+use std::net::IpAddr;
+
+use super::AccountId;
+
+/// 10^9: rao per TAO, and alpha-rao per alpha.
+pub const RAO_PER_TAO: u64 = 1_000_000_000;
+
+/// Subnet-wide parameters, read at one block.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SubnetParams {
+    /// Current registration cost (`Burn`), rao. Since spec 397 it decays every block and rises
+    /// ×1.26 per registration in the same block (HEAD `subnets/registration.rs:466-541`).
+    pub burn: u64,
+    pub min_burn: u64,
+    pub max_burn: u64,
+    pub difficulty: u64,
+    pub registration_allowed: bool,
+    pub tempo: u16,
+    pub immunity_period: u16,
+    /// uids in use.
+    pub subnetwork_n: u16,
+    pub max_allowed_uids: u16,
+    /// Blocks between two serve_axon calls of one hotkey.
+    pub serving_rate_limit: u64,
+    /// Blocks after which a validator's weights count as inactive. Since spec 423 derived from
+    /// tempo (`ActivityCutoffFactorMilli × Tempo / 1000`, HEAD `utils/misc.rs:612-622`) and a
+    /// `Compact<u64>` in the metagraph; before, the `ActivityCutoff` storage (u16).
+    pub activity_cutoff: u64,
+    /// `WeightsSetRateLimit`: blocks between two weight sets (or commits) of one hotkey.
+    pub weights_rate_limit: u64,
+    /// `WeightsVersionKey`: the version validators must set weights with.
+    pub weights_version: u64,
+    /// `CommitRevealWeightsEnabled` (default true at HEAD, `lib.rs:2102`).
+    pub commit_reveal_enabled: bool,
+    /// `NetworkRegisteredAt`: the block the netuid was (last) registered; it changes when a
+    /// dissolved netuid is reused (HEAD `subnets/subnet.rs:214`).
+    pub network_registered_at: u64,
+    /// `MechanismCountCurrent` (incentive mechanisms of the subnet; 1 where the runtime has no
+    /// such storage). Figures here are mechanism 0's (`get_metagraph` reads mechanism 0).
+    pub mechanism_count: u8,
+}
+
+impl SubnetParams {
+    /// Equal but for the burn, which moves every block on current runtimes: a burn-only change
+    /// concerns only Neurons that may register.
+    pub fn same_but_burn(&self, other: &SubnetParams) -> bool {
+        SubnetParams {
+            burn: other.burn,
+            ..self.clone()
+        } == *other
+    }
+}
+
+/// The subnet's AMM pool as read in the snapshot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pool {
+    /// `SubnetTAO`, rao.
+    pub tao_in: u64,
+    /// `SubnetAlphaIn`, alpha-rao.
+    pub alpha_in: u64,
+    /// TAO per alpha in rao per 1 alpha (10^9 alpha-rao): `SwapRuntimeApi.current_alpha_price`
+    /// where the runtime has it (HEAD `runtime/src/lib.rs:2651-2656`: price × 10^9), else
+    /// `SubnetTAO / SubnetAlphaIn` (the constant-product pool of spec 218).
+    pub price_rao: u64,
+}
+
+impl Pool {
+    /// The TAO value (rao) of `alpha_rao` at the pool price, rounded down.
+    pub fn tao_value(&self, alpha_rao: u64) -> u64 {
+        let v = u128::from(alpha_rao) * u128::from(self.price_rao) / u128::from(RAO_PER_TAO);
+        u64::try_from(v).unwrap_or(u64::MAX)
+    }
+
+    /// The price as TAO per alpha (for display).
+    pub fn price_tao(&self) -> f64 {
+        self.price_rao as f64 / RAO_PER_TAO as f64
+    }
+
+    /// The reserve ratio `tao_in / alpha_in` in rao per alpha (0 for an empty pool).
+    pub fn reserve_price_rao(tao_in: u64, alpha_in: u64) -> u64 {
+        if alpha_in == 0 {
+            return 0;
+        }
+        let p = u128::from(tao_in) * u128::from(RAO_PER_TAO) / u128::from(alpha_in);
+        u64::try_from(p).unwrap_or(u64::MAX)
+    }
+}
+
+/// Axon endpoint as published on chain.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AxonInfo {
+    /// Block of the last serve_axon.
+    pub block: u64,
+    pub ip: IpAddr,
+    pub port: u16,
+    pub version: u32,
+}
+
+/// One registered uid's figures. u16-normalised values are already divided by 65535.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NeuronInfo {
+    pub uid: u16,
+    pub hotkey: AccountId,
+    /// The hotkey's owner (`Owner(hotkey)`).
+    pub coldkey: AccountId,
+    pub active: bool,
+    /// None when the hotkey never served (ip 0).
+    pub axon: Option<AxonInfo>,
+    /// All alpha on this hotkey on this subnet (alpha-rao), as the SDK's metagraph shows it:
+    /// every staker's, emission included (`alpha_stake`, or `TotalHotkeyAlpha` on runtimes
+    /// without a metagraph API). Not the coldkey's own stake: see [`SubnetSnapshot::own_stake`].
+    pub stake: u64,
+    /// Always 0 since spec 397 (`trust`/`rank` are empty in the metagraph).
+    pub rank: f64,
+    pub trust: f64,
+    pub consensus: f64,
+    pub incentive: f64,
+    pub dividends: f64,
+    pub emission: u64,
+    pub last_update: u64,
+    pub validator_permit: bool,
+    pub registered_at_block: u64,
+}
+
+/// The alpha one coldkey holds on one hotkey of the subnet.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OwnStake {
+    pub hotkey: AccountId,
+    pub coldkey: AccountId,
+    /// Alpha-rao: `TotalHotkeyAlpha × share / shares` (HEAD `share-pool/src/lib.rs:420-429`).
+    pub alpha: u64,
+}
+
+/// What a snapshot reads beyond the subnet itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotQuery {
+    /// (hotkey, coldkey) pairs whose own stake to read.
+    pub stakes: Vec<(AccountId, AccountId)>,
+}
+
+/// A whole subnet at one block.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SubnetSnapshot {
+    pub netuid: u16,
+    pub block: u64,
+    pub params: SubnetParams,
+    pub neurons: Vec<NeuronInfo>,
+    /// None where the runtime has no pool (or it could not be read).
+    #[serde(default)]
+    pub pool: Option<Pool>,
+    /// The own stake of each queried (hotkey, coldkey) pair, in query order.
+    #[serde(default)]
+    pub stakes: Vec<OwnStake>,
+}
+
+impl SubnetSnapshot {
+    pub fn neuron_by_hotkey(&self, hotkey: &AccountId) -> Option<&NeuronInfo> {
+        self.neurons.iter().find(|n| &n.hotkey == hotkey)
+    }
+
+    /// The alpha `coldkey` holds on `hotkey`, if that pair was queried.
+    pub fn own_stake(&self, hotkey: &AccountId, coldkey: &AccountId) -> Option<u64> {
+        self.stakes
+            .iter()
+            .find(|s| &s.hotkey == hotkey && &s.coldkey == coldkey)
+            .map(|s| s.alpha)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_values_alpha_at_the_price() {
+        // 4 TAO per alpha: 0.5 alpha is worth 2 TAO.
+        let p = Pool {
+            tao_in: 4_000 * RAO_PER_TAO,
+            alpha_in: 1_000 * RAO_PER_TAO,
+            price_rao: Pool::reserve_price_rao(4_000 * RAO_PER_TAO, 1_000 * RAO_PER_TAO),
+        };
+        assert_eq!(p.price_rao, 4 * RAO_PER_TAO);
+        assert_eq!(p.tao_value(RAO_PER_TAO / 2), 2 * RAO_PER_TAO);
+        assert_eq!(p.price_tao(), 4.0);
+        assert_eq!(Pool::reserve_price_rao(5, 0), 0);
+        // No overflow at the extremes.
+        let huge = Pool {
+            price_rao: u64::MAX,
+            ..p
+        };
+        assert_eq!(huge.tao_value(u64::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn a_burn_only_change_is_told_apart() {
+        let a = SubnetParams {
+            burn: 5,
+            tempo: 360,
+            ..Default::default()
+        };
+        let burn = SubnetParams {
+            burn: 6,
+            ..a.clone()
+        };
+        let tempo = SubnetParams {
+            tempo: 720,
+            ..a.clone()
+        };
+        assert!(a.same_but_burn(&burn) && a != burn);
+        assert!(!a.same_but_burn(&tempo));
+    }
+}
