@@ -303,6 +303,14 @@ fn conflict(neuron: &Neuron, ctx: &Context, ns: &str, secret: &str, ss58: &str) 
                 o.status.as_ref().and_then(|s| s.hotkey.clone()),
             )
         })
+        // An undecodable Neuron's pod runs on as it was: it keeps its claim.
+        .chain(
+            ctx.invalid_neurons
+                .in_namespace(ns)
+                .iter()
+                .filter_map(|u| super::lenient::claims::hotkey_claim(u))
+                .filter(|c| c.name != neuron.name_any()),
+        )
         .collect();
     decide::conflicting_holder(&me, &others).map(|c| c.name.clone())
 }

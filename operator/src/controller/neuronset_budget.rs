@@ -54,10 +54,9 @@ pub async fn set_budget(client: &Client, neuron: &Neuron) -> Result<Option<SetBu
             _turn: turn,
         }));
     };
-    let members = Api::<Neuron>::namespaced(client.clone(), &ns)
-        .list(&ListParams::default().labels(&format!("{}={set_name}", labels::NEURON_SET)))
-        .await?
-        .items;
+    // Every member's records count: one that does not decode stops the set's spending.
+    let selector = ListParams::default().labels(&format!("{}={set_name}", labels::NEURON_SET));
+    let members: Vec<Neuron> = super::lenient::list::every(client, &ns, &selector).await?;
     Ok(
         budget_remaining_for(&set, &members).map(|remaining_rao| SetBudget {
             remaining_rao,
