@@ -4,7 +4,10 @@ them) stays out of the typed watches. It gets `Ready=False` reason `InvalidObjec
 and one Warning Event, is logged once, and every other object of its kind keeps reconciling (the
 Subnet and NeuronSet controllers watch Neurons too). Fixed, it reconciles normally again."""
 
+import json
 import time
+
+from bittensor_wallet import Keypair
 
 from checks import cond_is, condition, events_for
 from manifests import NS, neuron, subnet
@@ -42,7 +45,9 @@ def test_bad_neurons_among_good_ones(cluster, start_operator, apply, get, wait_f
     apply(neuron(name="bad-role", role="boss"))  # in the operator's first list
     op = start_operator("--watch-timeout-seconds", "3")
     apply(neuron(name="good-1"))
-    apply(neuron(name="bad-gpus", gpus="lots"))  # arrives as a watch event
+    # arrives as a watch event; the value (as if a user pasted a key there) must not be echoed
+    phrase = Keypair.generate_mnemonic(12)
+    apply(neuron(name="bad-gpus", gpus=phrase))
     apply(neuronset(name="fleet", replicas=2))
 
     for name in ("good-0", "good-1", "fleet-0", "fleet-1"):
@@ -59,6 +64,8 @@ def test_bad_neurons_among_good_ones(cluster, start_operator, apply, get, wait_f
     for name in ("bad-role", "bad-gpus"):
         wait_for(lambda n=name: warnings(cluster, "Neuron", n), message=f"Warning Event on {name}")
         assert get("statefulsets", NS, name) is None, f"{name} got children"
+    shown = json.dumps([condition(gpus, "Ready"), warnings(cluster, "Neuron", "bad-gpus")]) + op.text()
+    assert phrase not in shown and " ".join(phrase.split()[:3]) not in shown, "the bad value was echoed"
 
     # Watches restart every 3 s (from the last resourceVersion) and our status write made a new
     # version: still one log line and one Event per bad Neuron.
@@ -125,7 +132,7 @@ def test_bad_subnet_and_bad_neuronset(cluster, start_operator, apply, get, wait_
     bad_set = neuronset(name="fleet-bad", replicas=1)
     bad_set["spec"]["replicas"] = "many"
     apply(bad_set)
-    start_operator()
+    op = start_operator()
 
     wait_for(lambda: reconciled(get, "fleet-0"), timeout=30, message="the good NeuronSet's member")
     wait_for(lambda: (get("subnets", NS, "sn21").get("status") or {}).get("neurons", {}).get("total") == 1,
@@ -139,6 +146,8 @@ def test_bad_subnet_and_bad_neuronset(cluster, start_operator, apply, get, wait_
     time.sleep(3)
     assert members(cluster, "fleet-bad") == {}, "the undecodable set made members"
     assert get("statefulsets", NS, "on-bad-subnet") is None, "a Neuron of an unreadable Subnet got children"
+    assert "Subnet sn-bad cannot be read (spec.network: unknown variant `mainnet`" in op.text(), \
+        "the Neuron's reconcile error names its Subnet and the field"
     assert len(warnings(cluster, "Subnet", "sn-bad")) == 1 and len(warnings(cluster, "NeuronSet", "fleet-bad")) == 1
 
     apply(subnet(name="sn-bad", network="test"))

@@ -16,7 +16,7 @@ pub enum Error {
     Timeout(std::time::Duration),
     /// An object the decision needs does not decode (it is reported on itself).
     #[error(transparent)]
-    Unreadable(#[from] super::lenient::list::Unreadable),
+    Unreadable(#[from] super::lenient::read::Unreadable),
 }
 
 impl Error {

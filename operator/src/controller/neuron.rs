@@ -225,8 +225,9 @@ async fn observe(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Observed> {
         obs.blocker = Some(Blocker::InvalidSpec(decide::describe(&invalid)));
         return Ok(obs);
     }
-    let subnets: Api<Subnet> = Api::namespaced(ctx.client.clone(), ns);
-    let Some(subnet) = subnets.get_opt(&neuron.spec.subnet).await? else {
+    let Some(subnet) =
+        super::lenient::read::one::<Subnet>(&ctx.client, ns, &neuron.spec.subnet).await?
+    else {
         obs.blocker = Some(Blocker::SubnetNotFound(format!(
             "Subnet {:?} does not exist in namespace {ns}",
             neuron.spec.subnet

@@ -41,7 +41,7 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
     let name = set.name_any();
     let selector = ListParams::default().labels(&format!("{}={name}", labels::NEURON_SET));
     // Listed, not from a cache: deletions below must see every recorded spend and intent.
-    let listed: Vec<Neuron> = super::lenient::list::every(&ctx.client, &ns, &selector).await?;
+    let listed: Vec<Neuron> = super::lenient::read::every(&ctx.client, &ns, &selector).await?;
     let members: Vec<&Neuron> = plan::members_of(&set, &listed);
     let stss = Api::<StatefulSet>::namespaced(ctx.client.clone(), &ns)
         .list(&selector)

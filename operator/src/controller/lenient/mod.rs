@@ -7,7 +7,7 @@
 pub mod claims;
 mod condition;
 pub mod decode;
-pub mod list;
+pub mod read;
 pub mod registry;
 pub mod report;
 pub mod watch;

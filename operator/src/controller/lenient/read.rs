@@ -1,6 +1,7 @@
-//! Lists for decisions that need every object of a selection (a NeuronSet's members: their spends
-//! and intents): an undecodable one is named in the error instead of failing the list with a bare
-//! serde message, and nothing is decided on the partial view.
+//! Reads for decisions: an object that does not decode is named in the error (reported on itself
+//! by its watch) instead of a bare serde message that names neither the object nor the field and
+//! may quote its values. Nothing is decided on a partial view: a NeuronSet needs every member's
+//! spends and intents, a Neuron its Subnet.
 
 use super::decode::{DecodeError, Decoded};
 use crate::controller::error::Result;
@@ -18,21 +19,36 @@ pub struct Unreadable {
     pub error: DecodeError,
 }
 
+/// The typed object, or the error naming it.
+pub fn valid<K: Resource<DynamicType = ()>>(d: Decoded<K>) -> Result<K, Unreadable> {
+    match d {
+        Decoded::Valid(k) => Ok(k),
+        Decoded::Invalid(u) => Err(Unreadable {
+            kind: K::kind(&()).into(),
+            name: u.meta.name.unwrap_or_default(),
+            error: u.error,
+        }),
+    }
+}
+
 /// Every object of the selection, or the first that does not decode.
 pub fn all_valid<K: Resource<DynamicType = ()>>(
     items: Vec<Decoded<K>>,
 ) -> Result<Vec<K>, Unreadable> {
-    items
-        .into_iter()
-        .map(|d| match d {
-            Decoded::Valid(k) => Ok(k),
-            Decoded::Invalid(u) => Err(Unreadable {
-                kind: K::kind(&()).into(),
-                name: u.meta.name.unwrap_or_default(),
-                error: u.error,
-            }),
-        })
-        .collect()
+    items.into_iter().map(valid).collect()
+}
+
+/// `Api::<K>::namespaced(client, ns).get_opt(name)`, or the error naming it when it does not
+/// decode.
+pub async fn one<K>(client: &Client, ns: &str, name: &str) -> Result<Option<K>>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + DeserializeOwned
+        + Debug,
+{
+    let api: Api<Decoded<K>> = Api::namespaced(client.clone(), ns);
+    Ok(api.get_opt(name).await?.map(valid).transpose()?)
 }
 
 /// `Api::<K>::namespaced(client, ns).list(lp)`, or the error naming the first object that does
