@@ -23,6 +23,7 @@ mod status;
 mod subnet;
 mod triggers;
 mod wallet;
+mod watched;
 
 pub use context::Context;
 pub use error::Error;
@@ -119,7 +120,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         inner: Arc::new(EndpointConnector),
         metrics: chain_metrics,
     });
-    let watched = triggers::Watched {
+    let watched = watched::Watched {
         namespace: args.namespace.as_deref(),
         timeout_seconds: args.watch_timeout_seconds,
     };
@@ -133,7 +134,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
 /// process restarts as a standby).
 async fn run_controllers(
     client: kube::Client,
-    watched: triggers::Watched<'_>,
+    watched: watched::Watched<'_>,
     connector: Arc<dyn ChainConnector>,
     metrics: Arc<Metrics>,
     stop: tokio::sync::watch::Receiver<bool>,

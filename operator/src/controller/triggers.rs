@@ -1,12 +1,14 @@
-//! Wiring of the three controllers (Neuron, Subnet, NeuronSet): what they watch, what triggers
-//! them (including chain poll events), error backoff, metrics, and graceful shutdown.
+//! Wiring of the three controllers (Neuron, Subnet, NeuronSet): what they watch (see `watched`),
+//! what triggers them (including chain poll events), error backoff, metrics, and graceful
+//! shutdown.
 
 use super::context::Context;
 use super::error::Error;
 use super::lenient;
 use super::metrics::Metrics;
+use super::watched::{api, invalid, ours, Watched, NEURON_INVALID, SET_INVALID, SUBNET_INVALID};
 use super::{neuron, neuronset, subnet};
-use crate::api::{labels, types, Neuron, NeuronSet, Subnet};
+use crate::api::{labels, Neuron, NeuronSet, Subnet};
 use crate::chain::poller::{PollEvent, Pollers};
 use crate::chain::{ChainCache, SubnetKey};
 use futures::{Future, FutureExt, Stream, StreamExt};
@@ -15,44 +17,11 @@ use k8s_openapi::api::core::v1::{Pod, Secret, Service};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::ObjectRef;
-use kube::runtime::{controller, watcher, WatchStreamExt};
-use kube::{Api, Client, Resource, ResourceExt};
+use kube::runtime::{controller, WatchStreamExt};
+use kube::{Client, Resource, ResourceExt};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
-
-fn api<K>(client: &Client, ns: Option<&str>) -> Api<K>
-where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
-{
-    match ns {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
-    }
-}
-
-/// What the controllers watch: one namespace or all, and the watches' server-side timeout.
-pub struct Watched<'a> {
-    pub namespace: Option<&'a str>,
-    /// `timeoutSeconds` of every watch; kube-runtime's watcher starts a watch again when it sent
-    /// nothing, not even a bookmark, for this plus 5 s (a stalled connection or API server).
-    pub timeout_seconds: u32,
-}
-
-impl Watched<'_> {
-    fn config(&self) -> watcher::Config {
-        watcher::Config::default().timeout(self.timeout_seconds)
-    }
-}
-
-/// Children and pods carry our label: watching only those keeps other Secrets out of memory.
-fn ours(base: &watcher::Config) -> watcher::Config {
-    base.clone().labels(&format!(
-        "{}={}",
-        labels::MANAGED_BY,
-        labels::MANAGED_BY_VALUE
-    ))
-}
 
 /// Reconciles in flight per controller. Unbounded, a fleet's first sync runs every reconcile at
 /// once: at 1,000 Neurons that held ~150 MiB and made each reconcile wait seconds on the others
@@ -64,30 +33,9 @@ const RECONCILE_CONCURRENCY: u16 = 32;
 /// that point, which registration and stake recover from.
 const RECONCILE_TIMEOUT: Duration = Duration::from_secs(150);
 
-/// Reports undecodable objects of `K` on themselves (see `lenient`).
-fn invalid<K: Resource<DynamicType = ()>>(
-    client: &Client,
-    recorder: &Recorder,
-    registry: Arc<lenient::Registry>,
-    types: &'static [&'static str],
-) -> Arc<lenient::Reporter> {
-    Arc::new(lenient::Reporter::new::<K>(
-        client.clone(),
-        recorder.clone(),
-        registry,
-        types,
-    ))
-}
-
 fn bounded() -> kube::runtime::controller::Config {
     kube::runtime::controller::Config::default().concurrency(RECONCILE_CONCURRENCY)
 }
-
-/// Condition types an undecodable object gets False/InvalidObject: `Ready`, and for NeuronSets
-/// also `Progressing` (their printer column).
-const NEURON_INVALID: &[&str] = &[types::READY];
-const SUBNET_INVALID: &[&str] = &[types::READY];
-const SET_INVALID: &[&str] = &[types::READY, types::PROGRESSING];
 
 pub async fn run(
     client: Client,
