@@ -267,6 +267,21 @@ class Cluster:
         """Drops every injected fault (spent or not)."""
         self._call(self.emu.faults.clear)
 
+    def silence_watches(self, kind: str) -> list:
+        """Silences every open watch of a kind: from now on it sends nothing (no event, no
+        bookmark) and never ends on its own, as a hung connection or API server; watches started
+        later are served normally. Returns the silenced streams (`watch.WatchStream`: `ended_at`
+        tells when the client gave up on one)."""
+        info = self.registry.find(kind)
+
+        def silence():
+            now = time.monotonic()
+            hit = [w for w in self.emu.watches if w.resource == info.key and w.silenced_at is None]
+            for w in hit:
+                w.silenced_at = now
+            return hit
+        return self._call(silence)
+
     def set_latency(self, seconds: float) -> None:
         self._call(setattr, self.emu, "latency", seconds)
 

@@ -16,8 +16,9 @@ resourceVersion, no server-side apply, no status subresource, watches replay eve
   `sendInitialEvents` with the initial-events-end bookmark, periodic bookmarks, label and
   metadata.name/namespace field selectors, `timeoutSeconds`, `application/json` streams;
 * discovery (`/api`, `/apis`, `/api/v1`, `/apis/<g>`, `/apis/<g>/<v>`) from `resources.Registry`;
-* a request log with RBAC verbs (`emulator.log`, records in requestlog.py), injected latency and
-  injected error responses.
+* a request log with RBAC verbs (`emulator.log`, records in requestlog.py), injected latency,
+  injected error responses and stalls, and silenced watches (open streams that send nothing more,
+  not even a bookmark, and ignore their `timeoutSeconds`: a hung connection or API server).
 
 Not emulated: garbage collection, field ownership conflicts, admission (CEL, defaults,
 validation), and every controller (a StatefulSet gets no Pod). See README.md.
@@ -68,6 +69,7 @@ class Emulator(kmock.KubernetesEmulator):
     faults: list = attrs.field(factory=list)
     latency: float = 0.0
     log: list = attrs.field(factory=list)
+    watches: list = attrs.field(factory=list)  # open watch streams (watch.WatchStream)
     closing: asyncio.Event = attrs.field(factory=asyncio.Event)
     tick: asyncio.Event = attrs.field(factory=asyncio.Event)
 
@@ -91,19 +93,28 @@ class Emulator(kmock.KubernetesEmulator):
 
     async def _serve(self, request: kmock.Request, rec: RequestRecord):
         fault = next((f for f in self.faults if f.matches(rec)), None)
-        delay = self.latency + (fault.delay if fault else 0.0)
-        if delay:
-            await asyncio.sleep(delay)
         if fault:
-            fault.hits += 1
-            if fault.status:
-                return status_response(fault.status, "InjectedFault", f"injected {fault.status}")
+            fault.hits += 1  # taken now: requests arriving during a stall are counted apart
+        delay = self.latency + (fault.delay if fault else 0.0)
+        if delay and not await self._stall(delay):
+            return status_response(503, "ServiceUnavailable", "the emulator is shutting down")
+        if fault and fault.status:
+            return status_response(fault.status, "InjectedFault", f"injected {fault.status}")
         try:
             return await self._dispatch(request)
         except ApiError as e:
             return status_response(e.code, e.reason, e.message, e.details)
         except PatchError as e:
             return status_response(e.status, e.reason, e.message)
+
+    async def _stall(self, seconds: float) -> bool:
+        """Sleeps `seconds`, or less when the emulator closes (a long stall must not hold its
+        shutdown); returns whether the whole stall passed."""
+        try:
+            await asyncio.wait_for(self.closing.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            return True
+        return False
 
     async def _dispatch(self, request: kmock.Request):
         res, path = request.resource, request.url.path.rstrip("/")

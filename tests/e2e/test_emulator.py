@@ -200,3 +200,48 @@ def test_injected_latency(cluster):
     t0 = time.monotonic()
     assert http(cluster, "GET", SECRETS)[0] == 200
     assert time.monotonic() - t0 >= 0.3
+
+
+def test_stall_counts_when_it_starts_and_other_requests_pass(cluster):
+    import time
+    fault = cluster.inject(delay=30, times=1, verb="get", resource="secrets")
+    http(cluster, "POST", SECRETS, secret("a"))
+    stalled = threading.Thread(target=lambda: pytest.raises(OSError, http, cluster, "GET", SECRETS + "/a"))
+    stalled.start()
+    cluster.wait_for(lambda: fault.hits == 1, message="the stalled request")
+    t0 = time.monotonic()
+    assert http(cluster, "GET", SECRETS + "/a")[0] == 200, "times=1: only the first one stalls"
+    assert time.monotonic() - t0 < 2
+    stalled.join(10)  # the client's 5 s timeout
+    assert not stalled.is_alive()
+
+
+def test_silenced_watch_sends_nothing_and_ignores_its_timeout(cluster):
+    import socket
+    import time
+    lines, ended = [], []
+
+    def watch():
+        url = f"http://127.0.0.1:{cluster.port}{SECRETS}?watch=true&timeoutSeconds=1&allowWatchBookmarks=true"
+        try:
+            with urllib.request.urlopen(url, timeout=3) as r:
+                lines.extend(json.loads(line) for line in r)
+        except (socket.timeout, TimeoutError):
+            ended.append("client timeout")
+        else:
+            ended.append("server closed")
+
+    t = threading.Thread(target=watch)
+    t.start()
+    [stream] = cluster.wait_for(lambda: cluster.silence_watches("secrets"), message="the open watch")
+    http(cluster, "POST", SECRETS, secret("unseen"))
+    t.join(10)
+    assert ended == ["client timeout"] and lines == [], (ended, lines)
+    cluster.wait_for(lambda: stream.ended_at, message="the stream ends once the client left")
+    assert stream.ended_at - stream.silenced_at >= 2.5
+    # a new watch is served normally
+    t0 = time.monotonic()
+    with urllib.request.urlopen(f"http://127.0.0.1:{cluster.port}{SECRETS}?watch=true&timeoutSeconds=1",
+                                timeout=5) as r:
+        events = [json.loads(line) for line in r]
+    assert [e["object"]["metadata"]["name"] for e in events] == ["unseen"] and time.monotonic() - t0 < 3

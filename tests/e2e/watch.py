@@ -46,6 +46,17 @@ class Filter:
         return {(True, True): "MODIFIED", (True, False): "ADDED", (False, True): "DELETED"}.get((now, before))
 
 
+@dataclass
+class WatchStream:
+    """One open watch, as `Cluster.silence_watches` sees it."""
+
+    resource: tuple[str, str, str]
+    namespace: str | None
+    query: dict
+    silenced_at: float | None = None  # time.monotonic() when silenced
+    ended_at: float | None = None  # when it ended (the client went away, or the server closed it)
+
+
 def _event(kind: str, obj: dict) -> bytes:
     import json
     return json.dumps({"type": kind, "object": obj}).encode() + b"\n"
@@ -69,6 +80,8 @@ async def serve_watch(emu, request, info) -> aiohttp.web.StreamResponse:
     deadline = time.monotonic() + float(params.get("timeoutSeconds") or 1800)
     bookmarks = params.get("allowWatchBookmarks") == "true"
     since = params.get("resourceVersion") or "0"
+    stream = WatchStream(info.key, request.namespace, dict(params))
+    emu.watches.append(stream)
     try:
         if params.get("sendInitialEvents") == "true" or since == "0":
             position = emu.rv
@@ -85,7 +98,12 @@ async def serve_watch(emu, request, info) -> aiohttp.web.StreamResponse:
                 await resp.write(_event("ERROR", gone))
                 return resp
         last_write = time.monotonic()
-        while not emu.closing.is_set() and time.monotonic() < deadline:
+        while not emu.closing.is_set() and (stream.silenced_at or time.monotonic() < deadline):
+            if stream.silenced_at:  # hung: no event, no bookmark, no end, until the client leaves
+                if raw.transport is None or raw.transport.is_closing():
+                    return resp
+                await asyncio.sleep(0.1)
+                continue
             tick = emu.tick  # taken before scanning, so a commit during our writes wakes us at once
             first = emu.entries[0].rv if emu.entries else position + 1
             for entry in emu.entries[max(0, position - first + 1):]:
@@ -106,4 +124,7 @@ async def serve_watch(emu, request, info) -> aiohttp.web.StreamResponse:
         await resp.write_eof()
     except (ConnectionError, RuntimeError):
         pass  # the client went away
+    finally:
+        stream.ended_at = time.monotonic()
+        emu.watches.remove(stream)
     return resp

@@ -24,6 +24,8 @@ pub struct Context {
     pub coldkeys: ColdkeyCache,
     /// Nodes labelled by the GPU agent.
     pub nodes: AgentNodes,
+    /// Neurons that do not decode (out of `neurons`): their hotkey claims still count.
+    pub invalid_neurons: Arc<super::lenient::Registry>,
     /// Queues Neuron reconciles (e.g. when their Subnet appears or changes).
     pub neuron_trigger: tokio::sync::mpsc::UnboundedSender<ObjectRef<Neuron>>,
     /// Versions of our own Neuron status writes the store may not show yet.
@@ -53,6 +55,7 @@ impl Context {
             neurons,
             coldkeys: ColdkeyCache::default(),
             nodes: AgentNodes::none(),
+            invalid_neurons: Arc::default(),
             neuron_trigger,
             written: Default::default(),
             status_writes: Mutex::default(),
@@ -63,6 +66,12 @@ impl Context {
     /// The agent-labelled Nodes (without it, no Node is known to carry agent labels).
     pub fn with_nodes(mut self, nodes: AgentNodes) -> Self {
         self.nodes = nodes;
+        self
+    }
+
+    /// The registry the Neuron watch fills with Neurons that do not decode.
+    pub fn with_invalid_neurons(mut self, registry: Arc<super::lenient::Registry>) -> Self {
+        self.invalid_neurons = registry;
         self
     }
 

@@ -14,6 +14,9 @@ pub enum Error {
     Keys(String),
     #[error("reconcile did not finish within {0:?}")]
     Timeout(std::time::Duration),
+    /// An object the decision needs does not decode (it is reported on itself).
+    #[error(transparent)]
+    Unreadable(#[from] super::lenient::read::Unreadable),
 }
 
 impl Error {
@@ -23,11 +26,13 @@ impl Error {
             Error::Kube(kube::Error::Api(s)) if s.code == 409 => "conflict",
             Error::Kube(kube::Error::Api(s)) if s.code == 404 => "not_found",
             Error::Kube(kube::Error::Api(_)) => "api",
+            Error::Kube(e) if super::deadline::is_timeout(e) => "request_timeout",
             Error::Kube(_) => "kube",
             Error::MissingNamespace(_) => "missing_namespace",
             Error::Serialize(..) => "serialize",
             Error::Keys(_) => "keys",
             Error::Timeout(_) => "timeout",
+            Error::Unreadable(_) => "unreadable",
         }
     }
 
@@ -58,6 +63,16 @@ mod tests {
             (Error::MissingNamespace("n".into()), "missing_namespace"),
             (Error::Keys("x".into()), "keys"),
             (Error::Timeout(std::time::Duration::from_secs(1)), "timeout"),
+            (
+                Error::Kube(kube::Error::Service(Box::new(
+                    crate::controller::deadline::TimedOut(std::time::Duration::from_secs(3)),
+                ))),
+                "request_timeout",
+            ),
+            (
+                Error::Kube(kube::Error::Service("connection refused".into())),
+                "kube",
+            ),
         ];
         for (e, want) in cases {
             assert_eq!(e.metric_label(), want, "{e}");

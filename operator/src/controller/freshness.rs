@@ -6,7 +6,7 @@
 
 use super::context::Context;
 use super::error::Result;
-use kube::{Api, Resource, ResourceExt};
+use kube::{Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -67,8 +67,9 @@ where
     if !ctx.written.behind(&key, obj.resource_version().as_deref()) {
         return Ok(obj);
     }
-    let api: Api<K> = Api::namespaced(ctx.client.clone(), &obj.namespace().unwrap_or_default());
-    Ok(match api.get_opt(&obj.name_any()).await? {
+    let ns = obj.namespace().unwrap_or_default();
+    let fresh = super::lenient::read::one::<K>(&ctx.client, &ns, &obj.name_any()).await?;
+    Ok(match fresh {
         Some(fresh) => {
             ctx.written.record(&key, fresh.resource_version());
             Arc::new(fresh)

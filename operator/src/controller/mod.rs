@@ -5,10 +5,13 @@
 
 mod apply;
 mod chain_view;
+mod client;
 mod context;
+mod deadline;
 mod error;
 mod freshness;
 mod leader;
+mod lenient;
 mod lifecycle;
 mod metrics;
 mod neuron;
@@ -21,6 +24,7 @@ mod status;
 mod subnet;
 mod triggers;
 mod wallet;
+mod watched;
 
 pub use context::Context;
 pub use error::Error;
@@ -56,13 +60,27 @@ pub struct RunArgs {
     /// This replica's identity in the Lease (default: $POD_NAME, else the host name).
     #[arg(long, env = "POD_NAME")]
     pub identity: Option<String>,
+    /// Seconds the Kubernetes API may take to answer one request, body included (a watch: to
+    /// start streaming). Reconciles are cut after 150 s whatever this says.
+    #[arg(long, env = "TF_REQUEST_TIMEOUT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub request_timeout_seconds: u64,
+    /// Server-side timeout of each watch (`timeoutSeconds`). A watch that sends nothing, not even
+    /// a bookmark, for this plus 5 s is taken for stalled and started again.
+    #[arg(long, env = "TF_WATCH_TIMEOUT_SECONDS", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub watch_timeout_seconds: u32,
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.namespace.as_deref().is_some_and(|n| n.contains(',')) {
         anyhow::bail!("--namespace takes one namespace (omit it to watch all)");
     }
-    let client = client(&args).await?;
+    let client = client::client(
+        args.kubeconfig.as_deref(),
+        std::time::Duration::from_secs(args.request_timeout_seconds),
+    )
+    .await?;
     let mut registry = prometheus_client::registry::Registry::default();
     let metrics = Arc::new(Metrics::register(&mut registry));
     // Every chain connection is measured (requests by endpoint and method).
@@ -103,15 +121,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         inner: Arc::new(EndpointConnector),
         metrics: chain_metrics,
     });
-    let result = run_controllers(
-        client,
-        args.namespace.as_deref(),
-        connector,
-        metrics,
-        stop_rx,
-        leadership,
-    )
-    .await;
+    let watched = watched::Watched {
+        namespace: args.namespace.as_deref(),
+        timeout_seconds: args.watch_timeout_seconds,
+    };
+    let result = run_controllers(client, watched, connector, metrics, stop_rx, leadership).await;
     let _ = stop_tx.send(true);
     finish(server).await?;
     result
@@ -121,7 +135,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
 /// process restarts as a standby).
 async fn run_controllers(
     client: kube::Client,
-    namespace: Option<&str>,
+    watched: watched::Watched<'_>,
     connector: Arc<dyn ChainConnector>,
     metrics: Arc<Metrics>,
     stop: tokio::sync::watch::Receiver<bool>,
@@ -138,7 +152,7 @@ async fn run_controllers(
     };
     let controllers = triggers::run(
         client,
-        namespace,
+        watched,
         cache,
         pollers.clone(),
         metrics,
@@ -157,17 +171,6 @@ async fn run_controllers(
         l.release().await;
     }
     result
-}
-
-async fn client(args: &RunArgs) -> anyhow::Result<kube::Client> {
-    let config = match &args.kubeconfig {
-        Some(path) if path.exists() => {
-            let kc = kube::config::Kubeconfig::read_from(path)?;
-            kube::Config::from_custom_kubeconfig(kc, &Default::default()).await?
-        }
-        _ => kube::Config::infer().await?,
-    };
-    Ok(kube::Client::try_from(config)?)
 }
 
 fn default_identity() -> String {

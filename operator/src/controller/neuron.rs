@@ -251,8 +251,9 @@ async fn observe(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Observed> {
         obs.blocker = Some(Blocker::InvalidSpec(decide::describe(&invalid)));
         return Ok(obs);
     }
-    let subnets: Api<Subnet> = Api::namespaced(ctx.client.clone(), ns);
-    let Some(subnet) = subnets.get_opt(&neuron.spec.subnet).await? else {
+    let Some(subnet) =
+        super::lenient::read::one::<Subnet>(&ctx.client, ns, &neuron.spec.subnet).await?
+    else {
         obs.blocker = Some(Blocker::SubnetNotFound(format!(
             "Subnet {:?} does not exist in namespace {ns}",
             neuron.spec.subnet
@@ -329,6 +330,14 @@ fn conflict(neuron: &Neuron, ctx: &Context, ns: &str, secret: &str, ss58: &str) 
                 o.status.as_ref().and_then(|s| s.hotkey.clone()),
             )
         })
+        // An undecodable Neuron's pod runs on as it was: it keeps its claim.
+        .chain(
+            ctx.invalid_neurons
+                .in_namespace(ns)
+                .iter()
+                .filter_map(|u| super::lenient::claims::hotkey_claim(u))
+                .filter(|c| c.name != neuron.name_any()),
+        )
         .collect();
     decide::conflicting_holder(&me, &others).map(|c| c.name.clone())
 }

@@ -39,10 +39,9 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
         return Ok(Action::requeue(UNSETTLED));
     }
     let name = set.name_any();
-    let neurons: Api<Neuron> = Api::namespaced(ctx.client.clone(), &ns);
     let selector = ListParams::default().labels(&format!("{}={name}", labels::NEURON_SET));
     // Listed, not from a cache: deletions below must see every recorded spend and intent.
-    let listed = neurons.list(&selector).await?.items;
+    let listed: Vec<Neuron> = super::lenient::read::every(&ctx.client, &ns, &selector).await?;
     let members: Vec<&Neuron> = plan::members_of(&set, &listed);
     let stss = Api::<StatefulSet>::namespaced(ctx.client.clone(), &ns)
         .list(&selector)

@@ -10,7 +10,7 @@ use super::error::Result;
 use crate::api::{labels, Neuron, NeuronSet};
 use crate::decide::neuronset::budget_remaining_for;
 use kube::api::ListParams;
-use kube::{Api, Client, ResourceExt};
+use kube::{Client, ResourceExt};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 use tokio::sync::OwnedMutexGuard;
@@ -47,17 +47,15 @@ pub async fn set_budget(client: &Client, neuron: &Neuron) -> Result<Option<SetBu
         .or_default()
         .clone();
     let turn = lock.lock_owned().await;
-    let sets: Api<NeuronSet> = Api::namespaced(client.clone(), &ns);
-    let Some(set) = sets.get_opt(&set_name).await? else {
+    let Some(set) = super::lenient::read::one::<NeuronSet>(client, &ns, &set_name).await? else {
         return Ok(Some(SetBudget {
             remaining_rao: 0,
             _turn: turn,
         }));
     };
-    let members = Api::<Neuron>::namespaced(client.clone(), &ns)
-        .list(&ListParams::default().labels(&format!("{}={set_name}", labels::NEURON_SET)))
-        .await?
-        .items;
+    // Every member's records count: one that does not decode stops the set's spending.
+    let selector = ListParams::default().labels(&format!("{}={set_name}", labels::NEURON_SET));
+    let members: Vec<Neuron> = super::lenient::read::every(client, &ns, &selector).await?;
     Ok(
         budget_remaining_for(&set, &members).map(|remaining_rao| SetBudget {
             remaining_rao,

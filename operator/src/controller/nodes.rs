@@ -46,11 +46,12 @@ impl AgentNodes {
 /// Starts the Node reflector; each change of an agent Node wakes the Neurons [`on_node`] lists.
 pub async fn start(
     client: Client,
+    base: &watcher::Config,
     neurons: Store<Neuron>,
     wake: UnboundedSender<ObjectRef<Neuron>>,
 ) -> AgentNodes {
     let (store, writer) = reflector::store::<Node>();
-    let cfg = watcher::Config::default().labels(labels::GPU_COUNT);
+    let cfg = base.clone().labels(labels::GPU_COUNT);
     let stream = reflector::reflector(writer, watcher(Api::<Node>::all(client), cfg))
         .default_backoff()
         .touched_objects();

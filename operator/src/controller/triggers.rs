@@ -1,9 +1,12 @@
-//! Wiring of the three controllers (Neuron, Subnet, NeuronSet): what they watch, what triggers
-//! them (including chain poll events), error backoff, metrics, and graceful shutdown.
+//! Wiring of the three controllers (Neuron, Subnet, NeuronSet): what they watch (see `watched`),
+//! what triggers them (including chain poll events), error backoff, metrics, and graceful
+//! shutdown.
 
 use super::context::Context;
 use super::error::Error;
+use super::lenient;
 use super::metrics::Metrics;
+use super::watched::{api, invalid, ours, Watched, NEURON_INVALID, SET_INVALID, SUBNET_INVALID};
 use super::{neuron, neuronset, subnet};
 use crate::api::{labels, Neuron, NeuronSet, Subnet};
 use crate::chain::poller::{PollEvent, Pollers};
@@ -13,39 +16,21 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Pod, Secret, Service};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::{controller, watcher};
-use kube::{Api, Client, Resource, ResourceExt};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::{controller, WatchStreamExt};
+use kube::{Client, Resource, ResourceExt};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
-
-fn api<K>(client: &Client, ns: Option<&str>) -> Api<K>
-where
-    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
-{
-    match ns {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
-    }
-}
-
-/// Children and pods carry our label: watching only those keeps other Secrets out of memory.
-fn ours() -> watcher::Config {
-    watcher::Config::default().labels(&format!(
-        "{}={}",
-        labels::MANAGED_BY,
-        labels::MANAGED_BY_VALUE
-    ))
-}
 
 /// Reconciles in flight per controller. Unbounded, a fleet's first sync runs every reconcile at
 /// once: at 1,000 Neurons that held ~150 MiB and made each reconcile wait seconds on the others
 /// (BENCHMARKS.md). Nothing in a reconcile waits on another Neuron (see `try_subnet_turn`).
 const RECONCILE_CONCURRENCY: u16 = 32;
 
-/// Longer than any legitimate reconcile: a chain inclusion wait (60 s) plus API requests.
-/// Cancelling one is a crash at that point, which registration and stake recover from.
+/// Longer than any legitimate reconcile: a chain inclusion wait (60 s) plus API requests (each
+/// bounded by `--request-timeout-seconds`). The last guard: cancelling a reconcile is a crash at
+/// that point, which registration and stake recover from.
 const RECONCILE_TIMEOUT: Duration = Duration::from_secs(150);
 
 fn bounded() -> kube::runtime::controller::Config {
@@ -54,39 +39,65 @@ fn bounded() -> kube::runtime::controller::Config {
 
 pub async fn run(
     client: Client,
-    ns: Option<&str>,
+    watched: Watched<'_>,
     cache: Arc<ChainCache>,
     pollers: Arc<Pollers>,
     metrics: Arc<Metrics>,
     mut poll_events: mpsc::UnboundedReceiver<PollEvent>,
     shutdown: impl Future<Output = ()> + Send + Sync + 'static,
 ) -> anyhow::Result<()> {
+    let ns = watched.namespace;
+    let base = watched.config();
     let (neuron_tx, neuron_rx) = mpsc::unbounded_channel::<ObjectRef<Neuron>>();
     let (subnet_tx, subnet_rx) = mpsc::unbounded_channel::<ObjectRef<Subnet>>();
-    let neurons = Controller::new(api::<Neuron>(&client, ns), watcher::Config::default())
+    let reporter = Reporter {
+        controller: "tensorfleet".into(),
+        instance: std::env::var("POD_NAME").ok(),
+    };
+    let recorder = Recorder::new(client.clone(), reporter);
+    // Objects of our kinds that do not decode stay out of the typed watches and stores (one of
+    // them would stop every list of its kind) and are reported on themselves.
+    let invalid_neurons = Arc::new(lenient::Registry::default());
+    let (store, neuron_stream) = lenient::watch::primary::<Neuron>(
+        &client,
+        ns,
+        base.clone(),
+        invalid::<Neuron>(&client, &recorder, invalid_neurons.clone(), NEURON_INVALID),
+    );
+    let neurons = Controller::for_stream(neuron_stream, store.clone())
         .with_config(bounded())
-        .owns(api::<StatefulSet>(&client, ns), ours())
-        .owns(api::<Service>(&client, ns), ours())
-        .owns(api::<Secret>(&client, ns), ours())
-        .watches(api::<Pod>(&client, ns), ours(), |pod: Pod| {
+        .owns(api::<StatefulSet>(&client, ns), ours(&base))
+        .owns(api::<Service>(&client, ns), ours(&base))
+        .owns(api::<Secret>(&client, ns), ours(&base))
+        .watches(api::<Pod>(&client, ns), ours(&base), |pod: Pod| {
             let name = pod.labels().get(labels::NEURON)?.clone();
             Some(ObjectRef::<Neuron>::new(&name).within(&pod.namespace()?))
         })
         .reconcile_on(stream_of(neuron_rx));
-    let store: Store<Neuron> = neurons.store();
-    let subnets = Controller::new(api::<Subnet>(&client, ns), watcher::Config::default())
+    let (subnet_store, subnet_stream) = lenient::watch::primary::<Subnet>(
+        &client,
+        ns,
+        base.clone(),
+        invalid::<Subnet>(&client, &recorder, Default::default(), SUBNET_INVALID),
+    );
+    let subnets = Controller::for_stream(subnet_stream, subnet_store)
         .with_config(bounded())
-        .watches(
-            api::<Neuron>(&client, ns),
-            watcher::Config::default(),
+        .watches_stream(
+            lenient::watch(&client, ns, base.clone(), lenient::Sink::quiet()).touched_objects(),
             |n: Neuron| Some(ObjectRef::<Subnet>::new(&n.spec.subnet).within(&n.namespace()?)),
         )
         .reconcile_on(stream_of(subnet_rx));
 
     // NeuronSets own their member Neurons; a member's StatefulSet rolling out (status only)
-    // also moves its set's rollout on.
-    let members = || watcher::Config::default().labels(labels::NEURON_SET);
-    let sets = Controller::new(api::<NeuronSet>(&client, ns), watcher::Config::default())
+    // also moves its set's rollout on. (`owns` watches metadata only: it decodes any member.)
+    let members = || base.clone().labels(labels::NEURON_SET);
+    let (set_store, set_stream) = lenient::watch::primary::<NeuronSet>(
+        &client,
+        ns,
+        base.clone(),
+        invalid::<NeuronSet>(&client, &recorder, Default::default(), SET_INVALID),
+    );
+    let sets = Controller::for_stream(set_stream, set_store)
         .with_config(bounded())
         .owns(api::<Neuron>(&client, ns), members())
         .watches(
@@ -98,21 +109,19 @@ pub async fn run(
             },
         );
 
-    let reporter = Reporter {
-        controller: "tensorfleet".into(),
-        instance: std::env::var("POD_NAME").ok(),
-    };
+    let nodes = super::nodes::start(client.clone(), &base, store.clone(), neuron_tx.clone()).await;
     let ctx = Arc::new(
         Context::new(
             client.clone(),
             cache.clone(),
             pollers.clone(),
-            Recorder::new(client.clone(), reporter),
+            recorder,
             metrics,
             store.clone(),
             neuron_tx.clone(),
         )
-        .with_nodes(super::nodes::start(client.clone(), store.clone(), neuron_tx.clone()).await),
+        .with_nodes(nodes)
+        .with_invalid_neurons(invalid_neurons),
     );
 
     // Poll events → reconciles of the Subnet and of the Neurons whose hotkeys changed.
@@ -195,7 +204,11 @@ pub async fn run(
             }
             async move { log_result("subnet", r) }
         });
-    tracing::info!(namespace = ns.unwrap_or("<all>"), "controllers started");
+    tracing::info!(
+        namespace = ns.unwrap_or("<all>"),
+        watch_timeout_seconds = watched.timeout_seconds,
+        "controllers started"
+    );
     futures::join!(neuron_run, subnet_run, set_run);
     tracing::info!("controllers stopped");
     Ok(())
