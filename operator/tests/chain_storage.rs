@@ -145,6 +145,7 @@ fn subnet_parameters_decode_from_metadata_typed_values() {
             subnetwork_n: 250,
             max_allowed_uids: 256,
             serving_rate_limit: 50,
+            last_epoch_block: None,
         };
         assert_eq!(p, want, "{f}");
         // No NetworksAdded value: its default (false) means the subnet does not exist.

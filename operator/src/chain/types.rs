@@ -67,6 +67,10 @@ pub struct SubnetParams {
     pub max_allowed_uids: u16,
     /// Blocks between two serve_axon calls of one hotkey.
     pub serving_rate_limit: u64,
+    /// `LastEpochBlock` on runtimes with the dynamic-tempo scheduler (epochs every `tempo`
+    /// blocks from it); None: the legacy schedule `(block + netuid + 1) % (tempo + 1) == tempo`.
+    #[serde(default)]
+    pub last_epoch_block: Option<u64>,
 }
 
 /// Axon endpoint as published on chain.
@@ -95,6 +99,9 @@ pub struct NeuronInfo {
     pub consensus: f64,
     pub incentive: f64,
     pub dividends: f64,
+    /// None when the read did not include it (`get_metagraph` has no validator trust).
+    #[serde(default)]
+    pub validator_trust: Option<f64>,
     pub emission: u64,
     pub last_update: u64,
     pub validator_permit: bool,

@@ -14,6 +14,7 @@ mod metrics;
 mod neuron;
 mod neuronset;
 pub mod neuronset_budget;
+mod neuronset_rollout;
 mod neuronset_status;
 mod nodes;
 mod status;

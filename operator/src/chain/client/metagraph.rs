@@ -60,6 +60,7 @@ pub fn decode_metagraph(
         subnetwork_n: m.num_uids,
         max_allowed_uids: m.max_uids,
         serving_rate_limit: m.serving_rate_limit,
+        last_epoch_block: None,
     };
     let n = m.hotkeys.len();
     let short = |name: &str, len: usize| {
@@ -97,6 +98,7 @@ pub fn decode_metagraph(
             consensus: norm(m.consensus[i]),
             incentive: norm(m.incentives[i]),
             dividends: norm(m.dividends[i]),
+            validator_trust: None,
             emission: m.emission[i],
             last_update: m.last_update[i],
             validator_permit: m.validator_permit[i],

@@ -126,6 +126,7 @@ pub fn decode_params(
         subnetwork_n: small(8)?,
         max_allowed_uids: small(9)?,
         serving_rate_limit: get(10)?,
+        last_epoch_block: None,
     }))
 }
 

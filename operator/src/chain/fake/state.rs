@@ -70,6 +70,7 @@ impl Subnet {
             consensus: 0.0,
             incentive: 0.0,
             dividends: 0.0,
+            validator_trust: Some(0.0),
             emission: 0,
             last_update: block,
             validator_permit: false,
@@ -180,6 +181,7 @@ impl ChainState {
             subnetwork_n: sn.neurons.len() as u16,
             max_allowed_uids: c.max_allowed_uids,
             serving_rate_limit: c.serving_rate_limit,
+            last_epoch_block: None,
         };
         let neurons = sn
             .neurons
