@@ -220,6 +220,10 @@ fn ready_condition(want: i32, c: &Counts, outdated: u32, taken: &[i32]) -> CondS
     }
     if c.replicas == want && c.ready == want && outdated == 0 {
         CondSpec::new(types::READY, true, "MembersReady", msg)
+    } else if outdated > 0 {
+        // e.g. every member Ready after a canary's rollback, all on the previous template
+        let why = format!("{msg}; {outdated} not on the current template");
+        CondSpec::new(types::READY, false, "MembersNotReady", why)
     } else {
         CondSpec::new(types::READY, false, "MembersNotReady", msg)
     }

@@ -540,7 +540,22 @@ impl Machine<'_> {
             .collect();
         let mut parts = Vec::new();
         if !go.is_empty() {
-            parts.push(format!("updating {what} ordinal(s) {}", list(go)));
+            // Where in the epoch the restart falls, so it can be checked.
+            let at =
+                self.i.chain.map(
+                    |c| match (self.i.role, c.schedule.blocks_since_epoch(c.block)) {
+                        (Role::Miner, Some(n)) => format!(
+                            " at block {}, {n} block(s) after an epoch boundary",
+                            c.block
+                        ),
+                        _ => format!(" at block {}", c.block),
+                    },
+                );
+            parts.push(format!(
+                "updating {what} ordinal(s) {}{}",
+                list(go),
+                at.unwrap_or_default()
+            ));
         }
         if !waiting.is_empty() {
             let anchor = match self.i.role {

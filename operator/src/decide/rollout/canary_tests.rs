@@ -145,7 +145,14 @@ fn a_good_canary_soaks_then_the_rest_follow_in_windows() {
     );
     assert_eq!(s.status.step, step::CANARY);
     assert_eq!(s.status.canary_before, Some(0.10));
-    assert_eq!(cond(&out, types::PROGRESSING).reason, "CanaryUpdating");
+    let prog = cond(&out, types::PROGRESSING);
+    assert_eq!(prog.reason, "CanaryUpdating");
+    assert!(
+        prog.message
+            .contains("ordinal(s) 0 at block 1008, 1 block(s) after an epoch boundary"),
+        "{}",
+        prog.message
+    );
     assert!(!cond(&out, types::ROLLOUT_PAUSED).status);
     s.kubelet(0.105);
     s.block = 1012;
