@@ -4,7 +4,9 @@ StatefulSet controller, the kubelet and the subnet's validators for one NeuronSe
 The driver is the scripted part of the fake chain the issue asks for: each member's pod runs the
 image of its StatefulSet's template (crash-looping for images in `crash`), and at every epoch
 boundary each registered member's incentive is set from the image its pod runs (`figures`,
-times a small per-ordinal spread so medians are not trivial)."""
+times a small per-ordinal spread so medians are not trivial, and a per-epoch wobble of ±0.4 %:
+as on a real subnet, every epoch moves the figures, and the poller's change events are what
+wake the set right after an epoch)."""
 
 import threading
 import time
@@ -102,7 +104,8 @@ class FleetDriver:
                 continue
             image = pod["spec"]["containers"][0]["image"]
             ordinal = int(n["metadata"]["name"].rsplit("-", 1)[1])
-            value = self.figures.get(image, 0.0) * SPREAD[ordinal % len(SPREAD)]
+            wobble = 1 + 0.004 * ((self._epoch + ordinal) % 3 - 1)
+            value = self.figures.get(image, 0.0) * SPREAD[ordinal % len(SPREAD)] * wobble
             self.chain.set_figures(NETUID, hotkey, incentive=value)
 
 
