@@ -108,10 +108,12 @@ impl Machine<'_> {
                 Role::Miner => "an epoch boundary",
                 Role::Validator => "their next weight set",
             };
-            parts.push(format!(
-                "{what} ordinal(s) {} wait for their restart window after {anchor}",
-                list(&waiting)
-            ));
+            let why = match self.i.chain {
+                // no block to align to (and nothing to judge with): the chain comes first
+                None => "wait for the Subnet's first chain poll".to_string(),
+                Some(_) => format!("wait for their restart window after {anchor}"),
+            };
+            parts.push(format!("{what} ordinal(s) {} {why}", list(&waiting)));
         }
         parts.join("; ")
     }

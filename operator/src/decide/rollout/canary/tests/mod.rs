@@ -47,6 +47,7 @@ struct Sim {
     max_unavailable: u32,
     notes: Vec<Note>,
     rolled_back: Vec<&'static str>,
+    no_chain: bool,
 }
 
 impl Sim {
@@ -70,6 +71,7 @@ impl Sim {
             max_unavailable: 1,
             notes: Vec::new(),
             rolled_back: Vec::new(),
+            no_chain: false,
         }
     }
 
@@ -90,7 +92,7 @@ impl Sim {
             spec_hash: self.spec_hash,
             stable: self.stable,
             members: &self.members,
-            chain: Some(chain),
+            chain: (!self.no_chain).then_some(chain),
             prev: &self.status,
             max_unavailable: self.max_unavailable,
             now: jiff::Timestamp::from_second(T0 + self.secs).unwrap(),
@@ -240,6 +242,20 @@ fn a_closed_window_delays_the_canary_within_the_bound() {
     s.block = 1016; // waited 6 blocks: the bound
     assert_eq!(s.step().update, vec![0]);
     assert_eq!(s.status.due_since_block, None);
+}
+
+#[test]
+fn without_a_chain_view_the_canary_waits_for_it() {
+    let mut s = Sim::new("strategy: Canary", &[0.1, 0.1]);
+    s.no_chain = true;
+    let out = s.step();
+    assert!(out.update.is_empty());
+    assert!(cond(&out, types::PROGRESSING)
+        .message
+        .contains("first chain poll"));
+    s.no_chain = false;
+    s.block = 1007;
+    assert_eq!(s.step().update, vec![0]);
 }
 
 #[test]
