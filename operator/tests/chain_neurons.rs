@@ -100,6 +100,7 @@ fn check_two_neurons(f: &str, ns: &[tensorfleet::chain::NeuronInfo]) {
     );
     assert_eq!(n.incentive, 1.0, "{f}");
     assert!((n.consensus - 32768.0 / 65535.0).abs() < 1e-12, "{f}");
+    assert_eq!(n.validator_trust, Some(100.0 / 65535.0), "{f}");
     let axon = n.axon.as_ref().unwrap();
     assert_eq!(
         (axon.ip, axon.port, axon.version, axon.block),

@@ -98,7 +98,7 @@ fn uids_absent_is_unregistered_not_uid_zero() {
 
 #[test]
 fn subnet_parameters_decode_from_metadata_typed_values() {
-    let given: [(&str, u64); 21] = [
+    let given: [(&str, u64); 22] = [
         ("NetworksAdded", 1),
         ("Burn", 1_500_000_000),
         ("MinBurn", 500_000),
@@ -120,6 +120,7 @@ fn subnet_parameters_decode_from_metadata_typed_values() {
         ("SubnetAlphaIn", 1_000_000_000_000),
         ("SubnetMechanism", 1),
         ("MechanismCountCurrent", 2),
+        ("LastEpochBlock", 4_811_000),
     ];
     let flags = [
         "NetworksAdded",
@@ -179,6 +180,7 @@ fn subnet_parameters_decode_from_metadata_typed_values() {
             commit_reveal_enabled: true,
             network_registered_at: 4_800_000,
             mechanism_count: if spec >= 320 { 2 } else { 1 },
+            last_epoch_block: None,
         };
         assert_eq!(p, want, "{f}");
         assert_eq!(

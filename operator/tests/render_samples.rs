@@ -120,6 +120,7 @@ fn every_invalid_sample_is_rejected_naming_file_and_field() {
         ("bad-network.yaml", "spec.network"),
         ("bad-endpoint.yaml", "spec.endpoints[0]"),
         ("negative-replicas.yaml", "spec.replicas"),
+        ("bad-rollout.yaml", "spec.rollout.maxDrop"),
     ];
     let dir = samples().join("invalid");
     let on_disk = std::fs::read_dir(&dir).unwrap().count();

@@ -130,8 +130,8 @@ class FakeChain:
         return self._post("/admin/deregister", body)
 
     def set_figures(self, netuid, hotkey, **figures):
-        """active, rank, trust, consensus, incentive, dividends, emission, last_update,
-        validator_permit, stake (the owner's stake, rao), registered_at_block."""
+        """active, rank, trust, consensus, incentive, dividends, validator_trust, emission,
+        last_update, validator_permit, stake (the owner's stake, rao), registered_at_block."""
         return self._post("/admin/figures",
                           {"netuid": netuid, "hotkey": hotkey, "figures": figures})
 

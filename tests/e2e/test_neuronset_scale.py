@@ -63,8 +63,11 @@ def test_scale_0_to_5_to_2_through_the_scale_subresource(cluster, operator, appl
     crd = yaml.safe_load((REPO / "crds" / "neuronsets.yaml").read_text())
     columns = {c["name"]: kubectl(cluster, "get", "nrs/fleet", "-o", f"jsonpath={{{c['jsonPath']}}}")
                for c in crd["spec"]["versions"][0]["additionalPrinterColumns"]}
+    revision = members(cluster)["fleet-0"]["metadata"]["annotations"]["tensorfleet.io/template-hash"]
     assert {k: v for k, v in columns.items() if k != "Age"} == {
-        "Replicas": "2", "Ready": "0", "Registered": "0", "Spent (TAO)": "0", "Progressing": "Complete"}, columns
+        "Replicas": "2", "Ready": "0", "Registered": "0", "Updated": "2", "Spent (TAO)": "0",
+        "Rollout": "Complete", "Canary": "", "Drop": "", "Progressing": "Complete",
+        "Revision": revision}, columns
     assert columns["Age"].endswith("Z")
 
 

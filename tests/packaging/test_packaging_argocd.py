@@ -101,6 +101,10 @@ def neuronset(replicas, ready, conditions=None):
     (neuronset(8, 5, [cond("BudgetExhausted", "True", "Budget", "5 TAO spent"), cond("Ready", "False")]), "Degraded"),
     (neuronset(8, 8, [cond("BudgetExhausted", "True"), cond("Ready", "True")]), "Healthy"),
     (neuronset(8, 6, [cond("Ready", "False", "MembersNotReady")]), "Degraded"),
+    (neuronset(8, 8, [cond("Ready", "False", "MembersNotReady"), cond("Progressing", "False", "RolloutPaused"),
+                      cond("RolloutPaused", "True", "CanaryRegressed", "drop 60.0% (maxDrop 20.0%)")]), "Degraded"),
+    (neuronset(8, 7, [cond("Ready", "False"), cond("Progressing", "True", "Soaking", "soaking: 1 of 2 epoch(s)"),
+                      cond("RolloutPaused", "False", "NotPaused")]), "Progressing"),
 ])
 def test_neuronset_health(obj, want):
     hs = run_health(SCRIPT.read_text(), obj)

@@ -77,6 +77,10 @@ BAD_VALUES = [
     (FLEET_CHART, {"neuron": {"axon": {"expose": "Ingress"}}}, "/neuron/axon/expose"),
     (FLEET_CHART, {"neuronSet": {"replicas": -3}}, "/neuronSet/replicas"),
     (FLEET_CHART, {"neuronSet": {"budget": {"maxTotalBurnTao": "five"}}}, "/neuronSet/budget/maxTotalBurnTao"),
+    (FLEET_CHART, {"neuronSet": {"rollout": {"strategy": "canary"}}}, "/neuronSet/rollout/strategy"),
+    (FLEET_CHART, {"neuronSet": {"rollout": {"maxDrop": "0.2"}}}, "/neuronSet/rollout/maxDrop"),
+    (FLEET_CHART, {"neuronSet": {"rollout": {"canary": 0}}}, "/neuronSet/rollout/canary"),
+    (FLEET_CHART, {"neuronSet": {"rollout": {"soakTempo": 2}}}, "soakTempo"),
     (FLEET_CHART, {"neurons": [{"role": "validator"}]}, "/neurons/0"),
     (FLEET_CHART, {"neurons": [{"name": "v", "stake": {"maxAddPerDayTao": "1"}}]}, "/neurons/0"),
 ]
@@ -223,6 +227,12 @@ def test_fleet_examples_render_expected_objects():
     assert nrs["spec"]["replicas"] == 8 and nrs["spec"]["template"]["subnet"] == "sn21"
     assert nrs["spec"]["template"]["wallet"] == {"coldkeySecret": "cold-main"}
     assert nrs["spec"]["template"]["gpus"] == 1
+    assert nrs["spec"]["rollout"] == {"strategy": "Canary", "canary": 1, "soakTempos": 2, "maxDrop": "20%"}
+    assert nrs["spec"]["updateStrategy"] == {"maxUnavailable": 2}
+    default = rendered_objects(FLEET_CHART, {"neuronSet": {"replicas": 1}, "neuron": {"image": "i:1"},
+                                             "coldkeySecret": "c"}, namespace="miners")
+    (plain,) = [o for o in default if o["kind"] == "NeuronSet"]
+    assert plain["spec"]["rollout"] == {"strategy": "RollingUpdate"}, "the default stays the rolling update"
     val = rendered_objects(FLEET_CHART, load_values(FLEET_CHART / "examples" / "validator-with-stake.yaml"), namespace="v")
     (neuron,) = val
     assert neuron["kind"] == "Neuron" and neuron["spec"]["role"] == "validator"

@@ -26,6 +26,8 @@ AGREED = {
     "tensorfleet_operator_restarts": ("counter", {"namespace", "neuron", "reason"}),
     "tensorfleet_chain_request_errors": ("counter", {"endpoint", "method", "error"}),
     "tensorfleet_reconcile_errors": ("counter", {"controller", "error"}),
+    # issue 16: canary rollbacks, by reason (CanaryRegressed, CanaryCrashLooping, CanaryNotReady)
+    "tensorfleet_neuronset_rollbacks": ("counter", {"namespace", "neuronset", "reason"}),
     "tensorfleet_chain_request_duration_seconds": ("histogram", {"endpoint", "method"}),
     "tensorfleet_chain_head_block": ("gauge", {"endpoint"}),
     "tensorfleet_reconcile_duration_seconds": ("histogram", {"controller"}),

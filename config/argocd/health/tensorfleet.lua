@@ -58,6 +58,11 @@ local function neuronset(spec, status)
   if budget ~= nil and budget.status == "True" and ready < want then
     return result("Degraded", "Registration budget exhausted: " .. text(budget, "") .. count)
   end
+  -- A failed canary was rolled back and waits for a new spec: Argo Rollouts calls that Degraded.
+  local paused = condition(status, "RolloutPaused")
+  if paused ~= nil and paused.status == "True" then
+    return result("Degraded", "Rollout paused (" .. (paused.reason or "") .. "): " .. text(paused, "") .. count)
+  end
   local progressing = condition(status, "Progressing")
   if progressing ~= nil and progressing.status == "True" then return result("Progressing", text(progressing, "Rolling out") .. count) end
   local rc = condition(status, "Ready")

@@ -19,6 +19,8 @@ pub mod types {
     pub const GPU_UNHEALTHY: &str = "GpuUnhealthy";
     pub const PROGRESSING: &str = "Progressing";
     pub const BUDGET_EXHAUSTED: &str = "BudgetExhausted";
+    /// A NeuronSet's canary failed: rolled back, and the rollout waits for a spec change.
+    pub const ROLLOUT_PAUSED: &str = "RolloutPaused";
 }
 
 /// A condition as computed by `decide`, before it gets its transition time.

@@ -8,6 +8,8 @@ mod neuron;
 mod neuron_status;
 #[allow(clippy::duplicated_attributes)]
 mod neuronset;
+mod rollout;
+mod rollout_status;
 #[allow(clippy::duplicated_attributes)]
 mod subnet;
 mod tao;
@@ -17,6 +19,8 @@ pub use condition::*;
 pub use neuron::*;
 pub use neuron_status::*;
 pub use neuronset::*;
+pub use rollout::*;
+pub use rollout_status::*;
 pub use subnet::*;
 pub use tao::*;
 

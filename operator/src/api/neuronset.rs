@@ -1,7 +1,7 @@
 //! `NeuronSet`: a fleet of Neurons stamped from one template, each with its own hotkey.
 
-use super::{Condition, NeuronSpec, Tao};
-use kube::CustomResource;
+use super::{Condition, NeuronSpec, RolloutSpec, RolloutStatus, Tao};
+use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +9,7 @@ fn default_replicas() -> i32 {
     1
 }
 
-#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[kube(
     group = "tensorfleet.io",
     version = "v1alpha1",
@@ -32,7 +32,29 @@ fn default_replicas() -> i32 {
         type_ = "integer",
         json_path = ".status.registeredReplicas"
     ),
+    printcolumn(
+        name = "Updated",
+        type_ = "integer",
+        json_path = ".status.updatedReplicas"
+    ),
     printcolumn(name = "Spent (TAO)", type_ = "string", json_path = ".status.spentTao"),
+    printcolumn(name = "Rollout", type_ = "string", json_path = ".status.rollout.step"),
+    printcolumn(
+        name = "Canary",
+        type_ = "string",
+        json_path = ".status.rollout.lastComparison.result"
+    ),
+    printcolumn(
+        name = "Drop",
+        type_ = "string",
+        json_path = ".status.rollout.lastComparison.drop"
+    ),
+    printcolumn(
+        name = "Revision",
+        type_ = "string",
+        json_path = ".status.rollout.updateRevision",
+        priority = "1"
+    ),
     printcolumn(
         name = "Progressing",
         type_ = "string",
@@ -44,6 +66,7 @@ fn default_replicas() -> i32 {
         json_path = ".metadata.creationTimestamp"
     )
 )]
+#[x_kube(validation = Rule::new("!has(self.rollout) || !has(self.rollout.metric) || (self.template.role == 'miner') == (self.rollout.metric == 'Incentive')").message("rollout.metric: miners are judged on Incentive, validators on Dividends or ValidatorTrust").reason(Reason::FieldValueInvalid))]
 #[serde(rename_all = "camelCase")]
 pub struct NeuronSetSpec {
     /// Number of member Neurons (<set>-0 … <set>-N-1). Default 1.
@@ -56,6 +79,9 @@ pub struct NeuronSetSpec {
     pub budget: Option<NeuronSetBudget>,
     #[serde(default)]
     pub update_strategy: UpdateStrategy,
+    /// How template changes reach the members: RollingUpdate (default) or a chain-judged Canary.
+    #[serde(default)]
+    pub rollout: RolloutSpec,
     /// true: a deregistered member gets a NEW hotkey and registers again.
     #[serde(default)]
     pub replace_deregistered: bool,
@@ -118,6 +144,9 @@ pub struct NeuronSetStatus {
     pub selector: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+    /// Rollout progress: revisions per member, step, last canary comparison, previous template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutStatus>,
 }
 
 /// One registration spend of a member, copied from its `status.registration`. Identified by

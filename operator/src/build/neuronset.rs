@@ -1,6 +1,6 @@
 //! NeuronSet → member Neurons `<set>-<ordinal>`, each with its own hotkey Secret.
 
-use crate::api::{labels, Neuron, NeuronSet};
+use crate::api::{labels, Neuron, NeuronSet, NeuronSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::{Resource, ResourceExt};
 use std::collections::BTreeMap;
@@ -18,10 +18,30 @@ pub fn member_hotkey_secret(set: &str, ordinal: i32) -> String {
 /// Hash of what members are stamped from: the template with the per-member fields cleared, so
 /// every member of one template version carries the same value.
 pub fn template_hash(set: &NeuronSet) -> String {
-    let mut t = set.spec.template.clone();
+    spec_hash(&set.spec.template)
+}
+
+/// The revision of a template: the hash `template_hash` gives a set with this template.
+pub fn spec_hash(template: &NeuronSpec) -> String {
+    let mut t = template.clone();
     t.wallet.hotkey_secret = None;
     let json = serde_json::to_vec(&t).unwrap_or_default();
     crate::build::fnv1a_hex(json)
+}
+
+/// Hash of spec.template and spec.rollout: a canary-paused rollout resumes when it changes
+/// (and only then: scaling does not retry a failed template).
+pub fn rollout_spec_hash(set: &NeuronSet) -> String {
+    let json = serde_json::to_vec(&(spec_hash(&set.spec.template), &set.spec.rollout));
+    crate::build::fnv1a_hex(json.unwrap_or_default())
+}
+
+/// The template a member was stamped from, as far as its spec tells (its own hotkey Secret
+/// cleared): applying it again yields the member's spec.
+pub fn template_of_member(member: &Neuron) -> NeuronSpec {
+    let mut t = member.spec.clone();
+    t.wallet.hotkey_secret = None;
+    t
 }
 
 /// Member `ordinal` of `set`: the template with its own hotkey Secret `<set>-<ordinal>-hotkey`
@@ -29,9 +49,20 @@ pub fn template_hash(set: &NeuronSet) -> String {
 /// annotated with the template hash. `registration.reregister` is off: a deregistered member's
 /// fate is the set's `replaceDeregistered` (a new hotkey, or staying Deregistered).
 pub fn member_neuron(set: &NeuronSet, ordinal: i32) -> Neuron {
+    member_neuron_at(set, &set.spec.template, &template_hash(set), ordinal)
+}
+
+/// Member `ordinal` stamped from `template` (of revision `revision`): a previous template when
+/// a failed canary is rolled back, else the set's own.
+pub fn member_neuron_at(
+    set: &NeuronSet,
+    template: &NeuronSpec,
+    revision: &str,
+    ordinal: i32,
+) -> Neuron {
     let set_name = set.name_any();
     let name = member_name(&set_name, ordinal);
-    let mut spec = set.spec.template.clone();
+    let mut spec = template.clone();
     spec.wallet.hotkey_secret = Some(member_hotkey_secret(&set_name, ordinal));
     spec.registration.reregister = false;
     let mut n = Neuron::new(&name, spec);
@@ -44,7 +75,7 @@ pub fn member_neuron(set: &NeuronSet, ordinal: i32) -> Neuron {
         ])),
         annotations: Some(BTreeMap::from([(
             labels::TEMPLATE_HASH.into(),
-            template_hash(set),
+            revision.to_string(),
         )])),
         owner_references: set.controller_owner_ref(&()).map(|o| {
             vec![OwnerReference {
@@ -86,6 +117,31 @@ mod tests {
         let mut image = set(2);
         image.spec.template.image = "img:2".into();
         assert_ne!(template_hash(&base), template_hash(&image));
+    }
+
+    #[test]
+    fn a_member_stamped_from_a_previous_template_carries_its_revision() {
+        let old = set(2);
+        let mut new = set(2);
+        new.spec.template.image = "img:2".into();
+        let back = member_neuron_at(&new, &old.spec.template, &template_hash(&old), 1);
+        assert_eq!(
+            back,
+            member_neuron(&old, 1),
+            "a rollback restores the old member exactly"
+        );
+        // A member's own spec gives its template back (its hotkey Secret aside).
+        let rebuilt = template_of_member(&member_neuron(&old, 0));
+        assert_eq!(
+            member_neuron_at(&old, &rebuilt, &template_hash(&old), 0),
+            member_neuron(&old, 0)
+        );
+        // Scaling leaves the resume hash alone; the template and spec.rollout change it.
+        let mut scaled = set(7);
+        assert_eq!(rollout_spec_hash(&scaled), rollout_spec_hash(&old));
+        scaled.spec.rollout.max_drop = "50%".into();
+        assert_ne!(rollout_spec_hash(&scaled), rollout_spec_hash(&old));
+        assert_ne!(rollout_spec_hash(&new), rollout_spec_hash(&old));
     }
 
     #[test]

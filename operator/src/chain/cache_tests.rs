@@ -22,6 +22,7 @@ pub(crate) fn info(b: u8, incentive: f64) -> NeuronInfo {
         consensus: 0.0,
         incentive,
         dividends: 0.0,
+        validator_trust: None,
         emission: 0,
         last_update: 1,
         validator_permit: false,

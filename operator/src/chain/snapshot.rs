@@ -42,6 +42,10 @@ pub struct SubnetParams {
     /// `MechanismCountCurrent` (incentive mechanisms of the subnet; 1 where the runtime has no
     /// such storage). Figures here are mechanism 0's (`get_metagraph` reads mechanism 0).
     pub mechanism_count: u8,
+    /// `LastEpochBlock` on runtimes with the dynamic-tempo scheduler (since spec 423: epochs
+    /// every `tempo` blocks from it, HEAD `coinbase/run_coinbase.rs:1097-1140`); None: the
+    /// legacy schedule `(block + netuid + 1) % (tempo + 1) == tempo`.
+    pub last_epoch_block: Option<u64>,
 }
 
 impl SubnetParams {
@@ -120,6 +124,9 @@ pub struct NeuronInfo {
     pub consensus: f64,
     pub incentive: f64,
     pub dividends: f64,
+    /// None when the read did not include it (`get_metagraph` has no validator trust).
+    #[serde(default)]
+    pub validator_trust: Option<f64>,
     pub emission: u64,
     pub last_update: u64,
     pub validator_permit: bool,

@@ -41,6 +41,13 @@ impl NeuronLabels {
     }
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RollbackLabels {
+    pub namespace: String,
+    pub neuronset: String,
+    pub reason: String,
+}
+
 type FGauge = Gauge<f64, AtomicU64>;
 
 pub struct Metrics {
@@ -53,6 +60,8 @@ pub struct Metrics {
     pub neuron_dividends: Family<NeuronLabels, FGauge>,
     pub neuron_emission_rao: Family<NeuronLabels, Gauge>,
     pub neuron_blocks_since_update: Family<NeuronLabels, Gauge>,
+    /// NeuronSet canaries rolled back, by reason (CanaryRegressed, CanaryCrashLooping, ...).
+    pub neuronset_rollbacks: Family<RollbackLabels, Counter>,
     /// Labels last used per Neuron (`ns/name`), so a deleted Neuron's series can be dropped.
     known: std::sync::Mutex<std::collections::HashMap<String, NeuronLabels>>,
     /// Registration, stake, axon and restart counters.
@@ -83,6 +92,7 @@ impl Metrics {
             neuron_dividends: Family::default(),
             neuron_emission_rao: Family::default(),
             neuron_blocks_since_update: Family::default(),
+            neuronset_rollbacks: Family::default(),
             known: Default::default(),
             lifecycle: Default::default(),
         };
@@ -96,6 +106,11 @@ impl Metrics {
             "reconcile_errors",
             "Failed reconciles by error",
             m.reconcile_errors.clone(),
+        );
+        r.register(
+            "neuronset_rollbacks",
+            "NeuronSet canaries rolled back to the previous template, by reason",
+            m.neuronset_rollbacks.clone(),
         );
         let int_gauges = [
             (
@@ -148,6 +163,16 @@ impl Metrics {
             .get_or_create(&ErrorLabels {
                 controller: controller.into(),
                 error: label.into(),
+            })
+            .inc();
+    }
+
+    pub fn rollback(&self, namespace: &str, neuronset: &str, reason: &str) {
+        self.neuronset_rollbacks
+            .get_or_create(&RollbackLabels {
+                namespace: namespace.into(),
+                neuronset: neuronset.into(),
+                reason: reason.into(),
             })
             .inc();
     }
@@ -235,6 +260,7 @@ mod tests {
         m.set_neuron(&l, Some(&chain), Some(7));
         m.error("neuron", "api");
         m.observe("neuron", 0.01);
+        m.rollback("ns", "fleet", "CanaryRegressed");
         let mut out = String::new();
         encode(&mut out, &reg).unwrap();
         for want in [
@@ -242,6 +268,7 @@ mod tests {
             "tensorfleet_neuron_incentive{",
             "tensorfleet_reconcile_errors_total{controller=\"neuron\",error=\"api\"} 1",
             "tensorfleet_reconcile_duration_seconds_count{controller=\"neuron\"} 1",
+            "tensorfleet_neuronset_rollbacks_total{namespace=\"ns\",neuronset=\"fleet\",reason=\"CanaryRegressed\"} 1",
         ] {
             assert!(out.contains(want), "{want} missing in\n{out}");
         }

@@ -18,6 +18,7 @@ mod neuron;
 mod neuron_events;
 mod neuronset;
 pub mod neuronset_budget;
+mod neuronset_rollout;
 mod neuronset_status;
 mod nodes;
 mod status;

@@ -8,8 +8,10 @@ use super::apply::{apply, contains};
 use super::context::Context;
 use super::error::{Error, Result};
 use super::neuronset_status::{member_ready, set_status, status_changed};
-use crate::api::{labels, types, Neuron, NeuronSet};
-use crate::build::{member_hotkey_secret, member_name, member_neuron, template_hash};
+use crate::api::{is_true, labels, types, Neuron, NeuronSet, StableRevision};
+use crate::build::{
+    member_hotkey_secret, member_name, member_neuron, member_neuron_at, template_hash,
+};
 use crate::chain::SubnetKey;
 use crate::decide::neuronset::{self as plan, SetFacts, SetPlan};
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -48,7 +50,7 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
         .await?
         .items;
     let hash = template_hash(&set);
-    let views = members
+    let mut views: Vec<_> = members
         .iter()
         .filter_map(|n| {
             let mut v = plan::member_view(&name, &hash, n)?;
@@ -57,6 +59,8 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
             Some(v)
         })
         .collect();
+    let rollout =
+        super::neuronset_rollout::gather(&set, &ctx, &ns, &members, &stss, &mut views).await?;
     let prev = set.status.clone().unwrap_or_default();
     let ledger = plan::merge_spends(&prev.spends, &members);
     let invalid = crate::decide::validate_neuron_set(&set.spec);
@@ -77,6 +81,7 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
         spent_rao: plan::total_spent(&ledger),
         burn_rao: burn,
         taken: taken_ordinals(&set, &ctx, &ns),
+        rollout: Some(rollout),
     };
     let p = plan::plan(&facts);
     let status = set_status(&set, &p, ledger, jiff::Timestamp::now());
@@ -86,25 +91,28 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
         let written = super::apply::apply_status(&api, &name, &status).await?;
         super::freshness::wrote(&ctx, &written);
         announce(&set, &ctx, &prev.conditions, &status.conditions).await;
+        // The rollout's transitions are recorded now: tell them (once).
+        super::neuronset_rollout::tell(&ctx, &set, &p.notes, p.rolled_back).await;
     }
     if facts.invalid.is_none() {
-        act(&set, &ctx, &ns, &p, &members).await?;
+        let stable = status.rollout.as_ref().and_then(|r| r.stable.as_ref());
+        act(&set, &ctx, &ns, &p, &members, stable).await?;
     }
-    Ok(Action::requeue(if p.unsettled() {
-        UNSETTLED
-    } else {
-        RESYNC
-    }))
+    Ok(Action::requeue(
+        p.recheck_secs().map_or(RESYNC, Duration::from_secs),
+    ))
 }
 
-/// Applies the plan's member changes: scale-down and replacement deletions, then creations,
-/// rollout updates and drift repairs of members already on the current template.
+/// Applies the plan's member changes: rollbacks of a failed canary, scale-down and replacement
+/// deletions, then creations, rollout updates and drift repairs of members already on the
+/// current template. `stable` is the previous template (rollbacks, creations while paused).
 async fn act(
     set: &NeuronSet,
     ctx: &Context,
     ns: &str,
     p: &SetPlan,
     members: &[&Neuron],
+    stable: Option<&StableRevision>,
 ) -> Result<()> {
     let neurons: Api<Neuron> = Api::namespaced(ctx.client.clone(), ns);
     let name = set.name_any();
@@ -114,6 +122,12 @@ async fn act(
             .copied()
             .find(|m| m.name_any() == member_name(&name, o))
     };
+    let at_stable = |o: i32| stable.map(|s| member_neuron_at(set, &s.template, &s.revision, o));
+    for o in &p.rollback {
+        if let Some(n) = at_stable(*o) {
+            apply(&neurons, &n).await?;
+        }
+    }
     for m in p.delete.iter().filter_map(|o| member(*o)) {
         delete_member(&neurons, m).await?;
     }
@@ -122,7 +136,11 @@ async fn act(
         replace_hotkey(set, ctx, ns, o).await?;
     }
     for o in &p.create {
-        apply(&neurons, &member_neuron(set, *o)).await?;
+        let stamped = match at_stable(*o).filter(|_| p.create_at_stable) {
+            Some(n) => n,
+            None => member_neuron(set, *o),
+        };
+        apply(&neurons, &stamped).await?;
     }
     for o in &p.update {
         apply(&neurons, &member_neuron(set, *o)).await?;
@@ -230,7 +248,8 @@ async fn announce(
                 .any(|o| o.type_ == c.type_ && o.message == c.message);
         if invalid
             || c.type_ == types::READY && turned("MemberNameTaken")
-            || c.type_ == types::PROGRESSING && turned("RolloutPaused")
+            // a failed canary has its own Event (CanaryRegressed, ...)
+            || c.type_ == types::PROGRESSING && turned("RolloutPaused") && !is_true(new, types::ROLLOUT_PAUSED)
             || c.type_ == types::BUDGET_EXHAUSTED && turned("BudgetExhausted")
         {
             ctx.warn(set, &c.reason, &c.message).await;

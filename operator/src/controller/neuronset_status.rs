@@ -60,6 +60,7 @@ pub fn set_status(
             set.metadata.generation,
             &Time(now),
         ),
+        rollout: p.rollout.clone().or(prev.rollout),
     }
 }
 

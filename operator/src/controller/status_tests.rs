@@ -134,6 +134,7 @@ fn chain_figures_and_pod_summary() {
         consensus: 0.3,
         incentive: 0.4,
         dividends: 0.5,
+        validator_trust: None,
         emission: 99,
         last_update: 90,
         validator_permit: true,

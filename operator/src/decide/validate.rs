@@ -173,6 +173,11 @@ pub fn validate_neuron_set(spec: &NeuronSetSpec) -> Vec<FieldError> {
         spec.budget.as_ref().map(|b| &b.max_total_burn_tao),
         "spec.budget.maxTotalBurnTao",
     );
+    if let Err(problems) = super::rollout::settings::resolve(&spec.rollout, spec.template.role) {
+        for (field, message) in problems {
+            e.check(false, &field, message);
+        }
+    }
     e.0.extend(validate_neuron_at(&spec.template, "spec.template"));
     e.0
 }
@@ -296,6 +301,11 @@ mod tests {
             (
                 "replicas: 1, budget: {maxTotalBurnTao: x}",
                 vec!["spec.budget.maxTotalBurnTao"],
+            ),
+            ("replicas: 1, rollout: {strategy: Canary}", vec![]),
+            (
+                "replicas: 1, rollout: {strategy: Canary, maxDrop: lots, metric: Dividends}",
+                vec!["spec.rollout.metric", "spec.rollout.maxDrop"],
             ),
         ];
         for (spec, want) in cases {

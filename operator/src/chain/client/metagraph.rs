@@ -26,7 +26,7 @@ pub const METAGRAPH: &str = "get_metagraph";
 /// A decoded metagraph.
 #[derive(Debug)]
 pub struct Metagraph {
-    /// `mechanism_count` is left 1: it is not part of the metagraph.
+    /// `mechanism_count` is left 1 and `last_epoch_block` None: they are not in the metagraph.
     pub params: SubnetParams,
     pub neurons: Vec<NeuronInfo>,
     /// (`tao_in`, `alpha_in`): the pool reserves.
@@ -86,6 +86,7 @@ fn from_value(m: &Value<()>) -> Result<Metagraph, ChainError> {
             .unwrap_or(false),
         network_registered_at: opt_u64("network_registered_at"),
         mechanism_count: 1,
+        last_epoch_block: None,
     };
     let accounts = |name: &str| -> Result<Vec<[u8; 32]>, ChainError> {
         field(m, name)
@@ -155,6 +156,7 @@ fn from_value(m: &Value<()>) -> Result<Metagraph, ChainError> {
             consensus: consensus[i],
             incentive: incentives[i],
             dividends: dividends[i],
+            validator_trust: None,
             emission: emission[i],
             last_update: last_update[i],
             validator_permit: permit[i],

@@ -108,7 +108,7 @@ pub fn decode_value(
 /// Subnet-parameter entries a snapshot without `get_metagraph` reads, each keyed by netuid.
 /// Entries a runtime lacks are skipped (e.g. `MechanismCountCurrent` before spec 320,
 /// `ActivityCutoffFactorMilli` before 423, `SubnetTAO` before dynamic TAO).
-pub const PARAM_ENTRIES: [&str; 21] = [
+pub const PARAM_ENTRIES: [&str; 22] = [
     "NetworksAdded",
     "Burn",
     "MinBurn",
@@ -130,6 +130,7 @@ pub const PARAM_ENTRIES: [&str; 21] = [
     "SubnetAlphaIn",
     "SubnetMechanism",
     "MechanismCountCurrent",
+    "LastEpochBlock",
 ];
 
 /// Keys of the [`PARAM_ENTRIES`] this runtime has, for `netuid`.
@@ -204,6 +205,7 @@ pub fn decode_params(
         commit_reveal_enabled: flag("CommitRevealWeightsEnabled"),
         network_registered_at: get("NetworkRegisteredAt"),
         mechanism_count: u8::try_from(num("MechanismCountCurrent").unwrap_or(1)).unwrap_or(1),
+        last_epoch_block: num("LastEpochBlock"),
     };
     let extras = ParamExtras {
         reserves: num("SubnetTAO").zip(num("SubnetAlphaIn")),

@@ -49,7 +49,9 @@ pub async fn snapshot(
     let stakes = stake::reads(&at, netuid, &query_.stakes)?;
     let mut batch = stakes.reads.clone();
     let mechanisms = storage::key_if_present(&at, SUBTENSOR, "MechanismCountCurrent", (netuid,))?;
+    let last_epoch = storage::key_if_present(&at, SUBTENSOR, "LastEpochBlock", (netuid,))?;
     batch.extend(mechanisms.clone());
+    batch.extend(last_epoch.clone());
     // A price that cannot be read leaves the pool unknown, not the snapshot failed.
     let price = async { Ok::<_, ChainError>(reads::alpha_price(c, &at, netuid).await.ok()) };
     let (graph, price, values) = futures::try_join!(
@@ -72,13 +74,15 @@ pub async fn snapshot(
         tracing::info!(netuid, fields = ?m.defaulted, "metagraph figures absent on this runtime are shown as 0");
     }
     let mut params = m.params;
+    let mut extra = stakes.reads.len();
     if let Some(read) = &mechanisms {
-        let v = values.last().and_then(|v| v.as_deref());
-        params.mechanism_count = storage::decode_value(&md, read, v)?
-            .as_ref()
-            .and_then(super::value::u64_of)
-            .and_then(|n| u8::try_from(n).ok())
-            .unwrap_or(1);
+        let v = values.get(extra).and_then(|v| v.as_deref());
+        params.mechanism_count = u8::try_from(u64_at(&md, read, v)?).unwrap_or(1).max(1);
+        extra += 1;
+    }
+    if let Some(read) = &last_epoch {
+        let v = values.get(extra).and_then(|v| v.as_deref());
+        params.last_epoch_block = Some(u64_at(&md, read, v)?);
     }
     let own = stakes.decode(&md, &values[..stakes.reads.len()])?;
     Ok(SubnetSnapshot {

@@ -73,6 +73,7 @@ impl Subnet {
             consensus: 0.0,
             incentive: 0.0,
             dividends: 0.0,
+            validator_trust: Some(0.0),
             emission: 0,
             last_update: block,
             validator_permit: false,
@@ -206,6 +207,8 @@ impl ChainState {
             commit_reveal_enabled: c.commit_reveal_enabled,
             network_registered_at: c.registered_at,
             mechanism_count: c.mechanism_count,
+            // The fake runs the legacy epoch schedule.
+            last_epoch_block: None,
         };
         let neurons = sn
             .neurons

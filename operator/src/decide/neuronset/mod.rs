@@ -1,8 +1,8 @@
 //! A NeuronSet's plan: which member ordinals to create, update, replace or delete, its counts
 //! and conditions, and its burn budget (from the recorded spends, never from memory). Pure.
 
-use super::rollout;
-use crate::api::{format_tao, labels, types, CondSpec, Neuron, NeuronPhase};
+use crate::api::{format_tao, labels, types, CondSpec, Neuron, NeuronPhase, RolloutStatus};
+use crate::decide::rollout::canary::Note;
 use kube::ResourceExt;
 
 /// One existing member as the set controller sees it.
@@ -11,6 +11,12 @@ pub struct MemberView {
     pub ordinal: i32,
     /// Built from the current template (its template-hash annotation matches).
     pub updated: bool,
+    /// Its template-hash annotation: the revision it runs.
+    pub revision: Option<String>,
+    /// Its spec's image.
+    pub image: String,
+    /// Its current pod's container crash-loops.
+    pub crash_looping: bool,
     /// Ready, as of its current spec, with its pod rolled out to that spec.
     pub ready: bool,
     /// Has a uid on the subnet.
@@ -39,14 +45,21 @@ pub struct SetFacts {
     pub burn_rao: Option<u64>,
     /// Ordinals whose name a Neuron the set does not own already has: never created.
     pub taken: Vec<i32>,
+    /// Revisions, the previous template, Canary settings and chain figures (None: the plan
+    /// leaves `status.rollout` alone and rolls as RollingUpdate).
+    pub rollout: Option<RolloutFacts>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SetPlan {
     /// Missing ordinals below `replicas`, to apply at the current template.
     pub create: Vec<i32>,
-    /// Outdated members to move to the current template now (rolling update).
+    /// Outdated members to move to the current template now.
     pub update: Vec<i32>,
+    /// Members to move back to the previous template (a failed canary).
+    pub rollback: Vec<i32>,
+    /// Missing members are created at the previous template (a paused canary), not the current.
+    pub create_at_stable: bool,
     /// Deregistered members to replace: record their spends, delete member and hotkey Secret.
     pub replace: Vec<i32>,
     /// Ordinals above `replicas` to delete now, highest first.
@@ -55,16 +68,36 @@ pub struct SetPlan {
     pub held: Vec<i32>,
     pub counts: Counts,
     pub conditions: Vec<CondSpec>,
+    /// The next `status.rollout` (None: keep what is there).
+    pub rollout: Option<RolloutStatus>,
+    /// Events of the rollout's transitions.
+    pub notes: Vec<Note>,
+    /// Reason of a canary rollback decided now (for the metric).
+    pub rolled_back: Option<&'static str>,
+    /// The rollout's own wish to look again (seconds).
+    recheck_secs: Option<u64>,
 }
 
+/// How soon a set that scales or waits for a squatter to go is looked at again.
+const SOON_SECS: u64 = 5;
+
 impl SetPlan {
-    /// Something is still to happen that no watch event may announce: look again soon.
-    pub fn unsettled(&self) -> bool {
-        self.conditions.iter().any(|c| {
-            c.type_ == types::PROGRESSING && (c.status || c.reason == "RolloutPaused")
-                // a squatter's deletion is no event of the set's: look for it
+    /// Seconds until something no watch event may announce should be looked at (a member's pod
+    /// rolling out, a soak's epochs, a squatter's deletion); None: nothing is pending.
+    pub fn recheck_secs(&self) -> Option<u64> {
+        let other = self.conditions.iter().any(|c| {
+            c.type_ == types::PROGRESSING && c.status && c.reason == "Scaling"
                 || c.type_ == types::READY && c.reason == "MemberNameTaken"
-        })
+        });
+        match (self.recheck_secs, other) {
+            (Some(s), true) => Some(s.min(SOON_SECS)),
+            (s, false) => s,
+            (None, true) => Some(SOON_SECS),
+        }
+    }
+
+    pub fn unsettled(&self) -> bool {
+        self.recheck_secs().is_some()
     }
 }
 
@@ -138,36 +171,36 @@ pub fn plan(f: &SetFacts) -> SetPlan {
         .map(|m| m.ordinal)
         .collect();
 
-    // A member without a uid serves nothing, so it holds no rollout slot; a registered member
-    // that is not Ready on its new spec does, which pauses the rollout on it.
-    let rolling: Vec<rollout::Member> = in_range
+    let rolling: Vec<&MemberView> = in_range
         .iter()
+        .copied()
         .filter(|m| !replace.contains(&m.ordinal))
-        .map(|m| rollout::Member {
-            ordinal: m.ordinal as u32,
-            updated: m.updated,
-            ready: m.ready || !m.registered,
-        })
         .collect();
-    let max = f.max_unavailable.max(1) as u32;
-    let r = rollout::plan(&rolling, max);
-    let update: Vec<i32> = r.update.iter().map(|o| *o as i32).collect();
+    let r = rollout_plan::decide(f.rollout.as_ref(), f.max_unavailable, &rolling, &live);
 
     let mut conditions = vec![
         ready_condition(f.replicas, &counts, r.outdated, &f.taken),
-        progressing_condition(&r, &create, &delete, &held, &replace),
+        r.progressing
+            .unwrap_or_else(|| scaling_condition(&create, &delete, &held, &replace)),
     ];
+    conditions.extend(r.paused);
     if let Some(c) = budget.condition {
         conditions.push(c);
     }
     SetPlan {
         create,
-        update,
+        update: r.update,
+        rollback: r.rollback,
+        create_at_stable: r.create_at_stable,
         replace,
         delete,
         held,
         counts,
         conditions,
+        rollout: r.status,
+        notes: r.notes,
+        rolled_back: r.rolled_back,
+        recheck_secs: r.recheck_secs,
     }
 }
 
@@ -187,52 +220,24 @@ fn ready_condition(want: i32, c: &Counts, outdated: u32, taken: &[i32]) -> CondS
     }
     if c.replicas == want && c.ready == want && outdated == 0 {
         CondSpec::new(types::READY, true, "MembersReady", msg)
+    } else if outdated > 0 {
+        // e.g. every member Ready after a canary's rollback, all on the previous template
+        let why = format!("{msg}; {outdated} not on the current template");
+        CondSpec::new(types::READY, false, "MembersNotReady", why)
     } else {
         CondSpec::new(types::READY, false, "MembersNotReady", msg)
     }
 }
 
-/// Progressing: True while members change (RollingUpdate, Scaling); False when the rollout
-/// waits on a member that is not Ready (RolloutPaused, naming it) or nothing is left (Complete).
-fn progressing_condition(
-    r: &rollout::RolloutPlan,
-    create: &[i32],
-    delete: &[i32],
-    held: &[i32],
-    replace: &[i32],
-) -> CondSpec {
+/// Progressing when the rollout has nothing to say: True while members are created or deleted
+/// (Scaling), else False (Complete). The rollout's own states come from `rollout_plan`.
+fn scaling_condition(create: &[i32], delete: &[i32], held: &[i32], replace: &[i32]) -> CondSpec {
     let list = |v: &[i32]| {
         v.iter()
             .map(|o| o.to_string())
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if !r.update.is_empty() {
-        let upd: Vec<i32> = r.update.iter().map(|o| *o as i32).collect();
-        return CondSpec::new(
-            types::PROGRESSING,
-            true,
-            "RollingUpdate",
-            format!(
-                "updating ordinal(s) {}; {} member(s) on an old template",
-                list(&upd),
-                r.outdated
-            ),
-        );
-    }
-    if r.outdated > 0 {
-        let waiting: Vec<i32> = r.waiting_on.iter().map(|o| *o as i32).collect();
-        return CondSpec::new(
-            types::PROGRESSING,
-            false,
-            "RolloutPaused",
-            format!(
-                "waiting for ordinal(s) {} to become Ready before updating the next; {} member(s) on an old template",
-                list(&waiting),
-                r.outdated
-            ),
-        );
-    }
     if !(create.is_empty() && delete.is_empty() && held.is_empty() && replace.is_empty()) {
         let mut parts = Vec::new();
         for (what, v) in [
@@ -306,12 +311,13 @@ fn budget_state(f: &SetFacts) -> BudgetState {
 pub fn member_view(set: &str, template_hash: &str, n: &Neuron) -> Option<MemberView> {
     let ordinal = ordinal_of(set, &n.name_any())?;
     let st = n.status.clone().unwrap_or_default();
+    let revision = n.annotations().get(labels::TEMPLATE_HASH).cloned();
     Some(MemberView {
         ordinal,
-        updated: n
-            .annotations()
-            .get(labels::TEMPLATE_HASH)
-            .is_some_and(|h| h == template_hash),
+        updated: revision.as_deref() == Some(template_hash),
+        revision,
+        image: n.spec.image.clone(),
+        crash_looping: false,
         ready: false,
         registered: st.uid.is_some(),
         deregistered: st.phase == NeuronPhase::Deregistered,
@@ -321,7 +327,9 @@ pub fn member_view(set: &str, template_hash: &str, n: &Neuron) -> Option<MemberV
 }
 
 mod budget;
+mod rollout_plan;
 pub use budget::*;
+pub use rollout_plan::{MemberChain, RolloutFacts};
 
 #[cfg(test)]
 #[path = "plan_tests.rs"]

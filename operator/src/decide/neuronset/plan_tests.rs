@@ -306,7 +306,10 @@ fn counts_and_ready_condition() {
     );
     let ready = cond(&p, types::READY).unwrap();
     assert!(!ready.status);
-    assert_eq!(ready.message, "1/3 members Ready");
+    assert_eq!(
+        ready.message,
+        "1/3 members Ready; 1 not on the current template"
+    );
     let all = plan(&facts(2, vec![ok(0), ok(1)]));
     assert!(cond(&all, types::READY).unwrap().status);
     let taken = plan(&SetFacts {

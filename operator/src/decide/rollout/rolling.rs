@@ -1,4 +1,4 @@
-//! NeuronSet rolling updates: which members to move to the new template now. Pure.
+//! The RollingUpdate plan: which members to move to the new template now. Pure.
 //!
 //! Members change in ordinal order, at most `maxUnavailable` at a time; an updated member that is
 //! not Ready holds its slot, so a member that never becomes Ready pauses the rollout instead of
