@@ -1,12 +1,12 @@
 //! tensorfleet: a Kubernetes operator that runs Bittensor neuron fleets.
 //!
-//! Dependencies point one way: `controller` → `build`, `decide`, `chain`, `keys`, `api`;
-//! `build` and `decide` → `api` only; `chain` → `keys`; `api` → nothing of ours.
+//! Dependencies point one way: `controller` → `children`, `decide`, `chain`, `keys`, `api`;
+//! `children` and `decide` → `api` only; `chain` → `keys`; `api` → nothing of ours.
 
 pub mod agent;
 pub mod api;
-pub mod build;
 pub mod chain;
+pub mod children;
 pub mod cli;
 pub mod controller;
 pub mod decide;

@@ -60,7 +60,7 @@ pub fn fingerprint(v: &serde_json::Value) -> String {
             }
         }
     }
-    crate::build::fnv1a_hex(v.to_string().bytes())
+    crate::children::fnv1a_hex(v.to_string().bytes())
 }
 
 /// Whether `have` holds everything in `want`: objects by key (extra keys allowed), lists

@@ -11,8 +11,8 @@ use super::neuron_events::{announce_blocker, announce_pod_trouble};
 use super::status::{chain_status, neuron_conditions, neuron_status_changed, pod_summary};
 use super::wallet::{resolve_hotkey, wallet_files};
 use crate::api::{types, Neuron, NeuronPhase, NeuronStatus, Subnet};
-use crate::build::{self, service_external, ExternalAxon, PodInputs};
 use crate::chain::{AccountId, NeuronInfo, SubnetKey};
+use crate::children::{self, service_external, ExternalAxon, PodInputs};
 use crate::decide::{self, Blocker, ChainFacts, Claim, NeuronFacts};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Pod, Secret, Service};
@@ -271,7 +271,7 @@ async fn observe(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Observed> {
     }
     obs.subnet = Some(subnet);
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), ns);
-    let secret_name = build::hotkey_secret_name(neuron);
+    let secret_name = children::hotkey_secret_name(neuron);
     let hotkey = match resolve_hotkey(&secrets, neuron, &secret_name).await? {
         Ok(h) => h,
         Err(b) => {
@@ -326,7 +326,7 @@ fn conflict(neuron: &Neuron, ctx: &Context, ns: &str, secret: &str, ss58: &str) 
         .map(|o| {
             claim(
                 o,
-                build::hotkey_secret_name(o),
+                children::hotkey_secret_name(o),
                 o.status.as_ref().and_then(|s| s.hotkey.clone()),
             )
         })
@@ -347,20 +347,25 @@ async fn apply_children(
     ctx: &Context,
     ns: &str,
     subnet: &Subnet,
-    files: &build::WalletFiles,
+    files: &children::WalletFiles,
     replicas: i32,
 ) -> Result<()> {
     let client = ctx.client.clone();
     apply_if_changed(
         &Api::<Secret>::namespaced(client.clone(), ns),
-        &build::wallet_secret(neuron, &build::hotkey_secret_name(neuron), Some(files)),
+        &children::wallet_secret(neuron, &children::hotkey_secret_name(neuron), Some(files)),
     )
     .await?;
     let services: Api<Service> = Api::namespaced(client.clone(), ns);
-    let external = match build::axon_service(neuron) {
+    let external = match children::axon_service(neuron) {
         Some(svc) => service_external(&apply_if_changed(&services, &svc).await?),
         None => {
-            delete_owned(&services, &build::axon_service_name(neuron), &uid(neuron)).await?;
+            delete_owned(
+                &services,
+                &children::axon_service_name(neuron),
+                &uid(neuron),
+            )
+            .await?;
             ExternalAxon::default()
         }
     };
@@ -372,7 +377,12 @@ async fn apply_children(
         agent_nodes: ctx.nodes.any(),
     };
     let statefulsets = Api::<StatefulSet>::namespaced(client, ns);
-    match apply_if_changed(&statefulsets, &build::statefulset(neuron, subnet, &inputs)).await {
+    match apply_if_changed(
+        &statefulsets,
+        &children::statefulset(neuron, subnet, &inputs),
+    )
+    .await
+    {
         // An immutable field changed (e.g. storage): delete the StatefulSet but orphan its pod
         // and volumes; the next reconcile creates it anew and it adopts them (same selector).
         Err(Error::Kube(kube::Error::Api(s))) if s.code == 422 => {
@@ -398,7 +408,7 @@ async fn delete_children(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<()>
     .await?;
     delete_owned(
         &Api::<Service>::namespaced(ctx.client.clone(), ns),
-        &build::axon_service_name(neuron),
+        &children::axon_service_name(neuron),
         &uid,
     )
     .await?;

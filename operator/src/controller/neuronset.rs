@@ -9,10 +9,10 @@ use super::context::Context;
 use super::error::{Error, Result};
 use super::neuronset_status::{member_ready, set_status, status_changed};
 use crate::api::{is_true, labels, types, Neuron, NeuronSet, StableRevision};
-use crate::build::{
+use crate::chain::SubnetKey;
+use crate::children::{
     member_hotkey_secret, member_name, member_neuron, member_neuron_at, template_hash,
 };
-use crate::chain::SubnetKey;
 use crate::decide::neuronset::{self as plan, SetFacts, SetPlan};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Secret;

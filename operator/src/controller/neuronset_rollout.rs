@@ -5,8 +5,8 @@
 use super::context::Context;
 use super::error::Result;
 use crate::api::{labels, step, Neuron, NeuronSet, StableRevision};
-use crate::build::{rollout_spec_hash, template_hash, template_of_member};
 use crate::chain::{AccountId, SubnetKey, SubnetSnapshot};
+use crate::children::{rollout_spec_hash, template_hash, template_of_member};
 use crate::decide::neuronset::{self as plan, MemberChain, MemberView, RolloutFacts};
 use crate::decide::rollout::canary::Note;
 use crate::decide::rollout::epoch::Schedule;

@@ -154,7 +154,7 @@ mod tests {
             (2, 2, true, None, false),
         ];
         for (gen, observed, is_ready, s, want) in cases {
-            let mut n = crate::build::member_neuron(&set, 0);
+            let mut n = crate::children::member_neuron(&set, 0);
             n.metadata.generation = Some(gen);
             n.status = Some(crate::api::NeuronStatus {
                 observed_generation: Some(observed),

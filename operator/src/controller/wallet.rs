@@ -3,7 +3,7 @@
 
 use super::error::{Error, Result};
 use crate::api::Neuron;
-use crate::build::{generated_hotkey_secret, WalletFiles};
+use crate::children::{generated_hotkey_secret, WalletFiles};
 use crate::decide::Blocker;
 use crate::keys::{self, HotkeyMaterial, SecretData};
 use k8s_openapi::api::core::v1::Secret;

@@ -5,7 +5,7 @@
 //! Node's labels and the `tensorfleet.io/gpu` annotation, call [`verdict`]; put
 //! [`GpuVerdict::condition`] in status; when [`GpuVerdict::restart`] is `Some`, ask
 //! `decide::restart::decide` (same backoff and hourly cap as every operator restart) and delete
-//! the pod on `Restart`. The new pod's affinity (`build::gpu`) keeps it off unhealthy nodes.
+//! the pod on `Restart`. The new pod's affinity (`children::gpu`) keeps it off unhealthy nodes.
 
 use crate::api::{labels, CondSpec};
 use crate::decide::restart::RestartReason;
@@ -22,7 +22,7 @@ pub struct GpuHealth {
 }
 
 /// Whether the agent has published on this node (its count label is always set when it does).
-/// The cluster-wide question "does any node carry agent labels" for `build::gpu::pod_affinity` is
+/// The cluster-wide question "does any node carry agent labels" for `children::gpu::pod_affinity` is
 /// a Node list with label selector `tensorfleet.io/gpu.count` (key exists) and `limit=1`.
 pub fn has_agent_labels(node_labels: &BTreeMap<String, String>) -> bool {
     node_labels.contains_key(labels::GPU_COUNT)

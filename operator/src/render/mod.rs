@@ -5,7 +5,7 @@
 mod load;
 
 use crate::api::{Neuron, Subnet};
-use crate::build::{self, member_neurons, ExternalAxon};
+use crate::children::{self, member_neurons, ExternalAxon};
 use crate::decide::{describe, validate_neuron, validate_neuron_set, validate_subnet};
 use kube::ResourceExt;
 use load::Manifests;
@@ -68,7 +68,8 @@ pub fn render(paths: &[PathBuf]) -> anyhow::Result<String> {
             continue;
         };
         let replicas = i32::from(!n.spec.suspend);
-        let children = build::neuron_children(n, subnet, None, replicas, ExternalAxon::default());
+        let children =
+            children::neuron_children(n, subnet, None, replicas, ExternalAxon::default());
         docs.push(to_yaml(&children.wallet)?);
         if let Some(svc) = &children.service {
             docs.push(to_yaml(svc)?);

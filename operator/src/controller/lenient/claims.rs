@@ -7,7 +7,7 @@ use crate::decide::Claim;
 use serde_json::Value;
 
 /// The claim of an undecodable Neuron, from whatever of it still reads: hotkey Secret name as
-/// `build::hotkey_secret_name` derives it, the status' hotkey and the creation time.
+/// `children::hotkey_secret_name` derives it, the status' hotkey and the creation time.
 pub fn hotkey_claim(u: &Undecodable) -> Option<Claim> {
     let name = u.meta.name.clone()?;
     let text = |p: &str| {

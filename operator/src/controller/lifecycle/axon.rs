@@ -5,9 +5,9 @@
 use super::target::{client, without, Target};
 use super::{publish, StepOutcome};
 use crate::api::{types, AxonExpose, CondSpec, NeuronStatus};
-use crate::build::{axon_service_name, external_port, hotkey_secret_name, ExternalAxon};
 use crate::chain::client::calls::axon_address_error;
 use crate::chain::{ChainError, ServeAxonRequest, TxParams};
+use crate::children::{axon_service_name, external_port, hotkey_secret_name, ExternalAxon};
 use crate::controller::error::Result;
 use k8s_openapi::api::core::v1::{Node, Secret, Service};
 use kube::runtime::events::EventType;
@@ -167,7 +167,7 @@ async fn discover(t: &Target<'_>, status: &NeuronStatus) -> Result<(Option<Strin
     };
     let external = svc
         .as_ref()
-        .map(crate::build::service_external)
+        .map(crate::children::service_external)
         .unwrap_or_default();
     let explicit = axon.external_ip.as_deref().filter(|s| !s.is_empty());
     let mut node_addresses = Vec::new();

@@ -1,6 +1,6 @@
 use super::*;
 use crate::api::{types, NeuronStatus, RegistrationIntent, RegistrationRecord};
-use crate::build::member_neuron;
+use crate::children::member_neuron;
 use crate::decide::neuronset::{plan, SetFacts};
 use crate::decide::registration::{self, Blocked, ChainView, RegistrationInput, RegistrationStep};
 

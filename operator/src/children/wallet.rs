@@ -125,7 +125,7 @@ pub fn generated_hotkey_secret(neuron: &Neuron, name: &str, keyfile_json: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::testutil::neuron;
+    use crate::children::testutil::neuron;
 
     fn files(cold: Option<&str>) -> WalletFiles {
         WalletFiles {

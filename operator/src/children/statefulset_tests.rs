@@ -1,6 +1,6 @@
 use super::*;
 use crate::api::StorageSpec;
-use crate::build::testutil::{neuron, subnet};
+use crate::children::testutil::{neuron, subnet};
 use k8s_openapi::api::core::v1::{LocalObjectReference, Toleration};
 
 fn inputs(replicas: i32, cold: bool) -> PodInputs {

@@ -73,7 +73,7 @@ pub fn owner_ref(neuron: &Neuron) -> OwnerReference {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::testutil::neuron;
+    use crate::children::testutil::neuron;
 
     #[test]
     fn names_follow_api_defaults_and_overrides() {

@@ -99,7 +99,7 @@ pub fn container_env(neuron: &Neuron, subnet: &Subnet, external: &ExternalAxon) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::testutil::{neuron, subnet};
+    use crate::children::testutil::{neuron, subnet};
 
     fn get<'a>(env: &'a [EnvVar], name: &str) -> Option<&'a EnvVar> {
         env.iter().find(|e| e.name == name)

@@ -70,7 +70,7 @@ pub fn service_external(svc: &Service) -> super::ExternalAxon {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::testutil::neuron;
+    use crate::children::testutil::neuron;
     use k8s_openapi::api::core::v1::{LoadBalancerIngress, LoadBalancerStatus, ServiceStatus};
 
     #[test]

@@ -26,14 +26,14 @@ pub fn spec_hash(template: &NeuronSpec) -> String {
     let mut t = template.clone();
     t.wallet.hotkey_secret = None;
     let json = serde_json::to_vec(&t).unwrap_or_default();
-    crate::build::fnv1a_hex(json)
+    crate::children::fnv1a_hex(json)
 }
 
 /// Hash of spec.template and spec.rollout: a canary-paused rollout resumes when it changes
 /// (and only then: scaling does not retry a failed template).
 pub fn rollout_spec_hash(set: &NeuronSet) -> String {
     let json = serde_json::to_vec(&(spec_hash(&set.spec.template), &set.spec.rollout));
-    crate::build::fnv1a_hex(json.unwrap_or_default())
+    crate::children::fnv1a_hex(json.unwrap_or_default())
 }
 
 /// The template a member was stamped from, as far as its spec tells (its own hotkey Secret
