@@ -31,13 +31,19 @@ step "rust toolchain components"
 rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy
 
-# Test-only fakes (fake chain server, fake GPUs) are cargo features, off in shipped builds;
-# the suite builds everything once with all features so nothing compiles twice.
+# Test-only fakes (fake chain, failpoints, fake GPUs) are cargo features, off in shipped
+# builds: the shipped feature set is linted and unit-tested on its own, then everything with
+# all features (the end-to-end suite runs those binaries).
 step "cargo fmt --check"
 cargo fmt --all -- --check
-step "cargo clippy"
+step "cargo clippy (shipped features)"
+cargo clippy -q --all-targets -- -D warnings
+step "cargo test (shipped features)"
+cargo test -q >"$TARGET/cargo-test-shipped.log" 2>&1 || { cat "$TARGET/cargo-test-shipped.log"; exit 1; }
+grep "^test result" "$TARGET/cargo-test-shipped.log"
+step "cargo clippy (all features)"
 cargo clippy -q --all-targets --all-features -- -D warnings
-step "cargo test"
+step "cargo test (all features)"
 cargo test --all-features 2>&1 | tee "$TARGET/cargo-test.log"
 step "build binaries for the end-to-end suite"
 cargo build -q --all-features --bins

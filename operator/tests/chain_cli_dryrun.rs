@@ -1,5 +1,6 @@
 //! The chain CLI's command logic over the FakeChain: dry runs print cost, balance and what
 //! would be signed and submit nothing; `--yes` submits within the cap only.
+#![cfg(feature = "fake-chain")]
 
 use serde_json::Value;
 use subxt_signer::sr25519::Keypair;

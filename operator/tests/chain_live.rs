@@ -15,8 +15,8 @@ use subxt_signer::SecretUri;
 use tensorfleet::chain::client::calls::CallSpec;
 use tensorfleet::chain::client::{ConnectOptions, SubxtChain};
 use tensorfleet::chain::{
-    AccountId, Chain, ChainError, PriceLimit, RegisterRequest, ServeAxonRequest, Signer,
-    SnapshotQuery, StakeRequest, TxParams, TxResult,
+    AccountId, Chain, ChainError, FindTx, PriceLimit, RegisterRequest, ServeAxonRequest, Signer,
+    SnapshotQuery, StakeRequest, TxKind, TxParams, TxResult,
 };
 
 struct Live {
@@ -149,6 +149,32 @@ async fn live_register_stake_serve_and_read_back() {
         .await
         .unwrap()
         .expect("registered");
+
+    // The same outcome, found again after the fact from (signer, nonce) alone: how an intent
+    // whose answer was lost is resolved.
+    let q = FindTx {
+        signer: payer,
+        nonce: req.tx.nonce,
+        from_block: req.tx.birth_block,
+        to_block: chain.head().await.unwrap().min(req.tx.mortal_until()),
+        payer,
+        kind: TxKind::Register,
+    };
+    let found = chain
+        .find_tx(&q)
+        .await
+        .unwrap()
+        .expect("found by signer and nonce");
+    assert_eq!(found.outcome, o, "{found:?}");
+    assert!(
+        found.call.ends_with("register") || found.call.ends_with("register_limit"),
+        "{found:?}"
+    );
+    let unused = FindTx {
+        nonce: req.tx.nonce + 1_000,
+        ..q
+    };
+    assert_eq!(chain.find_tx(&unused).await.unwrap(), None);
 
     // A second registration of the same hotkey is refused by the chain; no burn is paid.
     let req = RegisterRequest {

@@ -2,7 +2,7 @@
 //! Regenerate with: `cargo run -q -- crds --split crds/` (see README).
 
 use kube::CustomResourceExt;
-use tensorfleet::api::{Neuron, NeuronSet, Subnet};
+use tensorfleet::api::{Neuron, NeuronSet, Spend, Subnet};
 
 fn check(file: &str, generated: String) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -31,4 +31,5 @@ fn committed_crds_match_generated() {
         "neuronsets.yaml",
         serde_yaml::to_string(&NeuronSet::crd()).unwrap(),
     );
+    check("spends.yaml", serde_yaml::to_string(&Spend::crd()).unwrap());
 }

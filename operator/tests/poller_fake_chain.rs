@@ -1,6 +1,7 @@
 //! Chain poller + cache + the Neuron decision against the in-process fake chain: registration,
 //! figure changes, an outage and deregistration reach the cache as events, and the decision
 //! follows (pod only while registered, kept through an outage).
+#![cfg(feature = "fake-chain")]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -329,6 +329,9 @@ class Emulator(kmock.KubernetesEmulator):
                 meta[fixed] = old_meta[fixed]
             else:
                 meta.pop(fixed, None)
+        # Like the apiserver (Go's omitempty): an emptied finalizer list is stored as absent.
+        if meta.get("finalizers") == []:
+            meta.pop("finalizers")
         new["apiVersion"], new["kind"] = info.api_version, info.kind
         if info.key in DEFAULTERS:
             DEFAULTERS[info.key](new, old)

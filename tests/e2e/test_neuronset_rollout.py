@@ -9,6 +9,7 @@ import time
 import pytest
 
 from checks import cond_is, condition, events_for
+from ledger_env import resolve, spend
 from manifests import NS, subnet
 from neuronsets import TAO, image_of, members, neuronset, roll_pod, set_status
 
@@ -108,9 +109,8 @@ def test_deregistered_member_is_replaced_with_a_fresh_hotkey(cluster, chain, ope
     old = get("neurons", NS, "fleet-1")
     old_hotkey = old["status"]["hotkey"]
     keep = get("neurons", NS, "fleet-0")["metadata"]["uid"]
-    # the registration spend as the registration executor records it
-    cluster.set_status("neurons", NS, "fleet-1", {"registration": [
-        {"block": 1000, "txHash": "0xab", "paidRao": TAO, "result": "Success", "hotkey": old_hotkey}]})
+    # the registration spend as the executor records it in the ledger
+    resolve(cluster, cluster.apply(spend("fleet-1", 0, TAO, neuron_set="fleet", hotkey=old_hotkey)), TAO)
     wait_for(lambda: set_status(get).get("spentRao") == TAO, message="spend in the ledger")
 
     chain.deregister(NETUID, old_hotkey)
@@ -123,8 +123,8 @@ def test_deregistered_member_is_replaced_with_a_fresh_hotkey(cluster, chain, ope
     assert any(e.get("reason") == "MemberReplaced" for e in events_for(cluster, "NeuronSet", "fleet"))
     assert get("neurons", NS, "fleet-0")["metadata"]["uid"] == keep, "the registered member was touched"
     # the replaced member's spend stays counted
-    st = set_status(get)
-    assert st["spentRao"] == TAO and [s["hotkey"] for s in st["spends"]] == [old_hotkey]
+    assert set_status(get)["spentRao"] == TAO
+    assert [s["spec"]["hotkey"] for s in cluster.list("spends", NS)] == [old_hotkey]
 
     # the fresh hotkey registers (externally here) and runs
     chain.register(NETUID, new["status"]["hotkey"])

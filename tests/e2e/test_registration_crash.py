@@ -1,6 +1,7 @@
 """Crash safety of registration: the operator process aborts at each step of a registration
 (`TF_FAILPOINT`, compiled into fake-chain builds only) and is restarted; the fake chain must see
-exactly one burn each time. Plus a lost inclusion answer without a crash."""
+exactly one burn each time, and the ledger (`Spend` objects) one record of it. Plus a lost
+inclusion answer without a crash."""
 
 import pytest
 
@@ -15,6 +16,10 @@ def settled(get):
                                                    for r in st.get("registration", [])) and st
 
 
+def spends(cluster):
+    return sorted(cluster.list("spends", NS), key=lambda s: s["spec"]["at"])
+
+
 
 
 @pytest.mark.parametrize("point", ["before_submit", "after_submit", "after_inclusion"])
@@ -26,10 +31,11 @@ def test_crash_at_each_registration_step_burns_once(cluster, start_chain, start_
     wait_for(lambda: crashed.proc.poll() is not None, timeout=30, message=f"abort at {point}")
     assert crashed.proc.returncode != 0
     assert any(line.get("failpoint") == f"registration:{point}" for line in crashed.logs())
-    st = status(get)
-    intent = st["pendingRegistration"]  # durable before anything was sent
-    assert intent["limitRao"] == TAO and intent["nonce"] == 0 and intent["mortalUntilBlock"] == 1000 + 64
-    assert st.get("registration", []) == []
+    # Durable before anything was sent: the intent, in the ledger.
+    [intent] = spends(cluster)
+    spec = intent["spec"]
+    assert (spec["call"], spec["limitRao"], spec["nonce"]) == ("Register", TAO, 0)
+    assert spec["mortalUntilBlock"] == spec["birthBlock"] + 64 and intent.get("status") is None
     assert len(chain.burns()) == (0 if point == "before_submit" else 1)
 
     restarted = start_operator()
@@ -39,22 +45,23 @@ def test_crash_at_each_registration_step_burns_once(cluster, start_chain, start_
                              for line in restarted.logs()), timeout=30, message="intent probed")
         chain.advance(30)
         wait_for(lambda: polled(restarted, chain, 1030), timeout=20, message="polled at 1030")
-        assert chain.ledger() == [] and "pendingRegistration" in status(get)
-        chain.advance(intent["mortalUntilBlock"] + 1 - 1030)
+        assert chain.ledger() == [] and len(spends(cluster)) == 1
+        chain.advance(spec["mortalUntilBlock"] + 1 - 1030)
     st = wait_for(lambda: settled(get), timeout=40, message="registration settled")
     wait_for(lambda: replicas(get) == 1, timeout=20, message="pod wanted")
     [burn] = chain.burns()
-    results = [r["result"] for r in st["registration"]]
+    results = [(s["status"]["result"], s["status"]["resolvedBy"]) for s in spends(cluster)]
     if point == "before_submit":
-        assert results == ["Expired", "Success"]
-        assert st["registration"][1]["paidRao"] == burn["burned_rao"]
+        assert results == [("Expired", "ChainScan"), ("Success", "Inclusion")]
     else:
-        # the answer was never handled: the chain says registered; the cost limit is recorded
-        assert results == ["SuccessAmountUnknown"]
-        assert st["registration"][0]["paidRao"] == intent["limitRao"] >= burn["burned_rao"]
+        # The answer was never handled: the block scan found the extrinsic and read its events.
+        assert results == [("Success", "ChainScan")]
+    paid = spends(cluster)[-1]["status"]
+    assert (paid["paidRao"], paid["txHash"]) == (burn["burned_rao"], burn["tx_hash"])
+    assert [r["result"] for r in st["registration"]] == [r for r, _ in results]
     head = chain.advance(5)
     wait_for(lambda: polled(restarted, chain, head), timeout=20, message="more polls")
-    assert len(chain.burns()) == 1
+    assert len(chain.burns()) == 1 and len(spends(cluster)) == len(results)
 
 
 def test_lost_inclusion_answer_is_resolved_from_the_chain(cluster, start_chain, operator, apply, get,
@@ -63,8 +70,12 @@ def test_lost_inclusion_answer_is_resolved_from_the_chain(cluster, start_chain, 
     chain.inject_fault("register", "included_result_lost")
     setup(apply, chain)
     st = wait_for(lambda: settled(get), timeout=40, message="registration settled")
-    assert [r["result"] for r in st["registration"]] == ["SuccessAmountUnknown"]
-    assert len(chain.burns()) == 1 and chain.ledger()[0]["result_lost"] is True
+    # Resolved from the block's events all the same: the amount is known.
+    [burn] = chain.burns()
+    assert [(r["result"], r["paidRao"]) for r in st["registration"]] == [("Success", burn["burned_rao"])]
+    assert chain.ledger()[0]["result_lost"] is True
+    [spend] = spends(cluster)
+    assert spend["status"]["resolvedBy"] == "ChainScan"
     wait_for(lambda: {"RegistrationOutcomeUnknown", "Registered"}
              <= {e.get("reason") for e in events_for(cluster, "Neuron", "miner-0")}, timeout=20,
              message="Events")

@@ -15,7 +15,7 @@ TIMEOUT = 2  # --request-timeout-seconds
 
 
 @pytest.mark.parametrize("verb,resource", [
-    ("get", "subnets"),  # a read in the Neuron reconcile
+    ("create", "secrets"),  # a write in the Neuron reconcile (its generated hotkey Secret)
     ("patch", "statefulsets"),  # a write (server-side apply of a child)
     ("watch", "neurons"),  # a watch that never starts: the Neuron is only seen once one does
 ])

@@ -146,8 +146,11 @@ def test_bad_subnet_and_bad_neuronset(cluster, start_operator, apply, get, wait_
     time.sleep(3)
     assert members(cluster, "fleet-bad") == {}, "the undecodable set made members"
     assert get("statefulsets", NS, "on-bad-subnet") is None, "a Neuron of an unreadable Subnet got children"
-    assert "Subnet sn-bad cannot be read (spec.network: unknown variant `mainnet`" in op.text(), \
-        "the Neuron's reconcile error names its Subnet and the field"
+    # The Neuron is blocked, and says why: its Subnet and the field.
+    nrn = wait_for(lambda: cond_is(get("neurons", NS, "on-bad-subnet"), "InvalidSpec", "True")
+                   and get("neurons", NS, "on-bad-subnet"), message="the Neuron names its Subnet")
+    assert "Subnet \"sn-bad\" cannot be read (spec.network: unknown variant `mainnet`" in \
+        condition(nrn, "InvalidSpec")["message"]
     assert len(warnings(cluster, "Subnet", "sn-bad")) == 1 and len(warnings(cluster, "NeuronSet", "fleet-bad")) == 1
 
     apply(subnet(name="sn-bad", network="test"))

@@ -39,7 +39,8 @@ def test_crd_copies_identical(copy_dir):
 def test_chart_crds_loaded_by_helm():
     with helm().Chart.load(str(OPERATOR_CHART)) as c:
         kinds = sorted(crd["filename"] for crd in c.crds)
-    assert kinds == ["tensorfleet/crds/neurons.yaml", "tensorfleet/crds/neuronsets.yaml", "tensorfleet/crds/subnets.yaml"]
+    assert kinds == ["tensorfleet/crds/neurons.yaml", "tensorfleet/crds/neuronsets.yaml",
+                     "tensorfleet/crds/spends.yaml", "tensorfleet/crds/subnets.yaml"]
 
 
 def test_dashboard_copy_identical():

@@ -27,16 +27,22 @@ def _grant(group, resources, verbs):
 NEEDED = (
     _grant("tensorfleet.io", ["subnets"], ["get", "list", "watch"])
     | _grant("tensorfleet.io", ["neurons", "neuronsets"], ["list", "watch"])
-    # fresh reads past the watch cache: after our own status write, and a NeuronSet's spend ledger before a member spends
+    # fresh reads past the watch cache right after our own status write
     | _grant("tensorfleet.io", ["neurons", "neuronsets"], ["get"])
     | _grant("tensorfleet.io", ["subnets/status", "neurons/status", "neuronsets/status"], ["patch"])
     | _grant("tensorfleet.io", ["neurons"], ["create", "patch", "delete"])
-    | _grant("apps", ["statefulsets"], ["get", "list", "watch", "create", "patch", "delete"])
-    | _grant("", ["services"], ["get", "list", "watch", "create", "patch", "delete"])
+    # the ledger finalizer on NeuronSets (Neurons are patched already)
+    | _grant("tensorfleet.io", ["neuronsets"], ["patch"])
+    # the ledger: intents created before submission, outcomes written once (a merge patch on
+    # status), never-submitted intents deleted, old resolved ones pruned
+    | _grant("tensorfleet.io", ["spends"], ["get", "list", "watch", "create", "delete"])
+    | _grant("tensorfleet.io", ["spends/status"], ["patch"])
+    | _grant("apps", ["statefulsets"], ["list", "watch", "create", "patch", "delete"])
+    | _grant("", ["services"], ["list", "watch", "create", "patch", "delete"])
     | _grant("", ["secrets"], ["get", "list", "watch", "create", "patch"])
     # a NeuronSet with replaceDeregistered deletes a replaced member's generated hotkey Secret
     | _grant("", ["secrets"], ["delete"])
-    | _grant("", ["pods"], ["get", "list", "watch", "delete"])
+    | _grant("", ["pods"], ["list", "watch", "delete"])
     | _grant("", ["nodes"], ["get", "list", "watch"])
     | _grant("events.k8s.io", ["events"], ["create", "patch"])
     | _grant("coordination.k8s.io", ["leases"], ["get", "create", "patch"])

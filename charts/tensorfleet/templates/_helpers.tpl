@@ -94,14 +94,17 @@ tie a `rbac-justify:` comment to its rule: a justified rule may go unused in the
 - {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["get", "list", "watch"]}  # rbac-justify: get reads a Neuron past the watch cache right after our own status write
 - {apiGroups: ["tensorfleet.io"], resources: ["subnets/status", "neurons/status"], verbs: ["patch"]}
 - {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["list", "watch"]}  # rbac-justify: the NeuronSet controller watches its sets
-- {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["get"]}  # rbac-justify: a set member's registration reads its set's spend ledger fresh before spending
+- {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["get"]}  # rbac-justify: reads a NeuronSet past the watch cache right after our own status write
+- {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["patch"]}  # rbac-justify: adds and removes the ledger finalizer (deletion waits for unresolved spends)
+- {apiGroups: ["tensorfleet.io"], resources: ["spends"], verbs: ["get", "list", "watch", "create", "delete"]}  # rbac-justify: the ledger: intents recorded before submission (get after a lost create answer), never-submitted intents deleted, old resolved ones pruned
+- {apiGroups: ["tensorfleet.io"], resources: ["spends/status"], verbs: ["patch"]}  # rbac-justify: an intent's outcome, written once
 - {apiGroups: ["tensorfleet.io"], resources: ["neuronsets/status"], verbs: ["patch"]}  # rbac-justify: the NeuronSet controller reports replicas, spend and conditions
 - {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["create", "patch", "delete"]}  # rbac-justify: NeuronSet members are applied on scale-up and template changes, the highest ordinals deleted on scale-down and deregistered members replaced
-- {apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "watch", "create", "patch", "delete"]}
-- {apiGroups: [""], resources: ["services"], verbs: ["get", "list", "watch", "create", "patch", "delete"]}
+- {apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["list", "watch", "create", "patch", "delete"]}
+- {apiGroups: [""], resources: ["services"], verbs: ["list", "watch", "create", "patch", "delete"]}
 - {apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch", "create", "patch"]}
 - {apiGroups: [""], resources: ["secrets"], verbs: ["delete"]}  # rbac-justify: a NeuronSet with replaceDeregistered deletes the generated hotkey Secret of a deregistered member it replaces
-- {apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"]}
+- {apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"]}
 - {apiGroups: [""], resources: ["pods"], verbs: ["delete"]}  # rbac-justify: operator-initiated restarts (stale weights), bounded by health.maxRestartsPerHour
 - {apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"]}
 - {apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["patch"]}  # rbac-justify: updates the count of a repeated Event, which a short run may not repeat

@@ -11,6 +11,8 @@ mod neuronset;
 mod rollout;
 mod rollout_status;
 #[allow(clippy::duplicated_attributes)]
+mod spend;
+#[allow(clippy::duplicated_attributes)]
 mod subnet;
 mod tao;
 
@@ -21,6 +23,7 @@ pub use neuron_status::*;
 pub use neuronset::*;
 pub use rollout::*;
 pub use rollout_status::*;
+pub use spend::*;
 pub use subnet::*;
 pub use tao::*;
 
@@ -39,6 +42,10 @@ pub mod labels {
     pub const SUBNET: &str = "tensorfleet.io/subnet";
     pub const ROLE: &str = "tensorfleet.io/role";
     pub const NEURON_SET: &str = "tensorfleet.io/neuronset";
+    /// On Spends: the account that signed.
+    pub const SIGNER: &str = "tensorfleet.io/signer";
+    /// On Spends: what the extrinsic does (Register, AddStake, RemoveStake).
+    pub const CALL: &str = "tensorfleet.io/call";
     /// On hotkey Secrets the operator generated.
     pub const GENERATED: &str = "tensorfleet.io/generated";
     /// Annotation on NeuronSet members: hash of the set template they were built from.
@@ -51,12 +58,12 @@ pub mod labels {
     pub const GPU_UNHEALTHY_TAINT: &str = "tensorfleet.io/gpu-unhealthy";
 }
 
-/// All CRDs this operator serves, in a stable order (Subnet, Neuron, NeuronSet).
+/// All CRDs this operator serves, in a stable order (Subnet, Neuron, NeuronSet, Spend).
 pub fn crds(
 ) -> Vec<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition>
 {
     use kube::CustomResourceExt;
-    vec![Subnet::crd(), Neuron::crd(), NeuronSet::crd()]
+    vec![Subnet::crd(), Neuron::crd(), NeuronSet::crd(), Spend::crd()]
 }
 
 /// All CRDs as one multi-document YAML stream (what `tensorfleet crds` prints and `crds/` holds).

@@ -176,14 +176,35 @@ impl Default for NeuronRegistration {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StakeSpec {
-    /// Keep at least this much stake on the hotkey on this subnet.
+    /// Keep the TAO value of the coldkey's own alpha on (hotkey, netuid) at least this, valued
+    /// at the subnet's current price (others' stake on the hotkey never counts).
     pub target_tao: Tao,
-    /// Cap on stake added in any 24 h; default: targetTao.
+    /// Cap on TAO spent on stake in any 24 h (counted from the ledger); default: targetTao.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_add_per_day_tao: Option<Tao>,
+    /// Every add/remove carries a price limit this far (percent) from the price read before
+    /// submitting (`add_stake_limit` / `remove_stake_limit`). Default "1".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_slippage_percent: Option<String>,
     /// Remove stake above the target. Default false: never unstake.
     #[serde(default)]
     pub allow_unstake: bool,
+}
+
+/// Default `stake.maxSlippagePercent`.
+pub const DEFAULT_SLIPPAGE_PERCENT: f64 = 1.0;
+
+impl StakeSpec {
+    /// `maxSlippagePercent` as a number: more than 0 and below 100.
+    pub fn slippage_percent(&self) -> Result<f64, String> {
+        let Some(s) = self.max_slippage_percent.as_deref() else {
+            return Ok(DEFAULT_SLIPPAGE_PERCENT);
+        };
+        match s.trim().parse::<f64>() {
+            Ok(p) if p > 0.0 && p < 100.0 => Ok(p),
+            _ => Err(format!("{s:?} is not a percentage above 0 and below 100")),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]

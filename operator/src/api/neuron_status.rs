@@ -37,13 +37,14 @@ pub struct NeuronStatus {
     pub registered_at_block: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub immune_until_block: Option<u64>,
-    /// Audit trail of spend: one entry per submitted registration.
+    /// Audit trail of spend: the last registrations submitted (the ledger, `kubectl get spend
+    /// -l tensorfleet.io/neuron=NAME`, has them all).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registration: Vec<RegistrationRecord>,
     /// A registration recorded before submission and not yet resolved against the chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_registration: Option<RegistrationIntent>,
-    /// Audit trail of stake the operator added or removed (validators).
+    /// The last stake operations the operator made (validators); the ledger has them all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stake_operations: Vec<StakeRecord>,
     /// A stake operation recorded before submission and not yet resolved against the chain.
@@ -95,6 +96,9 @@ pub struct RegistrationIntent {
     pub tx_hash: Option<String>,
     /// RFC 3339 time the intent was recorded.
     pub at: String,
+    /// The ledger record (`kubectl get spend NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spend: Option<String>,
 }
 
 /// Direction of a stake operation.
@@ -126,14 +130,16 @@ pub struct StakeRecord {
 #[serde(rename_all = "camelCase")]
 pub struct StakeIntent {
     pub kind: StakeKind,
+    /// TAO rao to add, or alpha-rao to remove.
     pub amount_rao: u64,
-    /// Stake on the hotkey when the intent was recorded: a change shows the operation landed.
-    pub stake_before_rao: u64,
     pub nonce: u64,
     pub mortal_until_block: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tx_hash: Option<String>,
     pub at: String,
+    /// The ledger record (`kubectl get spend NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spend: Option<String>,
 }
 
 /// On-chain figures of the hotkey, from the Subnet's latest snapshot.

@@ -126,7 +126,8 @@ pub struct NeuronSetStatus {
     pub ready_replicas: i32,
     #[serde(default)]
     pub registered_replicas: i32,
-    /// Burn recorded for this set's members, ever (rao): the sum of `spends`.
+    /// Burn the ledger shows for this set's members, ever (rao), members since deleted or
+    /// replaced included (`kubectl get spend -l tensorfleet.io/neuronset=NAME`).
     #[serde(default)]
     pub spent_rao: u64,
     /// `spentRao` as a decimal TAO string.
@@ -135,10 +136,6 @@ pub struct NeuronSetStatus {
     /// Members whose spec matches the current template.
     #[serde(default)]
     pub updated_replicas: i32,
-    /// Ledger of every registration spend of the set's members, including members since deleted
-    /// or replaced: the budget is derived from it, never from memory.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub spends: Vec<SpendRecord>,
     /// Label selector of the members, for the scale subresource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
@@ -147,20 +144,4 @@ pub struct NeuronSetStatus {
     /// Rollout progress: revisions per member, step, last canary comparison, previous template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollout: Option<RolloutStatus>,
-}
-
-/// One registration spend of a member, copied from its `status.registration`. Identified by
-/// (neuron, block, txHash) so merging the same record twice never counts it twice.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SpendRecord {
-    /// Member Neuron that spent it.
-    pub neuron: String,
-    /// Hotkey registered (ss58).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hotkey: Option<String>,
-    pub block: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tx_hash: Option<String>,
-    pub paid_rao: u64,
 }

@@ -5,8 +5,8 @@
 
 use super::cache::ChainConnector;
 use super::{
-    AccountId, Chain, ChainError, ColdkeySwap, RegisterRequest, ServeAxonRequest, SnapshotQuery,
-    StakeRequest, SubnetSnapshot, TxOutcome,
+    AccountId, Chain, ChainError, ColdkeySwap, FindTx, FoundTx, RegisterRequest, ServeAxonRequest,
+    SnapshotQuery, StakeRequest, SubnetSnapshot, TxOutcome,
 };
 use async_trait::async_trait;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -162,6 +162,9 @@ impl Chain for Metered {
     }
     async fn serve_axon(&self, req: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {
         self.call("serve_axon", self.inner.serve_axon(req)).await
+    }
+    async fn find_tx(&self, q: &FindTx) -> Result<Option<FoundTx>, ChainError> {
+        self.call("find_tx", self.inner.find_tx(q)).await
     }
     fn endpoint(&self) -> String {
         self.inner.endpoint()

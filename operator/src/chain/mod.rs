@@ -5,6 +5,8 @@
 
 pub mod cache;
 pub mod client;
+/// The fake chain: tests and the e2e fake-chain server only, never the shipped binary.
+#[cfg(any(test, feature = "fake-chain"))]
 pub mod fake;
 pub mod metered;
 mod outcome;
@@ -64,6 +66,11 @@ pub trait Chain: Send + Sync {
 
     /// Unstake `amount_rao` alpha from `hotkey` on `netuid` (`remove_stake_limit` with a limit).
     async fn remove_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError>;
+
+    /// The extrinsic `q.signer` sent with `q.nonce`, searched in blocks `q.from_block..=
+    /// q.to_block`, with its outcome from its own events; `None` when no block in the range
+    /// has it. How an intent whose answer was lost (a crash, a dropped connection) is resolved.
+    async fn find_tx(&self, q: &FindTx) -> Result<Option<FoundTx>, ChainError>;
 
     /// Publish the axon endpoint of `req.hotkey` (signed by the hotkey itself, fee-free).
     async fn serve_axon(&self, req: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError>;

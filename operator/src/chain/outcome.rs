@@ -1,6 +1,8 @@
 //! What a chain request ended in: an included extrinsic's outcome (decoded from its inclusion
 //! block's events), a transaction-pool rejection by name, or why nothing could be learned.
 
+use super::AccountId;
+
 /// What happened to an included extrinsic. For `Proxy.proxy` this is the INNER call's result
 /// (`Proxy.ProxyExecuted`): the outer call succeeds even when the inner one fails.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -33,6 +35,15 @@ impl TxResult {
     pub fn is_error(&self, name: &str) -> bool {
         matches!(self, TxResult::Failed { error, .. } if error == name)
     }
+}
+
+/// What an extrinsic does, for reading its amounts from its events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum TxKind {
+    Register,
+    AddStake,
+    RemoveStake,
+    Other,
 }
 
 /// Stake moved by an included `add_stake*` / `remove_stake*`, from its `StakeAdded` /
@@ -70,6 +81,34 @@ pub struct TxOutcome {
 
 fn yes() -> bool {
     true
+}
+
+/// Where to look for the extrinsic `signer` sent with `nonce`: a mortal transaction can only
+/// be in its window `birth_block..=mortal_until`, and a nonce is used at most once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FindTx {
+    pub signer: AccountId,
+    pub nonce: u64,
+    pub from_block: u64,
+    pub to_block: u64,
+    /// For reading the amounts: who pays and what the call does.
+    pub payer: AccountId,
+    pub kind: TxKind,
+}
+
+/// The extrinsic found for a [`FindTx`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FoundTx {
+    /// The call, `Pallet.call`, inside `Proxy.proxy` when proxied (so the caller can tell its
+    /// own extrinsic from another one that used the same nonce).
+    pub call: String,
+    /// The call's `hotkey` and `netuid` arguments, when it has them: another registration by
+    /// the same account (say, a btcli run with the same coldkey) is not ours.
+    #[serde(default)]
+    pub hotkey: Option<AccountId>,
+    #[serde(default)]
+    pub netuid: Option<u16>,
+    pub outcome: TxOutcome,
 }
 
 /// A transaction the pool refused (`TransactionValidityError`): nothing was included, no fee

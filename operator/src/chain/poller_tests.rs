@@ -50,6 +50,12 @@ impl Chain for Scripted {
     async fn serve_axon(&self, _: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {
         Err(ChainError::Unsupported("serve_axon".into()))
     }
+    async fn find_tx(
+        &self,
+        _: &crate::chain::FindTx,
+    ) -> Result<Option<crate::chain::FoundTx>, ChainError> {
+        Err(ChainError::Unsupported("find_tx".into()))
+    }
     fn endpoint(&self) -> String {
         "ws://scripted".into()
     }

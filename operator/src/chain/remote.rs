@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use super::fake::{Method, ReadArgs, RegisterArgs, Reply, ServeArgs, StakeArgs};
 use super::{
-    AccountId, Chain, ChainError, ColdkeySwap, RegisterRequest, ServeAxonRequest, SnapshotQuery,
-    StakeRequest, SubnetSnapshot, TxOutcome,
+    AccountId, Chain, ChainError, ColdkeySwap, FindTx, FoundTx, RegisterRequest, ServeAxonRequest,
+    SnapshotQuery, StakeRequest, SubnetSnapshot, TxOutcome,
 };
 
 /// Per-request limit; the fake answers at once, so this only trips on a hung server.
@@ -189,6 +189,10 @@ impl Chain for RemoteFakeChain {
 
     async fn serve_axon(&self, req: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {
         self.call(Method::ServeAxon, &ServeArgs::from(req)).await
+    }
+
+    async fn find_tx(&self, q: &FindTx) -> Result<Option<FoundTx>, ChainError> {
+        self.call(Method::FindTx, q).await
     }
 
     fn endpoint(&self) -> String {

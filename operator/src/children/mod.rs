@@ -31,20 +31,22 @@ pub struct NeuronChildren {
     pub service: Option<Service>,
 }
 
-/// Builds all children. `files = None` when the keys are not known (offline render).
+/// Builds all children. `files = None` when the keys are not known (offline render);
+/// `agent_nodes`: some Node carries the GPU agent's labels (GPU pods then avoid unhealthy ones).
 pub fn neuron_children(
     neuron: &Neuron,
     subnet: &Subnet,
     files: Option<&WalletFiles>,
     replicas: i32,
     external: ExternalAxon,
+    agent_nodes: bool,
 ) -> NeuronChildren {
     let inputs = PodInputs {
         replicas,
         wallet_version: files.map(WalletFiles::version).unwrap_or_default(),
         has_coldkeypub: files.is_none_or(|f| f.coldkeypub.is_some()),
         external,
-        agent_nodes: false,
+        agent_nodes,
     };
     NeuronChildren {
         wallet: wallet_secret(neuron, &hotkey_secret_name(neuron), files),

@@ -95,6 +95,15 @@ pub fn member_neurons(set: &NeuronSet) -> Vec<Neuron> {
         .collect()
 }
 
+/// The NeuronSet controlling `neuron`, if any.
+pub fn owning_set(neuron: &Neuron) -> Option<String> {
+    neuron
+        .owner_references()
+        .iter()
+        .find(|o| o.controller == Some(true) && o.kind == "NeuronSet")
+        .map(|o| o.name.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +184,32 @@ mod tests {
                 let o = &m.owner_references()[0];
                 assert_eq!((o.kind.as_str(), o.controller), ("NeuronSet", Some(true)));
             }
+        }
+    }
+
+    #[test]
+    fn owning_set_is_the_controller_neuronset() {
+        let owner = |kind: &str, controller| OwnerReference {
+            api_version: "tensorfleet.io/v1alpha1".into(),
+            kind: kind.into(),
+            name: "fleet".into(),
+            uid: "u".into(),
+            controller,
+            block_owner_deletion: None,
+        };
+        let cases = [
+            (vec![], None),
+            (vec![owner("NeuronSet", Some(true))], Some("fleet")),
+            (vec![owner("NeuronSet", None)], None),
+            (vec![owner("Other", Some(true))], None),
+        ];
+        for (refs, want) in cases {
+            let mut n = Neuron::new(
+                "fleet-0",
+                serde_yaml::from_str("{subnet: s, role: miner, image: i}").unwrap(),
+            );
+            n.metadata.owner_references = Some(refs.clone());
+            assert_eq!(owning_set(&n).as_deref(), want, "{refs:?}");
         }
     }
 }

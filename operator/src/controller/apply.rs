@@ -26,10 +26,10 @@ where
 /// Annotation holding a fingerprint of what the operator last applied.
 pub const APPLIED_ANNOTATION: &str = "tensorfleet.io/applied";
 
-/// Applies `obj` unless the live object already matches it: same fingerprint of the desired
-/// object (so removed fields are noticed) and every desired field present (so drift is fixed).
-/// A steady state costs reads but no writes. Returns the live object.
-pub async fn apply_if_changed<K>(api: &Api<K>, obj: &K) -> Result<K>
+/// Applies `obj` unless `live` (the watch cache's copy) already matches it: same fingerprint of
+/// the desired object (so removed fields are noticed) and every desired field present (so drift
+/// is fixed). A steady state costs neither a read nor a write. Returns the live object.
+pub async fn apply_over<K>(api: &Api<K>, obj: &K, live: Option<&K>) -> Result<K>
 where
     K: Resource + Serialize + DeserializeOwned + Clone + Debug,
 {
@@ -39,11 +39,11 @@ where
         .annotations
         .get_or_insert_with(Default::default)
         .insert(APPLIED_ANNOTATION.into(), fingerprint(&want));
-    if let Some(live) = api.get_opt(&obj.name_any()).await? {
+    if let Some(live) = live {
         let want = serde_json::to_value(&obj).map_err(|e| Error::Serialize("object", e))?;
-        let have = serde_json::to_value(&live).map_err(|e| Error::Serialize("object", e))?;
+        let have = serde_json::to_value(live).map_err(|e| Error::Serialize("object", e))?;
         if contains(&have, &want) {
-            return Ok(live);
+            return Ok(live.clone());
         }
     }
     apply(api, &obj).await
@@ -121,15 +121,18 @@ fn status_body<K: Resource<DynamicType = ()>>(
     body
 }
 
-/// Deletes `name` if it exists and is controlled by the owner with `owner_uid` (never touches
-/// an object someone else created under the same name). Returns whether a delete was issued.
-pub async fn delete_owned<K>(api: &Api<K>, name: &str, owner_uid: &str) -> Result<bool>
+/// Deletes `obj` (the watch cache's copy) if it is controlled by the owner with `owner_uid`
+/// (never an object someone else created under the same name). Returns whether a delete was
+/// issued.
+pub async fn delete_owned<K>(api: &Api<K>, obj: Option<&K>, owner_uid: &str) -> Result<bool>
 where
     K: Resource + DeserializeOwned + Clone + Debug,
 {
-    let Some(obj) = api.get_opt(name).await? else {
+    let Some(obj) = obj else {
         return Ok(false);
     };
+    let name = obj.name_any();
+    let name = name.as_str();
     let ours = obj
         .owner_references()
         .iter()

@@ -1,12 +1,15 @@
 //! What every reconcile gets: the client, the chain view, Events, metrics, shared stores.
 
 use super::metrics::Metrics;
+use super::node_addresses::NodeAddresses;
 use super::nodes::AgentNodes;
-use super::wallet::ColdkeyCache;
-use crate::api::Neuron;
+use super::secrets::Secrets;
+use super::spending::Executor;
+use super::stores::Stores;
+use crate::api::{Neuron, NeuronSet};
 use crate::chain::poller::Pollers;
 use crate::chain::ChainCache;
-use kube::runtime::events::{Event, EventType, Recorder};
+use kube::runtime::events::{EventType, Recorder};
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Client, Resource};
 use std::collections::HashMap;
@@ -21,11 +24,19 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
     /// All Neurons the operator sees (for HotkeyConflict and Subnet member counts).
     pub neurons: Store<Neuron>,
-    pub coldkeys: ColdkeyCache,
+    pub sets: Store<NeuronSet>,
+    /// Subnets and the Neurons' children, as watched.
+    pub stores: Stores,
+    pub secrets: Arc<Secrets>,
+    /// Every chain action runs here (and the ledger is read through it).
+    pub executor: Arc<Executor>,
+    pub node_addresses: NodeAddresses,
     /// Nodes labelled by the GPU agent.
     pub nodes: AgentNodes,
     /// Neurons that do not decode (out of `neurons`): their hotkey claims still count.
     pub invalid_neurons: Arc<super::lenient::Registry>,
+    /// Subnets that do not decode: a Neuron of one is told why, not "not found".
+    pub invalid_subnets: Arc<super::lenient::Registry>,
     /// Queues Neuron reconciles (e.g. when their Subnet appears or changes).
     pub neuron_trigger: tokio::sync::mpsc::UnboundedSender<ObjectRef<Neuron>>,
     /// Versions of our own Neuron status writes the store may not show yet.
@@ -36,27 +47,39 @@ pub struct Context {
     failures: Mutex<HashMap<String, u32>>,
 }
 
+/// What a Context is made of.
+pub struct Parts {
+    pub client: Client,
+    pub cache: Arc<ChainCache>,
+    pub pollers: Arc<Pollers>,
+    pub recorder: Recorder,
+    pub metrics: Arc<Metrics>,
+    pub neurons: Store<Neuron>,
+    pub sets: Store<NeuronSet>,
+    pub stores: Stores,
+    pub secrets: Arc<Secrets>,
+    pub executor: Arc<Executor>,
+    pub neuron_trigger: tokio::sync::mpsc::UnboundedSender<ObjectRef<Neuron>>,
+}
+
 impl Context {
-    pub fn new(
-        client: Client,
-        cache: Arc<ChainCache>,
-        pollers: Arc<Pollers>,
-        recorder: Recorder,
-        metrics: Arc<Metrics>,
-        neurons: Store<Neuron>,
-        neuron_trigger: tokio::sync::mpsc::UnboundedSender<ObjectRef<Neuron>>,
-    ) -> Self {
+    pub fn new(p: Parts) -> Self {
         Self {
-            client,
-            cache,
-            pollers,
-            recorder,
-            metrics,
-            neurons,
-            coldkeys: ColdkeyCache::default(),
+            client: p.client,
+            cache: p.cache,
+            pollers: p.pollers,
+            recorder: p.recorder,
+            metrics: p.metrics,
+            neurons: p.neurons,
+            sets: p.sets,
+            stores: p.stores,
+            secrets: p.secrets,
+            executor: p.executor,
+            node_addresses: NodeAddresses::default(),
             nodes: AgentNodes::none(),
             invalid_neurons: Arc::default(),
-            neuron_trigger,
+            invalid_subnets: Arc::default(),
+            neuron_trigger: p.neuron_trigger,
             written: Default::default(),
             status_writes: Mutex::default(),
             failures: Mutex::default(),
@@ -69,10 +92,56 @@ impl Context {
         self
     }
 
-    /// The registry the Neuron watch fills with Neurons that do not decode.
-    pub fn with_invalid_neurons(mut self, registry: Arc<super::lenient::Registry>) -> Self {
-        self.invalid_neurons = registry;
+    /// The registries the watches fill with Neurons and Subnets that do not decode.
+    pub fn with_invalid(
+        mut self,
+        neurons: Arc<super::lenient::Registry>,
+        subnets: Arc<super::lenient::Registry>,
+    ) -> Self {
+        self.invalid_neurons = neurons;
+        self.invalid_subnets = subnets;
         self
+    }
+
+    /// Every watch cache a reconcile reads has listed once, and so has the ledger. Waits a
+    /// moment at most, then the caller requeues: several of these watches are driven by the
+    /// Neuron controller itself, which stops pulling them while all its reconcile slots are busy,
+    /// so reconciles waiting on them for good would never let them list (seen under chaos).
+    pub async fn ready(&self) -> bool {
+        let all = async {
+            self.stores.ready().await
+                && self.secrets.ready().await
+                && self.executor.ledger().ready().await
+                && self.neurons.wait_until_ready().await.is_ok()
+                && self.sets.wait_until_ready().await.is_ok()
+        };
+        match tokio::time::timeout(READY_WAIT, all).await {
+            Ok(ready) => ready,
+            Err(_) => {
+                tracing::debug!(waiting = ?self.not_ready(), "watch caches not listed yet");
+                false
+            }
+        }
+    }
+
+    /// The caches that have not listed yet (for the log).
+    fn not_ready(&self) -> Vec<&'static str> {
+        use super::stores::listed;
+        let s = &self.stores;
+        [
+            ("subnets", listed(&s.subnets)),
+            ("statefulsets", listed(&s.statefulsets)),
+            ("services", listed(&s.services)),
+            ("pods", listed(&s.pods)),
+            ("neurons", listed(&self.neurons)),
+            ("neuronsets", listed(&self.sets)),
+            ("secrets", self.secrets.listed()),
+            ("spends", self.executor.ledger().listed()),
+        ]
+        .into_iter()
+        .filter(|(_, ready)| !ready)
+        .map(|(name, _)| name)
+        .collect()
     }
 
     pub fn last_status_write(&self, key: &str) -> Option<String> {
@@ -90,18 +159,9 @@ impl Context {
             .insert(key.into(), at);
     }
 
-    /// Publishes a Warning Event on `obj`; failures are logged, never fatal.
+    /// Publishes a Warning Event on `obj` (through `events`, the one place Events go out).
     pub async fn warn<K: Resource<DynamicType = ()>>(&self, obj: &K, reason: &str, note: &str) {
-        let ev = Event {
-            type_: EventType::Warning,
-            reason: reason.into(),
-            note: Some(note.chars().take(1000).collect()),
-            action: "Reconcile".into(),
-            secondary: None,
-        };
-        if let Err(e) = self.recorder.publish(&ev, &obj.object_ref(&())).await {
-            tracing::warn!(error = %e, reason, "could not publish Event");
-        }
+        super::events::publish(&self.recorder, obj, EventType::Warning, reason, note).await
     }
 
     /// Backoff after the n-th consecutive failure: 5 s doubling to 5 min.
@@ -119,6 +179,9 @@ impl Context {
             .remove(&obj.to_string());
     }
 }
+
+/// How long a reconcile waits for the watch caches' first lists before it requeues.
+const READY_WAIT: Duration = Duration::from_secs(2);
 
 /// 5 s doubling to 60 s. Reconcile errors are API errors (spending has its own guards), and once
 /// the API recovers nothing else may trigger the object: a longer wait leaves its status stale.

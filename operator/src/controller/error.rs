@@ -17,6 +17,12 @@ pub enum Error {
     /// An object the decision needs does not decode (it is reported on itself).
     #[error(transparent)]
     Unreadable(#[from] super::lenient::read::Unreadable),
+    /// Adding or removing our finalizer failed, or the reconcile inside it did.
+    #[error("{0}")]
+    Finalizer(Box<kube::runtime::finalizer::Error<Error>>),
+    /// Deletion is held until the ledger's intents of the object are resolved: no failure.
+    #[error("{0}")]
+    DeletionHeld(String),
 }
 
 impl Error {
@@ -33,12 +39,43 @@ impl Error {
             Error::Keys(_) => "keys",
             Error::Timeout(_) => "timeout",
             Error::Unreadable(_) => "unreadable",
+            Error::Finalizer(e) => match e.as_ref() {
+                kube::runtime::finalizer::Error::ApplyFailed(inner)
+                | kube::runtime::finalizer::Error::CleanupFailed(inner) => inner.metric_label(),
+                _ => "finalizer",
+            },
+            Error::DeletionHeld(_) => "deletion_held",
         }
+    }
+
+    /// The reconcile inside the finalizer's, if that is what failed.
+    fn inner(&self) -> &Error {
+        match self {
+            Error::Finalizer(e) => match e.as_ref() {
+                kube::runtime::finalizer::Error::ApplyFailed(inner)
+                | kube::runtime::finalizer::Error::CleanupFailed(inner) => inner.inner(),
+                _ => self,
+            },
+            _ => self,
+        }
+    }
+
+    /// A held deletion: waited on, not counted as a failure.
+    pub fn is_held(&self) -> bool {
+        matches!(self.inner(), Error::DeletionHeld(_))
     }
 
     /// Someone else wrote the object since we read it: read again at once, it is no failure.
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Error::Kube(kube::Error::Api(s)) if s.code == 409)
+        match self.inner() {
+            Error::Kube(kube::Error::Api(s)) => s.code == 409,
+            Error::Finalizer(e) => matches!(
+                e.as_ref(),
+                kube::runtime::finalizer::Error::AddFinalizer(kube::Error::Api(s))
+                    | kube::runtime::finalizer::Error::RemoveFinalizer(kube::Error::Api(s)) if s.code == 409 || s.code == 422
+            ),
+            _ => false,
+        }
     }
 }
 
@@ -78,5 +115,16 @@ mod tests {
             assert_eq!(e.metric_label(), want, "{e}");
             assert_eq!(e.is_conflict(), want == "conflict", "{e}");
         }
+        // Inside the finalizer helper: the reconcile's own error decides.
+        let wrapped = Error::Finalizer(Box::new(kube::runtime::finalizer::Error::ApplyFailed(
+            api(409),
+        )));
+        assert_eq!(wrapped.metric_label(), "conflict");
+        assert!(wrapped.is_conflict() && !wrapped.is_held());
+        let held = Error::Finalizer(Box::new(kube::runtime::finalizer::Error::CleanupFailed(
+            Error::DeletionHeld("spend x".into()),
+        )));
+        assert!(held.is_held());
+        assert_eq!(held.metric_label(), "deletion_held");
     }
 }

@@ -1,6 +1,6 @@
 //! The controller's metrics (names agreed in the brief; prometheus-client adds `_total`).
 
-use crate::api::Role;
+pub use super::metric_labels::{NeuronLabels, RestartLabels};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -18,27 +18,6 @@ pub struct ControllerLabels {
 pub struct ErrorLabels {
     pub controller: String,
     pub error: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct NeuronLabels {
-    pub namespace: String,
-    pub neuron: String,
-    pub subnet: String,
-    pub netuid: String,
-    pub role: String,
-}
-
-impl NeuronLabels {
-    pub fn new(namespace: &str, neuron: &str, subnet: &str, netuid: u16, role: Role) -> Self {
-        Self {
-            namespace: namespace.into(),
-            neuron: neuron.into(),
-            subnet: subnet.into(),
-            netuid: netuid.to_string(),
-            role: role.as_str().into(),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -65,7 +44,7 @@ pub struct Metrics {
     /// Labels last used per Neuron (`ns/name`), so a deleted Neuron's series can be dropped.
     known: std::sync::Mutex<std::collections::HashMap<String, NeuronLabels>>,
     /// Registration, stake, axon and restart counters.
-    pub lifecycle: super::lifecycle::metrics::LifecycleMetrics,
+    pub lifecycle: super::spend_metrics::LifecycleMetrics,
 }
 
 fn register_all<M: prometheus_client::registry::Metric + Clone>(
@@ -154,7 +133,7 @@ impl Metrics {
         ];
         register_all(r, &float_gauges);
         let mut m = m;
-        m.lifecycle = super::lifecycle::metrics::LifecycleMetrics::register(r);
+        m.lifecycle = super::spend_metrics::LifecycleMetrics::register(r);
         m
     }
 
@@ -245,6 +224,7 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Role;
     use prometheus_client::encoding::text::encode;
 
     #[test]

@@ -1,25 +1,30 @@
-//! NeuronSet reconcile: list the members → plan (decide::neuronset) → record their spends in the
-//! set's ledger → create, update, replace and delete members → status.
+//! NeuronSet reconcile: the members (Neuron cache) and their StatefulSets (cache) → plan
+//! (decide::neuronset) → create, update, replace and delete members → status.
 //!
-//! The ledger is written before any member is deleted, so a deletion never loses a spend; a
-//! member with an unresolved registration intent is never deleted (the plan holds it).
+//! What the set has spent is the ledger's sum (`Spend` objects outlive members and the set), so
+//! deleting a member never loses a spend; a member with an unresolved registration intent is
+//! never deleted by the plan, and its own finalizer holds any other deletion. The set's finalizer
+//! holds the set's deletion while any of its members' intents is unresolved.
 
 use super::apply::{apply, contains};
 use super::context::Context;
 use super::error::{Error, Result};
+use super::events;
 use super::neuronset_status::{member_ready, set_status, status_changed};
 use crate::api::{is_true, labels, types, Neuron, NeuronSet, StableRevision};
 use crate::chain::SubnetKey;
 use crate::children::{
     member_hotkey_secret, member_name, member_neuron, member_neuron_at, template_hash,
 };
+use crate::decide::ledger::{self, Scope};
 use crate::decide::neuronset::{self as plan, SetFacts, SetPlan};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::{DeleteParams, ListParams, Preconditions};
+use kube::api::{DeleteParams, Preconditions};
 use kube::runtime::controller::Action;
-use kube::runtime::events::{Event, EventType};
-use kube::{Api, Resource, ResourceExt};
+use kube::runtime::events::EventType;
+use kube::runtime::finalizer::{finalizer, Event as Finalizer};
+use kube::{Api, ResourceExt};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,36 +38,89 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
     let ns = set
         .namespace()
         .ok_or_else(|| Error::MissingNamespace(set.name_any()))?;
-    if set.metadata.deletion_timestamp.is_some() {
-        return Ok(Action::await_change());
+    let api: Api<NeuronSet> = Api::namespaced(ctx.client.clone(), &ns);
+    finalizer(&api, super::neuron::LEDGER_FINALIZER, set, |event| async {
+        match event {
+            Finalizer::Apply(s) => apply_set(s, &ctx, &ns).await,
+            Finalizer::Cleanup(s) => {
+                let spends = ctx.executor.ledger().of_namespace(&ns);
+                let name = s.name_any();
+                let open: Vec<String> = spends
+                    .iter()
+                    .filter(|sp| {
+                        sp.spec.neuron_set.as_deref() == Some(name.as_str()) && !sp.resolved()
+                    })
+                    .map(|sp| sp.name_any())
+                    .collect();
+                super::neuron::hold_or_release(&ctx, s.as_ref(), &open).await?;
+                Ok(Action::await_change())
+            }
+        }
+    })
+    .await
+    .map_err(|e| Error::Finalizer(Box::new(e)))
+}
+
+/// The members from the Neuron cache; one that does not decode stops the set (its spends and
+/// intents may matter to a deletion).
+fn members(set: &NeuronSet, ctx: &Context, ns: &str) -> Result<Vec<Arc<Neuron>>> {
+    let name = set.name_any();
+    if let Some(u) = ctx.invalid_neurons.in_namespace(ns).into_iter().find(|u| {
+        u.meta
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(labels::NEURON_SET))
+            == Some(&name)
+    }) {
+        return Err(Error::Unreadable(super::lenient::read::Unreadable {
+            kind: "Neuron".into(),
+            name: u.meta.name.clone().unwrap_or_default(),
+            error: u.error.clone(),
+        }));
     }
+    let all = ctx.neurons.state();
+    Ok(plan::members_of(set, all.iter().map(|n| n.as_ref()))
+        .into_iter()
+        .map(|n| Arc::new(n.clone()))
+        .collect())
+}
+
+async fn apply_set(set: Arc<NeuronSet>, ctx: &Context, ns: &str) -> Result<Action> {
+    let ns = ns.to_string();
     // Name squatters are looked up in the Neuron store: it must have its first full list.
-    if ctx.neurons.wait_until_ready().await.is_err() {
+    if !ctx.ready().await {
         return Ok(Action::requeue(UNSETTLED));
     }
     let name = set.name_any();
-    let selector = ListParams::default().labels(&format!("{}={name}", labels::NEURON_SET));
-    // Listed, not from a cache: deletions below must see every recorded spend and intent.
-    let listed: Vec<Neuron> = super::lenient::read::every(&ctx.client, &ns, &selector).await?;
-    let members: Vec<&Neuron> = plan::members_of(&set, &listed);
-    let stss = Api::<StatefulSet>::namespaced(ctx.client.clone(), &ns)
-        .list(&selector)
-        .await?
-        .items;
+    let listed = members(&set, ctx, &ns)?;
+    let members: Vec<&Neuron> = listed.iter().map(|n| n.as_ref()).collect();
+    let stss: Vec<StatefulSet> = ctx
+        .stores
+        .statefulsets
+        .state()
+        .iter()
+        .filter(|s| s.namespace().as_deref() == Some(ns.as_str()))
+        .filter(|s| s.labels().get(labels::NEURON_SET) == Some(&name))
+        .map(|s| (**s).clone())
+        .collect();
+    let spends = ctx.executor.ledger().of_namespace(&ns);
     let hash = template_hash(&set);
     let mut views: Vec<_> = members
         .iter()
         .filter_map(|n| {
-            let mut v = plan::member_view(&name, &hash, n)?;
+            let pending = ledger::in_flight(&spends, &n.name_any())
+                .iter()
+                .any(|s| s.spec.call == crate::api::SpendCall::Register);
+            let mut v = plan::member_view(&name, &hash, n, pending)?;
             let sts = stss.iter().find(|s| s.name_any() == n.name_any());
             v.ready = member_ready(n, sts);
             Some(v)
         })
         .collect();
     let rollout =
-        super::neuronset_rollout::gather(&set, &ctx, &ns, &members, &stss, &mut views).await?;
+        super::neuronset_rollout::gather(&set, ctx, &ns, &members, &stss, &mut views).await?;
     let prev = set.status.clone().unwrap_or_default();
-    let ledger = plan::merge_spends(&prev.spends, &members);
+    let spent = ledger::spent(&spends, Scope::Set(&name), None);
     let invalid = crate::decide::validate_neuron_set(&set.spec);
     let burn = ctx
         .cache
@@ -78,25 +136,24 @@ pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action>
         invalid: (!invalid.is_empty()).then(|| crate::decide::describe(&invalid)),
         members: views,
         budget_rao: plan::budget_rao(&set),
-        spent_rao: plan::total_spent(&ledger),
+        spent_rao: spent,
         burn_rao: burn,
-        taken: taken_ordinals(&set, &ctx, &ns),
+        taken: taken_ordinals(&set, ctx, &ns),
         rollout: Some(rollout),
     };
     let p = plan::plan(&facts);
-    let status = set_status(&set, &p, ledger, jiff::Timestamp::now());
-    // Status first: it carries the ledger with the records of members about to be deleted.
+    let status = set_status(&set, &p, spent, jiff::Timestamp::now());
     if status_changed(set.status.as_ref(), &status) {
         let api: Api<NeuronSet> = Api::namespaced(ctx.client.clone(), &ns);
         let written = super::apply::apply_status(&api, &name, &status).await?;
-        super::freshness::wrote(&ctx, &written);
-        announce(&set, &ctx, &prev.conditions, &status.conditions).await;
+        super::freshness::wrote(ctx, &written);
+        announce(&set, ctx, &prev.conditions, &status.conditions).await;
         // The rollout's transitions are recorded now: tell them (once).
-        super::neuronset_rollout::tell(&ctx, &set, &p.notes, p.rolled_back).await;
+        super::neuronset_rollout::tell(ctx, &set, &p.notes, p.rolled_back).await;
     }
     if facts.invalid.is_none() {
         let stable = status.rollout.as_ref().and_then(|r| r.stable.as_ref());
-        act(&set, &ctx, &ns, &p, &members, stable).await?;
+        act(&set, ctx, &ns, &p, &members, stable).await?;
     }
     Ok(Action::requeue(
         p.recheck_secs().map_or(RESYNC, Duration::from_secs),
@@ -258,14 +315,5 @@ async fn announce(
 }
 
 async fn publish(ctx: &Context, set: &NeuronSet, type_: EventType, reason: &str, note: &str) {
-    let ev = Event {
-        type_,
-        reason: reason.into(),
-        note: Some(note.into()),
-        action: "Reconcile".into(),
-        secondary: None,
-    };
-    if let Err(e) = ctx.recorder.publish(&ev, &set.object_ref(&())).await {
-        tracing::warn!(error = %e, reason, "could not publish Event");
-    }
+    events::publish(&ctx.recorder, set, type_, reason, note).await
 }

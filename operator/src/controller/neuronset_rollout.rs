@@ -15,8 +15,8 @@ use crate::decide::rollout::window::ChainNow;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;
-use kube::runtime::events::{Event, EventType};
-use kube::{Api, Resource, ResourceExt};
+use kube::runtime::events::EventType;
+use kube::{Api, ResourceExt};
 use std::collections::{BTreeMap, HashMap};
 
 /// A container restarted this often, or backing off after crashes, crash-loops.
@@ -188,20 +188,12 @@ pub fn crash_looping(pod: &Pod, sts: Option<&StatefulSet>) -> bool {
 /// Publishes the rollout's Events and counts a rollback.
 pub async fn tell(ctx: &Context, set: &NeuronSet, notes: &[Note], rolled_back: Option<&str>) {
     for n in notes {
-        let ev = Event {
-            type_: if n.warning {
-                EventType::Warning
-            } else {
-                EventType::Normal
-            },
-            reason: n.reason.into(),
-            note: Some(n.message.chars().take(1000).collect()),
-            action: "Rollout".into(),
-            secondary: None,
+        let t = if n.warning {
+            EventType::Warning
+        } else {
+            EventType::Normal
         };
-        if let Err(e) = ctx.recorder.publish(&ev, &set.object_ref(&())).await {
-            tracing::warn!(error = %e, reason = n.reason, "could not publish Event");
-        }
+        super::events::publish(&ctx.recorder, set, t, n.reason, &n.message).await;
     }
     if let Some(reason) = rolled_back {
         let ns = set.namespace().unwrap_or_default();

@@ -2,9 +2,8 @@
 
 use crate::api::{
     format_tao, is_true, labels, merge_conditions, types, Neuron, NeuronSet, NeuronSetStatus,
-    SpendRecord,
 };
-use crate::decide::neuronset::{total_spent, SetPlan};
+use crate::decide::neuronset::SetPlan;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
@@ -39,11 +38,10 @@ pub fn rolled_out(sts: &StatefulSet) -> bool {
 pub fn set_status(
     set: &NeuronSet,
     p: &SetPlan,
-    spends: Vec<SpendRecord>,
+    spent: u64,
     now: jiff::Timestamp,
 ) -> NeuronSetStatus {
     let prev = set.status.clone().unwrap_or_default();
-    let spent = total_spent(&spends);
     NeuronSetStatus {
         observed_generation: set.metadata.generation,
         replicas: p.counts.replicas,
@@ -52,7 +50,6 @@ pub fn set_status(
         updated_replicas: p.counts.updated,
         spent_rao: spent,
         spent_tao: Some(format_tao(spent)),
-        spends,
         selector: Some(format!("{}={}", labels::NEURON_SET, set.name_any())),
         conditions: merge_conditions(
             &prev.conditions,

@@ -1,7 +1,7 @@
 //! Turning observations into status fields, and deciding whether a status write is needed.
 
 use crate::api::{
-    format_tao, merge_conditions, types, AxonEndpoint, CondSpec, Condition, NeuronChainStatus,
+    format_tao, merge_conditions, AxonEndpoint, CondSpec, Condition, NeuronChainStatus,
     NeuronStatus, PodStatusSummary, SubnetStatus,
 };
 use crate::chain::{NeuronInfo, Pool};
@@ -12,17 +12,6 @@ use kube::ResourceExt;
 /// How long block-only changes (`block`, `lastPolledAt`, `blocksSinceLastUpdate`) may go
 /// unwritten: they move every block, and writing them alone would cost a write per poll.
 pub const BLOCK_REFRESH: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// Condition types the core reconcilers compute; others (AxonServed, StakeSatisfied, ...) are
-/// set by other parts of the operator and are carried over untouched.
-const NEURON_CORE_CONDITIONS: [&str; 6] = [
-    types::READY,
-    types::REGISTERED,
-    types::POD_READY,
-    types::SUBNET_NOT_FOUND,
-    types::HOTKEY_CONFLICT,
-    types::INVALID_SPEC,
-];
 
 /// The hotkey's figures in status; `own` is the coldkey's own alpha on it, valued with `pool`.
 pub fn chain_status(
@@ -78,8 +67,8 @@ pub fn pod_summary(pod: &Pod) -> PodStatusSummary {
     }
 }
 
-/// Our conditions merged with the previous list, keeping transition times and other parts'
-/// conditions (after ours).
+/// The plan's conditions merged with the previous list, keeping transition times; conditions of
+/// types the plan does not own (`PLANNED_CONDITIONS`) are carried over after ours.
 pub fn neuron_conditions(
     old: &[Condition],
     ours: &[CondSpec],
@@ -89,7 +78,7 @@ pub fn neuron_conditions(
     let mut merged = merge_conditions(old, ours, generation, now);
     merged.extend(
         old.iter()
-            .filter(|c| !NEURON_CORE_CONDITIONS.contains(&c.type_.as_str()))
+            .filter(|c| !crate::decide::neuron_plan::PLANNED_CONDITIONS.contains(&c.type_.as_str()))
             .cloned(),
     );
     merged

@@ -1,5 +1,5 @@
 use super::*;
-use crate::api::NeuronPhase;
+use crate::api::{types, NeuronPhase};
 use crate::chain::AccountId;
 
 fn ts(s: &str) -> jiff::Timestamp {
@@ -98,7 +98,7 @@ fn conditions_keep_foreign_types_and_times() {
         &[],
         &[
             CondSpec::new(types::READY, true, "Running", ""),
-            CondSpec::new(types::AXON_SERVED, true, "Served", ""),
+            CondSpec::new("SomeoneElses", true, "Theirs", ""),
             CondSpec::new(types::HOTKEY_CONFLICT, true, "HotkeyConflict", ""),
         ],
         Some(1),
@@ -111,7 +111,8 @@ fn conditions_keep_foreign_types_and_times() {
         &t1,
     );
     let types_: Vec<_> = next.iter().map(|c| c.type_.as_str()).collect();
-    assert_eq!(types_, [types::READY, types::AXON_SERVED]);
+    // HotkeyConflict is the plan's: absent from it, it goes; the foreign type stays.
+    assert_eq!(types_, [types::READY, "SomeoneElses"]);
     assert_eq!(next[0].last_transition_time, t0);
 }
 

@@ -8,6 +8,7 @@ use super::status::subnet_status_changed;
 use crate::api::{format_tao, is_true, merge_conditions, types, Subnet, SubnetStatus};
 use crate::chain::poller::PollConfig;
 use crate::chain::SubnetKey;
+use crate::decide::ledger::{self, Scope};
 use crate::decide::{self, Member, PollState};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::runtime::controller::Action;
@@ -16,7 +17,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const RESYNC: Duration = Duration::from_secs(300);
-const DAY: i64 = 24 * 3600;
 
 pub fn key_of(subnet: &Subnet) -> Result<SubnetKey> {
     Ok(SubnetKey {
@@ -93,16 +93,12 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
             })
             .collect::<Vec<_>>(),
     );
-    let spent: u64 = members
-        .iter()
-        .flat_map(|n| n.status.iter().flat_map(|s| s.registration.iter()))
-        .filter(|r| {
-            r.at.as_deref()
-                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-                .is_some_and(|t| now.as_second() - t.as_second() < DAY)
-        })
-        .map(|r| r.paid_rao)
-        .sum();
+    // From the ledger: Neurons deleted since still count, in-flight intents at their limit.
+    let spent = ledger::spent_last_24h(
+        &ctx.executor.ledger().of_namespace(&key.namespace),
+        Scope::Subnet(&key.name),
+        now,
+    );
     // A new or changed Subnet: its Neurons (e.g. waiting with SubnetNotFound) look again.
     if prev.observed_generation != subnet.metadata.generation {
         for n in &members {

@@ -2,12 +2,16 @@
 //! what triggers them (including chain poll events), error backoff, metrics, and graceful
 //! shutdown.
 
-use super::context::Context;
+use super::context::{Context, Parts as ContextParts};
 use super::error::Error;
 use super::lenient;
 use super::metrics::Metrics;
-use super::watched::{api, invalid, ours, Watched, NEURON_INVALID, SET_INVALID, SUBNET_INVALID};
-use super::{neuron, neuronset, subnet};
+use super::poll_wakes::{affected, in_conflict};
+use super::secrets::Secrets;
+use super::spending::{self, Executor};
+use super::stores::Stores;
+use super::watched::{api, invalid, Watched, NEURON_INVALID, SET_INVALID, SUBNET_INVALID};
+use super::{neuron, neuronset, subnet, watches};
 use crate::api::{labels, Neuron, NeuronSet, Subnet};
 use crate::chain::poller::{PollEvent, Pollers};
 use crate::chain::{ChainCache, SubnetKey};
@@ -25,12 +29,12 @@ use tokio::sync::mpsc;
 
 /// Reconciles in flight per controller. Unbounded, a fleet's first sync runs every reconcile at
 /// once: at 1,000 Neurons that held ~150 MiB and made each reconcile wait seconds on the others
-/// (BENCHMARKS.md). Nothing in a reconcile waits on another Neuron (see `try_subnet_turn`).
+/// (BENCHMARKS.md). Nothing in a reconcile waits on another Neuron or on the chain (chain
+/// actions run in the executor).
 const RECONCILE_CONCURRENCY: u16 = 32;
 
-/// Longer than any legitimate reconcile: a chain inclusion wait (60 s) plus API requests (each
-/// bounded by `--request-timeout-seconds`). The last guard: cancelling a reconcile is a crash at
-/// that point, which registration and stake recover from.
+/// Longer than any legitimate reconcile: a few API requests, each bounded by
+/// `--request-timeout-seconds` (a reconcile never waits on a block). The last guard.
 const RECONCILE_TIMEOUT: Duration = Duration::from_secs(150);
 
 fn bounded() -> kube::runtime::controller::Config {
@@ -50,6 +54,7 @@ pub async fn run(
     let base = watched.config();
     let (neuron_tx, neuron_rx) = mpsc::unbounded_channel::<ObjectRef<Neuron>>();
     let (subnet_tx, subnet_rx) = mpsc::unbounded_channel::<ObjectRef<Subnet>>();
+    let (set_tx, set_rx) = mpsc::unbounded_channel::<ObjectRef<NeuronSet>>();
     let reporter = Reporter {
         controller: "tensorfleet".into(),
         instance: std::env::var("POD_NAME").ok(),
@@ -58,29 +63,38 @@ pub async fn run(
     // Objects of our kinds that do not decode stay out of the typed watches and stores (one of
     // them would stop every list of its kind) and are reported on themselves.
     let invalid_neurons = Arc::new(lenient::Registry::default());
+    let invalid_subnets = Arc::new(lenient::Registry::default());
     let (store, neuron_stream) = lenient::watch::primary::<Neuron>(
         &client,
         ns,
         base.clone(),
         invalid::<Neuron>(&client, &recorder, invalid_neurons.clone(), NEURON_INVALID),
     );
+    // The Neurons' children and pods: one watch each, its cache read by the reconcile.
+    let (statefulsets, sts_stream) = watches::reflected::<StatefulSet>(&client, &watched);
+    let (services, svc_stream) = watches::reflected::<Service>(&client, &watched);
+    let (pods, pod_stream) = watches::reflected::<Pod>(&client, &watched);
+    let (managed, managed_stream) = watches::reflected::<Secret>(&client, &watched);
+    let (secret_index, index_stream) = watches::secret_index(&client, &watched);
     let neurons = Controller::for_stream(neuron_stream, store.clone())
         .with_config(bounded())
-        .owns(api::<StatefulSet>(&client, ns), ours(&base))
-        .owns(api::<Service>(&client, ns), ours(&base))
-        .owns(api::<Secret>(&client, ns), ours(&base))
-        .watches(api::<Pod>(&client, ns), ours(&base), |pod: Pod| {
-            let name = pod.labels().get(labels::NEURON)?.clone();
-            Some(ObjectRef::<Neuron>::new(&name).within(&pod.namespace()?))
+        .owns_stream(sts_stream)
+        .owns_stream(svc_stream)
+        // Wallet Secrets and generated hotkeys (the latter have no owner reference).
+        .watches_stream(managed_stream, |s: Secret| neuron_of(&s))
+        .watches_stream(pod_stream, |p: Pod| neuron_of(&p))
+        .watches_stream(index_stream, {
+            let store = store.clone();
+            move |s| watches::neurons_of_secret(&store, &s)
         })
         .reconcile_on(stream_of(neuron_rx));
     let (subnet_store, subnet_stream) = lenient::watch::primary::<Subnet>(
         &client,
         ns,
         base.clone(),
-        invalid::<Subnet>(&client, &recorder, Default::default(), SUBNET_INVALID),
+        invalid::<Subnet>(&client, &recorder, invalid_subnets.clone(), SUBNET_INVALID),
     );
-    let subnets = Controller::for_stream(subnet_stream, subnet_store)
+    let subnets = Controller::for_stream(subnet_stream, subnet_store.clone())
         .with_config(bounded())
         .watches_stream(
             lenient::watch(&client, ns, base.clone(), lenient::Sink::quiet()).touched_objects(),
@@ -97,7 +111,7 @@ pub async fn run(
         base.clone(),
         invalid::<NeuronSet>(&client, &recorder, Default::default(), SET_INVALID),
     );
-    let sets = Controller::for_stream(set_stream, set_store)
+    let sets = Controller::for_stream(set_stream, set_store.clone())
         .with_config(bounded())
         .owns(api::<Neuron>(&client, ns), members())
         .watches(
@@ -107,23 +121,53 @@ pub async fn run(
                 let set = sts.labels().get(labels::NEURON_SET)?.clone();
                 Some(ObjectRef::<NeuronSet>::new(&set).within(&sts.namespace()?))
             },
-        );
+        )
+        .reconcile_on(stream_of(set_rx));
 
+    let spends = watches::ledger(
+        &client,
+        &watched,
+        watches::SpendWakes {
+            neurons: neuron_tx.clone(),
+            sets: set_tx,
+            subnets: subnet_tx.clone(),
+        },
+    );
+    let secrets = Arc::new(Secrets::new(client.clone(), secret_index, managed));
+    let executor = Arc::new(Executor::new(spending::Parts {
+        client: client.clone(),
+        coldkeys: secrets.coldkeys.clone(),
+        ledger: spending::Ledger::new(client.clone(), spends),
+        pollers: pollers.clone(),
+        cache: cache.clone(),
+        recorder: recorder.clone(),
+        metrics: metrics.clone(),
+        wake: neuron_tx.clone(),
+    }));
+    tokio::spawn(spending::upkeep(executor.clone()));
     let nodes = super::nodes::start(client.clone(), &base, store.clone(), neuron_tx.clone()).await;
     let ctx = Arc::new(
-        Context::new(
-            client.clone(),
-            cache.clone(),
-            pollers.clone(),
+        Context::new(ContextParts {
+            client: client.clone(),
+            cache: cache.clone(),
+            pollers: pollers.clone(),
             recorder,
             metrics,
-            store.clone(),
-            neuron_tx.clone(),
-        )
+            neurons: store.clone(),
+            sets: set_store,
+            stores: Stores {
+                subnets: subnet_store,
+                statefulsets,
+                services,
+                pods,
+            },
+            secrets,
+            executor,
+            neuron_trigger: neuron_tx.clone(),
+        })
         .with_nodes(nodes)
-        .with_invalid_neurons(invalid_neurons),
+        .with_invalid(invalid_neurons, invalid_subnets),
     );
-
     // Poll events → reconciles of the Subnet and of the Neurons whose hotkeys changed.
     let dispatch = {
         let store = store.clone();
@@ -214,45 +258,14 @@ pub async fn run(
     Ok(())
 }
 
+/// The Neuron an object of ours belongs to, by its label.
+fn neuron_of<K: ResourceExt>(o: &K) -> Option<ObjectRef<Neuron>> {
+    let name = o.labels().get(labels::NEURON)?.clone();
+    Some(ObjectRef::<Neuron>::new(&name).within(&o.namespace()?))
+}
+
 fn stream_of<T>(rx: mpsc::UnboundedReceiver<T>) -> impl Stream<Item = T> {
     futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
-}
-
-/// Neurons of the event's Subnet to reconcile: all of them when the Subnet-level view changed;
-/// those whose hotkey's figures changed; on a burn change, those without a uid (they may be
-/// waiting for the burn to fall under their cap).
-pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
-    let changed: Vec<String> = ev.change.hotkeys.iter().map(|h| h.ss58()).collect();
-    neurons
-        .iter()
-        .filter(|n| {
-            n.namespace().as_deref() == Some(ev.subnet.namespace.as_str())
-                && n.spec.subnet == ev.subnet.name
-        })
-        .filter(|n| {
-            let status = n.status.as_ref();
-            ev.change.subnet
-                || (ev.change.burn && status.is_none_or(|s| s.uid.is_none()))
-                || status
-                    .and_then(|s| s.hotkey.as_ref())
-                    .is_none_or(|hk| changed.contains(hk))
-        })
-        .map(|n| ObjectRef::from_obj(n.as_ref()))
-        .collect()
-}
-
-/// Neurons of `ns` currently holding `HotkeyConflict=True`.
-pub fn in_conflict(ns: &str, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
-    neurons
-        .iter()
-        .filter(|n| n.namespace().as_deref() == Some(ns))
-        .filter(|n| {
-            n.status.as_ref().is_some_and(|s| {
-                crate::api::is_true(&s.conditions, crate::api::types::HOTKEY_CONFLICT)
-            })
-        })
-        .map(|n| ObjectRef::from_obj(n.as_ref()))
-        .collect()
 }
 
 type ReconcileFut = std::pin::Pin<Box<dyn Future<Output = Result<Action, Error>> + Send>>;
@@ -282,6 +295,9 @@ where
     }
 }
 
+/// How often a held deletion looks at the ledger again (the executor resolves meanwhile).
+const HELD_RETRY: Duration = Duration::from_secs(5);
+
 /// A 409 (our write raced another, or our view was stale) is retried at once on a fresh read.
 const CONFLICT_RETRY: Duration = Duration::from_secs(1);
 
@@ -290,6 +306,10 @@ where
     K: Resource<DynamicType = ()>,
 {
     move |obj, err, ctx| {
+        if err.is_held() {
+            tracing::info!(controller = name, object = %ObjectRef::from_obj(obj.as_ref()), reason = %err, "deletion held");
+            return Action::requeue(HELD_RETRY);
+        }
         ctx.metrics.error(name, err.metric_label());
         let wait = if err.is_conflict() {
             CONFLICT_RETRY
@@ -308,86 +328,5 @@ where
     match r {
         Ok((obj, _)) => tracing::debug!(controller = name, object = %obj.name, "reconciled"),
         Err(e) => tracing::debug!(controller = name, error = %e, "reconcile not run"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::chain::cache::Change;
-    use crate::chain::AccountId;
-
-    fn neuron(ns: &str, name: &str, subnet: &str, hotkey: Option<[u8; 32]>) -> Arc<Neuron> {
-        let mut n = Neuron::new(
-            name,
-            serde_json::from_value(serde_json::json!(
-            {"subnet": subnet, "role": "miner", "image": "i"}))
-            .unwrap(),
-        );
-        n.metadata.namespace = Some(ns.into());
-        n.status = hotkey.map(|h| crate::api::NeuronStatus {
-            hotkey: Some(AccountId(h).ss58()),
-            ..Default::default()
-        });
-        Arc::new(n)
-    }
-
-    #[test]
-    fn poll_events_reach_the_right_neurons() {
-        let all = vec![
-            neuron("a", "hk1", "sn", Some([1; 32])),
-            neuron("a", "hk2", "sn", Some([2; 32])),
-            neuron("a", "fresh", "sn", None),
-            neuron("a", "other-subnet", "sn2", Some([1; 32])),
-            neuron("b", "other-ns", "sn", Some([1; 32])),
-        ];
-        let ev = |subnet, hotkeys: &[u8]| PollEvent {
-            subnet: SubnetKey {
-                namespace: "a".into(),
-                name: "sn".into(),
-            },
-            change: Change {
-                subnet,
-                burn: false,
-                hotkeys: hotkeys.iter().map(|b| AccountId([*b; 32])).collect(),
-            },
-        };
-        // (event, names reconciled): hotkey-level changes reach their Neuron (and those whose
-        // hotkey is not known yet); Subnet-level changes reach every Neuron of the Subnet.
-        let cases = [
-            (ev(false, &[1]), vec!["hk1", "fresh"]),
-            (ev(false, &[3]), vec!["fresh"]),
-            (ev(true, &[]), vec!["hk1", "hk2", "fresh"]),
-        ];
-        for (e, want) in cases {
-            let got: Vec<String> = affected(&e, &all).into_iter().map(|r| r.name).collect();
-            assert_eq!(got, want, "{e:?}");
-        }
-    }
-
-    #[test]
-    fn conflicted_neurons_are_found_per_namespace() {
-        let conflicted = |ns: &str, name: &str| {
-            let mut n = (*neuron(ns, name, "sn", Some([1; 32]))).clone();
-            n.status.as_mut().unwrap().conditions = crate::api::merge_conditions(
-                &[],
-                &[crate::api::CondSpec::new(
-                    crate::api::types::HOTKEY_CONFLICT,
-                    true,
-                    "HotkeyConflict",
-                    "",
-                )],
-                None,
-                &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(jiff::Timestamp::UNIX_EPOCH),
-            );
-            Arc::new(n)
-        };
-        let all = vec![
-            conflicted("a", "loser"),
-            neuron("a", "holder", "sn", Some([1; 32])),
-            conflicted("b", "elsewhere"),
-        ];
-        let got: Vec<String> = in_conflict("a", &all).into_iter().map(|r| r.name).collect();
-        assert_eq!(got, ["loser"]);
     }
 }

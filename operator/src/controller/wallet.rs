@@ -1,14 +1,11 @@
-//! The Neuron's keys: its hotkey Secret (used as is, or generated once, never overwritten), the
-//! coldkey's public key for `coldkeypub.txt`, and the wallet files the pod gets.
+//! What the operator learns from key Secrets without keeping the keys: the coldkey's public key
+//! (for `coldkeypub.txt`) and the account that signs for it, per Secret version; and the wallet
+//! files the pod gets.
 
-use super::error::{Error, Result};
-use crate::api::Neuron;
-use crate::children::{generated_hotkey_secret, WalletFiles};
-use crate::decide::Blocker;
+use crate::children::WalletFiles;
 use crate::keys::{self, HotkeyMaterial, SecretData};
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::PostParams;
-use kube::{Api, ResourceExt};
+use kube::ResourceExt;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -25,44 +22,19 @@ pub(crate) fn secret_data(s: &Secret) -> SecretData {
         .collect()
 }
 
-/// Reads the hotkey Secret, or creates it with a fresh hotkey when allowed. `Ok(Err(blocker))`
-/// when the Neuron cannot proceed (missing and not generated, or unusable).
-pub async fn resolve_hotkey(
-    secrets: &Api<Secret>,
-    neuron: &Neuron,
-    name: &str,
-) -> Result<std::result::Result<HotkeyMaterial, Blocker>> {
-    let existing = match secrets.get_opt(name).await? {
-        Some(s) => s,
-        None if !neuron.spec.wallet.generate_hotkey() => {
-            return Ok(Err(Blocker::HotkeyMissing(format!(
-                "hotkey Secret {name} does not exist and wallet.generateHotkey is false"
-            ))))
-        }
-        None => {
-            let fresh = keys::generate_hotkey().map_err(|e| Error::Keys(e.to_string()))?;
-            let secret = generated_hotkey_secret(neuron, name, fresh.keyfile_json());
-            match secrets.create(&PostParams::default(), &secret).await {
-                Ok(_) => {
-                    tracing::info!(neuron = %neuron.name_any(), secret = name, hotkey = %fresh.ss58(), "generated hotkey");
-                    return Ok(Ok(fresh));
-                }
-                // Someone created it first: use theirs, never overwrite.
-                Err(kube::Error::Api(s)) if s.code == 409 => secrets.get(name).await?,
-                Err(e) => return Err(e.into()),
-            }
-        }
-    };
-    Ok(keys::parse_hotkey_secret(name, &secret_data(&existing))
-        .map_err(|e| Blocker::HotkeyInvalid(e.to_string())))
+/// The accounts of a coldkey Secret: who pays, and who signs (the coldkey, or its proxy key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ColdkeyIds {
+    pub payer: [u8; 32],
+    pub account: [u8; 32],
 }
 
-/// What each coldkey Secret version gave, by (namespace, Secret, resourceVersion): its public key,
+/// What each coldkey Secret version gave, by (namespace, Secret, resourceVersion): its accounts,
 /// or why it is unusable. An encrypted keyfile costs a memory-hard KDF (512 MiB, seconds of CPU),
 /// so neither outcome is recomputed on every reconcile: a wrong password shared by many Neurons
 /// would otherwise keep a core busy. Holds public keys and fixed-text errors only.
 #[derive(Default)]
-pub struct ColdkeyCache(Mutex<HashMap<SecretVersion, Result<[u8; 32], String>>>);
+pub struct ColdkeyCache(Mutex<HashMap<SecretVersion, Result<ColdkeyIds, String>>>);
 
 /// (namespace, name, resourceVersion) of a Secret.
 type SecretVersion = (String, String, String);
@@ -76,21 +48,20 @@ fn version_of(secret: &Secret) -> SecretVersion {
 }
 
 impl ColdkeyCache {
-    /// The coldkey's public key from its Secret: `coldkeypub.txt` or `real` if present, else the
-    /// parsed key. `Ok(None)` when the Secret does not exist; `Err(message)` when it is unusable.
-    pub async fn coldkey(
+    /// The version already seen, if it was.
+    pub fn known(
         &self,
-        secrets: &Api<Secret>,
+        namespace: &str,
         name: &str,
-    ) -> Result<std::result::Result<Option<[u8; 32]>, String>> {
-        let Some(secret) = secrets.get_opt(name).await? else {
-            return Ok(Ok(None));
-        };
-        Ok(self.public_of(&secret).map(Some))
+        version: &str,
+    ) -> Option<Result<ColdkeyIds, String>> {
+        let id = (namespace.to_string(), name.to_string(), version.to_string());
+        self.0.lock().expect("coldkey cache").get(&id).cloned()
     }
 
-    /// [`ColdkeyCache::coldkey`] for a Secret already read.
-    pub fn public_of(&self, secret: &Secret) -> std::result::Result<[u8; 32], String> {
+    /// The Secret's accounts: the payer from `coldkeypub.txt` or `real` if present, else from
+    /// the parsed key; the signer is the proxy key if it signs through one.
+    pub fn ids_of(&self, secret: &Secret) -> Result<ColdkeyIds, String> {
         let id = version_of(secret);
         if let Some(known) = self.0.lock().expect("coldkey cache").get(&id) {
             return known.clone();
@@ -115,24 +86,24 @@ impl ColdkeyCache {
                 .map(|m| m.coldkey())
                 .map_err(|e| e.to_string())
         };
-        self.0
-            .lock()
-            .expect("coldkey cache")
-            .insert(id, public.clone());
-        public
+        let ids = public.and_then(|payer| {
+            let proxy = keys::proxy_account(name, &data).map_err(|e| e.to_string())?;
+            Ok(ColdkeyIds {
+                payer,
+                account: proxy.unwrap_or(payer),
+            })
+        });
+        let mut cache = self.0.lock().expect("coldkey cache");
+        // Older versions of the same Secret are never asked about again.
+        cache.retain(|(ns, n, _), _| !(ns == &id.0 && n == &id.1));
+        cache.insert(id, ids.clone());
+        ids
     }
 
     /// Why this version of the Secret cannot sign, if an earlier attempt found out.
     pub fn known_unusable(&self, secret: &Secret) -> Option<String> {
-        match self
-            .0
-            .lock()
-            .expect("coldkey cache")
-            .get(&version_of(secret))
-        {
-            Some(Err(msg)) => Some(msg.clone()),
-            _ => None,
-        }
+        let (ns, name, version) = version_of(secret);
+        self.known(&ns, &name, &version)?.err()
     }
 
     /// Records that this version of the Secret cannot sign (it may still carry a public key).
@@ -189,14 +160,14 @@ mod tests {
     fn unusable_coldkeys_are_remembered_per_version() {
         let cache = ColdkeyCache::default();
         let bad = secret("1", &[("coldkey", b"{not json")]);
-        let err = cache.public_of(&bad).unwrap_err();
+        let err = cache.ids_of(&bad).unwrap_err();
         assert!(
             err.contains("\"cold\"") && err.contains("not valid JSON"),
             "{err}"
         );
         assert_eq!(cache.known_unusable(&bad).as_deref(), Some(err.as_str()));
         // the same version answers from the cache, a new version is parsed again
-        assert_eq!(cache.public_of(&bad).unwrap_err(), err);
+        assert_eq!(cache.ids_of(&bad).unwrap_err(), err);
         let fixed = secret(
             "2",
             &[(
@@ -204,7 +175,8 @@ mod tests {
                 b"bottom drive obey lake curtain smoke basket hold race lonely fit walk",
             )],
         );
-        assert!(cache.public_of(&fixed).is_ok());
+        let ids = cache.ids_of(&fixed).unwrap();
+        assert_eq!(ids.payer, ids.account, "a mnemonic signs for itself");
         assert_eq!(cache.known_unusable(&fixed), None);
         // a public key is known, yet signing failed: the next attempt need not parse again
         cache.remember_unusable(&fixed, "Secret \"cold\": cannot sign");

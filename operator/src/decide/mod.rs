@@ -7,11 +7,14 @@ mod subnet;
 mod validate;
 
 pub mod gpu;
+pub mod ledger;
+pub mod neuron_plan;
 pub mod neuronset;
 pub mod registration;
 pub mod restart;
 pub mod rollout;
 pub mod spend_failure;
+pub mod spend_pause;
 pub mod stake;
 
 pub use conflict::*;

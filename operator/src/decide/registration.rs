@@ -2,13 +2,14 @@
 //! what may the operator do next? Pure: no client, no chain, no clock (time is an input).
 //!
 //! Money rules encoded here:
-//! - a pending intent (recorded before submission) blocks any new submission until the chain has
-//!   been read and the intent resolved — so a crash between "submit" and "record outcome" can
-//!   never lead to a second burn;
-//! - every submission is capped at min(Neuron cap, Subnet cap) and by the remaining budgets;
+//! - an intent in flight (recorded in the ledger before submission, or a job the executor has)
+//!   blocks any new request until the chain has been read and the intent resolved — so a crash
+//!   between "submit" and "record outcome" can never lead to a second burn;
+//! - every request is capped at min(Neuron cap, Subnet cap) and by the remaining budgets (the
+//!   executor checks them again against the ledger before recording the intent);
 //! - external mode never spends.
 
-use crate::api::{RegistrationIntent, RegistrationMode, RegistrationRecord};
+use crate::api::RegistrationMode;
 
 /// Why the operator will not register now (the `RegistrationBlocked` condition's reason).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,8 +63,8 @@ impl Blocked {
 pub enum RegistrationStep {
     /// The hotkey is registered; nothing to do.
     Registered { uid: u16 },
-    /// An earlier intent exists: read the chain and resolve it before anything else.
-    ResolveIntent,
+    /// An intent is in flight: nothing new until it is resolved.
+    InFlight,
     /// Submit one registration paying at most `limit_rao`.
     Register { limit_rao: u64 },
     /// Not registered and not allowed to register now.
@@ -86,7 +87,8 @@ pub struct RegistrationInput {
     pub budget_remaining_rao: Option<u64>,
     /// From the poller's cache: None when no snapshot yet.
     pub chain: Option<ChainView>,
-    pub pending: Option<RegistrationIntent>,
+    /// An intent in flight (ledger or executor).
+    pub pending: bool,
     /// Whether this hotkey was registered before (a uid was recorded) — for `reregister`.
     pub was_registered: bool,
 }
@@ -100,8 +102,8 @@ pub struct ChainView {
 
 pub fn decide(input: &RegistrationInput) -> RegistrationStep {
     // The intent comes first, even before the cached view: the cache may predate the submission.
-    if input.pending.is_some() {
-        return RegistrationStep::ResolveIntent;
+    if input.pending {
+        return RegistrationStep::InFlight;
     }
     let Some(chain) = &input.chain else {
         return RegistrationStep::WaitForChain;
@@ -140,61 +142,6 @@ pub fn decide(input: &RegistrationInput) -> RegistrationStep {
         });
     }
     RegistrationStep::Register { limit_rao: limit }
-}
-
-/// What the chain says about a pending intent (read directly, not from the cache).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IntentProbe {
-    pub head: u64,
-    /// `Uids(netuid, hotkey)` now.
-    pub uid: Option<u16>,
-    /// The signer's next nonce now.
-    pub signer_nonce: u64,
-}
-
-/// How a pending intent ends.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum IntentResolution {
-    /// The hotkey is registered: the submission was included (its result was lost).
-    Registered { uid: u16 },
-    /// The nonce was consumed but the hotkey is not registered: included and failed (or the
-    /// nonce was used by another transaction). Nothing was burned for a registration.
-    NonceUsedNotRegistered,
-    /// The mortal window passed with the nonce unused: it can never be included.
-    Expired,
-    /// It may still be included: wait and probe again.
-    StillPending,
-}
-
-pub fn resolve_intent(intent: &RegistrationIntent, probe: &IntentProbe) -> IntentResolution {
-    if let Some(uid) = probe.uid {
-        return IntentResolution::Registered { uid };
-    }
-    if probe.signer_nonce > intent.nonce {
-        return IntentResolution::NonceUsedNotRegistered;
-    }
-    if probe.head > intent.mortal_until_block {
-        return IntentResolution::Expired;
-    }
-    IntentResolution::StillPending
-}
-
-/// Burn recorded in `records` at or after `since` (RFC 3339; records without a time count, to
-/// stay on the safe side of a budget).
-pub fn spent_since<'a>(
-    records: impl IntoIterator<Item = &'a RegistrationRecord>,
-    since: &jiff::Timestamp,
-) -> u64 {
-    records
-        .into_iter()
-        .filter(
-            |r| match r.at.as_deref().map(str::parse::<jiff::Timestamp>) {
-                Some(Ok(at)) => at >= *since,
-                _ => true,
-            },
-        )
-        .map(|r| r.paid_rao)
-        .sum()
 }
 
 #[cfg(test)]

@@ -18,19 +18,8 @@ fn auto(cap: u64, chain: Option<ChainView>) -> RegistrationInput {
         cap_rao: cap,
         budget_remaining_rao: None,
         chain,
-        pending: None,
+        pending: false,
         was_registered: false,
-    }
-}
-
-fn intent(nonce: u64, until: u64) -> RegistrationIntent {
-    RegistrationIntent {
-        hotkey: "5F".into(),
-        limit_rao: TAO,
-        nonce,
-        mortal_until_block: until,
-        tx_hash: None,
-        at: "2026-11-22T00:00:00Z".into(),
     }
 }
 
@@ -126,96 +115,21 @@ fn decision_table() {
         (
             "pending intent wins over a stale cache saying unregistered",
             RegistrationInput {
-                pending: Some(intent(3, 100)),
+                pending: true,
                 ..auto(TAO, view(None, 1, true))
             },
-            RegistrationStep::ResolveIntent,
+            RegistrationStep::InFlight,
         ),
         (
             "pending intent wins even without a snapshot",
             RegistrationInput {
-                pending: Some(intent(3, 100)),
+                pending: true,
                 ..auto(TAO, None)
             },
-            RegistrationStep::ResolveIntent,
+            RegistrationStep::InFlight,
         ),
     ];
     for (name, input, want) in cases {
         assert_eq!(decide(&input), want, "{name}");
     }
-}
-
-#[test]
-fn intent_resolution_table() {
-    let i = intent(5, 100);
-    let cases = [
-        (
-            "registered",
-            IntentProbe {
-                head: 90,
-                uid: Some(3),
-                signer_nonce: 6,
-            },
-            IntentResolution::Registered { uid: 3 },
-        ),
-        (
-            "registered even after expiry",
-            IntentProbe {
-                head: 500,
-                uid: Some(3),
-                signer_nonce: 6,
-            },
-            IntentResolution::Registered { uid: 3 },
-        ),
-        (
-            "nonce used, not registered",
-            IntentProbe {
-                head: 90,
-                uid: None,
-                signer_nonce: 6,
-            },
-            IntentResolution::NonceUsedNotRegistered,
-        ),
-        (
-            "in window, nonce unused",
-            IntentProbe {
-                head: 100,
-                uid: None,
-                signer_nonce: 5,
-            },
-            IntentResolution::StillPending,
-        ),
-        (
-            "past window, nonce unused",
-            IntentProbe {
-                head: 101,
-                uid: None,
-                signer_nonce: 5,
-            },
-            IntentResolution::Expired,
-        ),
-    ];
-    for (name, probe, want) in cases {
-        assert_eq!(resolve_intent(&i, &probe), want, "{name}");
-    }
-}
-
-#[test]
-fn spend_window_counts_recent_and_undated_records() {
-    let rec = |paid, at: Option<&str>| RegistrationRecord {
-        block: 1,
-        tx_hash: None,
-        paid_rao: paid,
-        result: "Success".into(),
-        hotkey: None,
-        at: at.map(String::from),
-    };
-    let records = [
-        rec(1, Some("2026-11-20T00:00:00Z")), // too old
-        rec(10, Some("2026-11-21T12:00:00Z")),
-        rec(100, None), // unknown time: counted
-        rec(1000, Some("not a time")),
-    ];
-    let since: jiff::Timestamp = "2026-11-21T00:00:00Z".parse().unwrap();
-    assert_eq!(spent_since(&records, &since), 1110);
 }

@@ -23,7 +23,10 @@ pub enum SpendFailure {
 
 pub fn classify(name: &str) -> SpendFailure {
     match name {
-        "RegistrationPriceLimitExceeded" | "SlippageTooHigh" => SpendFailure::PriceLimit,
+        // The swap pallet's `PriceLimitExceeded`: a stake limit the price moved past (HEAD).
+        "RegistrationPriceLimitExceeded" | "SlippageTooHigh" | "PriceLimitExceeded" => {
+            SpendFailure::PriceLimit
+        }
         "NotProxy" | "CallFiltered" | "Unannounced" => SpendFailure::ProxyMisconfigured,
         "ColdkeySwapAnnounced" | "ColdkeySwapDisputed" | "ColdkeyInSwapSchedule" => {
             SpendFailure::ColdkeySwap
@@ -63,6 +66,7 @@ mod tests {
         let cases = [
             ("RegistrationPriceLimitExceeded", SpendFailure::PriceLimit),
             ("SlippageTooHigh", SpendFailure::PriceLimit),
+            ("PriceLimitExceeded", SpendFailure::PriceLimit),
             ("NotProxy", SpendFailure::ProxyMisconfigured),
             ("CallFiltered", SpendFailure::ProxyMisconfigured),
             ("ColdkeySwapAnnounced", SpendFailure::ColdkeySwap),

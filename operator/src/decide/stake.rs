@@ -1,5 +1,8 @@
-//! Validator stake steps: keep at least the target, add at most the daily cap, never unstake
-//! unless allowed. Pure.
+//! Validator stake steps: keep the TAO value of the coldkey's own alpha at least the target, add
+//! at most the daily cap, never unstake unless allowed; and the price bounds of each step. Pure.
+//!
+//! Amounts here are TAO (rao): the value of alpha at the pool price. Alpha is bought and sold at
+//! a moving price, so a TAO amount and an alpha amount are never the same number.
 
 /// Smallest stake the chain accepts (`AmountTooLow` below ~0.002 TAO).
 pub const MIN_STAKE_RAO: u64 = 2_000_000;
@@ -7,24 +10,23 @@ pub const MIN_STAKE_RAO: u64 = 2_000_000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StakeInput {
     pub target_rao: u64,
-    /// Current stake on the hotkey on this subnet (from the snapshot).
+    /// TAO value of the coldkey's own alpha on (hotkey, netuid), at the current price.
     pub current_rao: u64,
     /// Cap on stake added in any 24 h.
     pub max_add_per_day_rao: u64,
     /// Stake added by the operator in the last 24 h (from recorded operations).
     pub added_last_24h_rao: u64,
     pub allow_unstake: bool,
-    /// An earlier stake operation is recorded but not resolved against the chain.
-    pub pending: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StakeStep {
     Satisfied,
-    ResolveIntent,
+    /// Buy alpha for this much TAO.
     Add {
         amount_rao: u64,
     },
+    /// Sell alpha worth this much TAO.
     Remove {
         amount_rao: u64,
     },
@@ -35,9 +37,6 @@ pub enum StakeStep {
 }
 
 pub fn decide(i: &StakeInput) -> StakeStep {
-    if i.pending {
-        return StakeStep::ResolveIntent;
-    }
     if i.current_rao >= i.target_rao {
         let excess = i.current_rao - i.target_rao;
         if i.allow_unstake && excess >= MIN_STAKE_RAO {
@@ -58,6 +57,31 @@ pub fn decide(i: &StakeInput) -> StakeStep {
     StakeStep::Add { amount_rao: amount }
 }
 
+/// The price bound `percent` away from `price_rao` (rao per alpha): above it when buying, below
+/// when selling. At least 1 rao when buying: a zero limit means "no limit" to nobody.
+pub fn limit_price(price_rao: u64, percent: f64, add: bool) -> u64 {
+    let factor = if add {
+        1.0 + percent / 100.0
+    } else {
+        (1.0 - percent / 100.0).max(0.0)
+    };
+    let p = (price_rao as f64 * factor).round() as u64;
+    if add {
+        p.max(1)
+    } else {
+        p
+    }
+}
+
+/// The alpha (rao) worth `tao_rao` at `price_rao`, at most `held`.
+pub fn alpha_for(tao_rao: u64, price_rao: u64, held: u64) -> u64 {
+    if price_rao == 0 {
+        return 0;
+    }
+    let a = u128::from(tao_rao) * u128::from(crate::api::RAO_PER_TAO) / u128::from(price_rao);
+    u64::try_from(a).unwrap_or(u64::MAX).min(held)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,7 +94,6 @@ mod tests {
             max_add_per_day_rao: cap,
             added_last_24h_rao: added,
             allow_unstake: false,
-            pending: false,
         }
     }
 
@@ -141,17 +164,28 @@ mod tests {
                 input(TAO, 0, TAO, TAO - 1),
                 StakeStep::DailyCapReached { missing_rao: TAO },
             ),
-            (
-                "pending first",
-                StakeInput {
-                    pending: true,
-                    ..input(TAO, 0, TAO, 0)
-                },
-                StakeStep::ResolveIntent,
-            ),
         ];
         for (name, i, want) in cases {
             assert_eq!(decide(&i), want, "{name}");
         }
+    }
+
+    #[test]
+    fn price_bounds_and_alpha_amounts() {
+        // (price rao/alpha, percent, add, limit)
+        let cases = [
+            (250_000_000, 1.0, true, 252_500_000),
+            (250_000_000, 1.0, false, 247_500_000),
+            (250_000_000, 0.0, true, 250_000_000),
+            (250_000_000, 150.0, false, 0),
+            (0, 1.0, true, 1),
+        ];
+        for (price, pct, add, want) in cases {
+            assert_eq!(limit_price(price, pct, add), want, "{price} {pct} {add}");
+        }
+        // 1 TAO at 0.25 TAO/alpha is 4 alpha; never more than is held; no price, no amount
+        assert_eq!(alpha_for(TAO, 250_000_000, u64::MAX), 4 * TAO);
+        assert_eq!(alpha_for(TAO, 250_000_000, 3 * TAO), 3 * TAO);
+        assert_eq!(alpha_for(TAO, 0, u64::MAX), 0);
     }
 }

@@ -135,6 +135,9 @@ fn validate_neuron_at(spec: &NeuronSpec, at: &str) -> Vec<FieldError> {
             stake.max_add_per_day_tao.as_ref(),
             &f("stake.maxAddPerDayTao"),
         );
+        if let Err(msg) = stake.slippage_percent() {
+            e.check(false, &f("stake.maxSlippagePercent"), msg);
+        }
     }
     e.check(spec.axon.port != 0, &f("axon.port"), "must be 1-65535");
     if let Some(p) = spec.image_pull_policy.as_deref().filter(|p| !p.is_empty()) {
@@ -215,6 +218,14 @@ mod tests {
             (
                 "subnet: sn, role: validator, image: i, stake: {targetTao: 'ten'}".into(),
                 vec!["spec.stake.targetTao"],
+            ),
+            (
+                "subnet: sn, role: validator, image: i, stake: {targetTao: '1', maxSlippagePercent: '0.5'}".into(),
+                vec![],
+            ),
+            (
+                "subnet: sn, role: validator, image: i, stake: {targetTao: '1', maxSlippagePercent: '100'}".into(),
+                vec!["spec.stake.maxSlippagePercent"],
             ),
             (
                 format!("{base}, registration: {{maxBurnTao: '0.0000000001'}}"),

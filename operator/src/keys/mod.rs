@@ -17,7 +17,7 @@ mod tests;
 pub use keyfile::{parse_keyfile, public_keyfile_json};
 pub use material::{generate_hotkey, ColdkeyMaterial, ColdkeySigner, HotkeyMaterial};
 pub use nacl::{ARGON2I_MEMLIMIT_SENSITIVE, ARGON2I_OPSLIMIT_SENSITIVE, NACL_SALT};
-pub use secret::{parse_coldkey_secret, parse_hotkey_secret};
+pub use secret::{parse_coldkey_secret, parse_hotkey_secret, proxy_account};
 pub use ss58::*;
 
 /// A Kubernetes Secret's `.data`, base64-decoded (key → bytes).

@@ -89,6 +89,20 @@ fn coldkey_from(origin: &str, data: &SecretData) -> Result<ColdkeyMaterial, KeyE
     Ok(ColdkeyMaterial { signer })
 }
 
+/// The proxy key's public key when the coldkey Secret signs through a proxy (it has none of
+/// `mnemonic`, `seed`, `coldkey`, which take precedence). Cheap: nothing is decrypted.
+/// `Ok(None)`: the coldkey signs for itself.
+pub fn proxy_account(secret_name: &str, data: &SecretData) -> Result<Option<[u8; 32]>, KeyError> {
+    if ["mnemonic", "seed", "coldkey"]
+        .iter()
+        .any(|k| data.contains_key(*k))
+    {
+        return Ok(None);
+    }
+    let proxy = direct_key(&origin(secret_name), data, "proxy-mnemonic", "proxy-seed")?;
+    Ok(proxy.map(|k| k.public_key().0))
+}
+
 /// A keypair from the `mnemonic_key` (preferred) or `seed_key` entry, if either is present.
 fn direct_key(
     origin: &str,

@@ -69,7 +69,7 @@ pub fn render(paths: &[PathBuf]) -> anyhow::Result<String> {
         };
         let replicas = i32::from(!n.spec.suspend);
         let children =
-            children::neuron_children(n, subnet, None, replicas, ExternalAxon::default());
+            children::neuron_children(n, subnet, None, replicas, ExternalAxon::default(), false);
         docs.push(to_yaml(&children.wallet)?);
         if let Some(svc) = &children.service {
             docs.push(to_yaml(svc)?);

@@ -19,7 +19,7 @@ use subxt::ext::scale_value::{Composite, Value};
 use subxt::Metadata;
 
 use super::value::{self, variant};
-use crate::chain::{AccountId, StakeMoved, TxResult};
+use crate::chain::{AccountId, StakeMoved, TxKind, TxResult};
 
 /// One event of the extrinsic.
 #[derive(Clone, Debug)]
@@ -43,15 +43,6 @@ impl EventRec {
     }
 }
 
-/// What the call was, for reading its amounts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallKind {
-    Register,
-    AddStake,
-    RemoveStake,
-    Other,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Parsed {
     pub result: TxResult,
@@ -64,7 +55,7 @@ pub struct Parsed {
 
 /// The outcome of the extrinsic whose events are `events`; `payer` is the coldkey that pays
 /// (the proxy's real account when proxied).
-pub fn parse(events: &[EventRec], payer: &AccountId, kind: CallKind, md: &Metadata) -> Parsed {
+pub fn parse(events: &[EventRec], payer: &AccountId, kind: TxKind, md: &Metadata) -> Parsed {
     let mut result = TxResult::Success;
     let mut fee = 0;
     for e in events {
@@ -93,12 +84,12 @@ pub fn parse(events: &[EventRec], payer: &AccountId, kind: CallKind, md: &Metada
         return parsed;
     }
     match kind {
-        CallKind::Register => match burn(events, payer) {
+        TxKind::Register => match burn(events, payer) {
             Some(b) => parsed.burned_rao = b,
             None => parsed.amounts_known = false,
         },
-        CallKind::AddStake | CallKind::RemoveStake => {
-            let name = if kind == CallKind::AddStake {
+        TxKind::AddStake | TxKind::RemoveStake => {
+            let name = if kind == TxKind::AddStake {
                 "StakeAdded"
             } else {
                 "StakeRemoved"
@@ -106,7 +97,7 @@ pub fn parse(events: &[EventRec], payer: &AccountId, kind: CallKind, md: &Metada
             parsed.stake = stake(events, payer, name);
             parsed.amounts_known = parsed.stake.is_some();
         }
-        CallKind::Other => {}
+        TxKind::Other => {}
     }
     parsed
 }

@@ -3,6 +3,7 @@
 //! dispatch, the burn during it, `NeuronRegistered` after (HEAD `subnets/registration.rs:99-129`).
 
 use super::*;
+use crate::chain::TxKind;
 use subxt::ext::scale_value::{Composite, Value};
 
 fn md393() -> Metadata {
@@ -155,7 +156,7 @@ fn burns_come_from_the_balances_event_of_each_runtime() {
         ),
     ];
     for (name, events, burn) in cases {
-        let p = parse(&events, &PAYER, CallKind::Register, &md);
+        let p = parse(&events, &PAYER, TxKind::Register, &md);
         assert_eq!(p.result, TxResult::Success, "{name}");
         assert_eq!((p.burned_rao, p.amounts_known), (burn, true), "{name}");
     }
@@ -168,7 +169,7 @@ fn burns_come_from_the_balances_event_of_each_runtime() {
             success(),
         ],
         &PAYER,
-        CallKind::Register,
+        TxKind::Register,
         &md,
     );
     assert_eq!(p.fee_rao, 120_000);
@@ -180,7 +181,7 @@ fn a_success_without_its_amount_is_flagged() {
     let p = parse(
         &[registered(), fee_paid(PAYER, 0), success()],
         &PAYER,
-        CallKind::Register,
+        TxKind::Register,
         &md,
     );
     assert_eq!(
@@ -191,7 +192,7 @@ fn a_success_without_its_amount_is_flagged() {
     let other = parse(
         &[withdraw(PROXY, 5), registered(), success()],
         &PAYER,
-        CallKind::Register,
+        TxKind::Register,
         &md,
     );
     assert!(!other.amounts_known);
@@ -209,7 +210,7 @@ fn a_failed_inner_call_of_a_proxy_is_a_failure_with_nothing_paid() {
         fee_paid(PROXY, 120_000),
         success(),
     ];
-    let p = parse(&events, &PAYER, CallKind::Register, &md);
+    let p = parse(&events, &PAYER, TxKind::Register, &md);
     assert_eq!(
         p.result,
         TxResult::failed("SubtensorModule", "TooManyRegistrationsThisBlock")
@@ -222,7 +223,7 @@ fn a_failed_inner_call_of_a_proxy_is_a_failure_with_nothing_paid() {
         success(),
     ];
     assert_eq!(
-        parse(&events, &PAYER, CallKind::Register, &md).result,
+        parse(&events, &PAYER, TxKind::Register, &md).result,
         TxResult::failed("System", "CallFiltered")
     );
     // No definition of the forced type: the proxy call itself fails.
@@ -233,7 +234,7 @@ fn a_failed_inner_call_of_a_proxy_is_a_failure_with_nothing_paid() {
         vec![("dispatch_error", not_proxy), ("dispatch_info", u(0))],
     );
     assert_eq!(
-        parse(&[failed], &PAYER, CallKind::Register, &md).result,
+        parse(&[failed], &PAYER, TxKind::Register, &md).result,
         TxResult::failed("Proxy", "NotProxy")
     );
 }
@@ -282,7 +283,7 @@ fn stake_moved_comes_from_stake_added_and_removed() {
             u(1_000),
         ],
     );
-    let p = parse(&[added, success()], &PAYER, CallKind::AddStake, &md);
+    let p = parse(&[added, success()], &PAYER, TxKind::AddStake, &md);
     assert_eq!(
         p.stake,
         Some(StakeMoved {
@@ -297,7 +298,7 @@ fn stake_moved_comes_from_stake_added_and_removed() {
         "StakeRemoved",
         vec![acct(PAYER), hot.clone(), u(99_000), u(100_000), u(2)],
     );
-    let p = parse(&[removed], &PAYER, CallKind::RemoveStake, &md);
+    let p = parse(&[removed], &PAYER, TxKind::RemoveStake, &md);
     assert_eq!(
         (
             p.stake.map(|s| (s.tao_rao, s.alpha_rao, s.swap_fee_rao)),
@@ -311,6 +312,6 @@ fn stake_moved_comes_from_stake_added_and_removed() {
         "StakeAdded",
         vec![acct(PROXY), hot, u(1), u(1), u(2), u(0)],
     );
-    let p = parse(&[theirs], &PAYER, CallKind::AddStake, &md);
+    let p = parse(&[theirs], &PAYER, TxKind::AddStake, &md);
     assert_eq!((p.stake, p.amounts_known), (None, false));
 }

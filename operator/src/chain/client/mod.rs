@@ -10,6 +10,7 @@ pub mod config;
 pub mod connection;
 pub mod errors;
 pub mod events;
+mod find;
 pub mod metagraph;
 pub mod neurons;
 pub mod proxy;
@@ -32,11 +33,11 @@ pub use stats::{MethodStats, RequestStats};
 
 use self::calls::{CallSpec, ProxyKind, RegisterPlan, StakePlan};
 use self::connection::Connection;
-use self::events::CallKind;
 use self::submit::Expect;
+use crate::chain::TxKind;
 use crate::chain::{
-    AccountId, Chain, ChainError, ColdkeySwap, RegisterRequest, ServeAxonRequest, Signer,
-    SnapshotQuery, StakeRequest, SubnetSnapshot, TxOutcome, TxParams,
+    AccountId, Chain, ChainError, ColdkeySwap, FindTx, FoundTx, RegisterRequest, ServeAxonRequest,
+    Signer, SnapshotQuery, StakeRequest, SubnetSnapshot, TxOutcome, TxParams,
 };
 
 /// [`Chain`] over one ordered endpoint list.
@@ -70,7 +71,7 @@ impl SubxtChain {
     ) -> Result<TxOutcome, ChainError> {
         let expect = Expect {
             payer: AccountId(key.public_key().0),
-            kind: CallKind::Other,
+            kind: TxKind::Other,
         };
         self.submit("submit_signed", call, key, tx, expect).await
     }
@@ -125,7 +126,7 @@ impl SubxtChain {
         signer: &Signer,
         kind: ProxyKind,
         tx: &TxParams,
-        expect: CallKind,
+        expect: TxKind,
     ) -> Result<TxOutcome, ChainError> {
         let key = match signer {
             Signer::Key(k) => k,
@@ -281,7 +282,7 @@ impl Chain for SubxtChain {
             signer,
             ProxyKind::Registration,
             tx,
-            CallKind::Register,
+            TxKind::Register,
         )
         .await
     }
@@ -295,7 +296,7 @@ impl Chain for SubxtChain {
             signer,
             ProxyKind::Staking,
             tx,
-            CallKind::AddStake,
+            TxKind::AddStake,
         )
         .await
     }
@@ -309,16 +310,29 @@ impl Chain for SubxtChain {
             signer,
             ProxyKind::Staking,
             tx,
-            CallKind::RemoveStake,
+            TxKind::RemoveStake,
         )
         .await
+    }
+
+    async fn find_tx(&self, q: &FindTx) -> Result<Option<FoundTx>, ChainError> {
+        // Up to a mortal window of blocks: longer than one request may take.
+        let limit = self.conn.opts.inclusion_timeout + self.conn.opts.request_timeout;
+        let q = *q;
+        self.conn
+            .call_within(
+                "find_tx",
+                limit,
+                |c| async move { find::find(&c, &q).await },
+            )
+            .await
     }
 
     async fn serve_axon(&self, req: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {
         let call = calls::serve_axon(req.netuid, req.version, req.ip, req.port)?;
         let expect = Expect {
             payer: AccountId(req.hotkey.public_key().0),
-            kind: CallKind::Other,
+            kind: TxKind::Other,
         };
         self.submit("serve_axon", call, req.hotkey, &req.tx, expect)
             .await

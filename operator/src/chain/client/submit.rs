@@ -16,15 +16,15 @@ use super::calls::CallSpec;
 use super::config::{tx_params, SubtensorConfig};
 use super::connection::Conn;
 use super::errors;
-use super::events::{self, CallKind, EventRec};
+use super::events::{self, EventRec};
 use super::rejection;
-use crate::chain::{AccountId, ChainError, Rejection, TxOutcome, TxParams};
+use crate::chain::{AccountId, ChainError, Rejection, TxKind, TxOutcome, TxParams};
 
 /// What the outcome is read for: who pays, and what amounts the call moves.
 #[derive(Clone, Copy, Debug)]
 pub struct Expect {
     pub payer: AccountId,
-    pub kind: CallKind,
+    pub kind: TxKind,
 }
 
 /// Sign `call` with `key` at the caller's nonce and mortality (`birth_hash` = hash of

@@ -14,6 +14,7 @@ pub enum Method {
     FreeBalance,
     AccountNonce,
     ColdkeySwap,
+    FindTx,
     Register,
     AddStake,
     RemoveStake,

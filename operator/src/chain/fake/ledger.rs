@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::chain::{AccountId, StakeMoved, TxParams, TxResult};
+use crate::chain::{AccountId, FindTx, FoundTx, StakeMoved, TxOutcome, TxParams, TxResult};
 
 /// A call of pallet `SubtensorModule`, with its real argument shapes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +54,19 @@ pub enum Call {
 }
 
 impl Call {
+    /// The netuid and hotkey the call names (`serve_axon` names no hotkey: its signer is it).
+    pub fn target(&self) -> (u16, Option<AccountId>) {
+        match self {
+            Call::BurnedRegister { netuid, hotkey }
+            | Call::RegisterLimit { netuid, hotkey, .. }
+            | Call::AddStake { netuid, hotkey, .. }
+            | Call::RemoveStake { netuid, hotkey, .. }
+            | Call::AddStakeLimit { netuid, hotkey, .. }
+            | Call::RemoveStakeLimit { netuid, hotkey, .. } => (*netuid, Some(*hotkey)),
+            Call::ServeAxon { netuid, .. } => (*netuid, None),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Call::BurnedRegister { .. } => "burned_register",
@@ -131,6 +144,31 @@ impl LedgerEntry {
             }
         )
     }
+}
+
+/// What a scan of blocks `from..=to` for (signer, nonce) finds: the included extrinsic, never a
+/// refused one (it reached no block).
+pub fn find(entries: &[LedgerEntry], q: &FindTx) -> Option<FoundTx> {
+    entries.iter().find_map(|e| {
+        let LedgerOutcome::Included { block, result } = &e.outcome else {
+            return None;
+        };
+        let hit = e.signer == q.signer && e.nonce == q.nonce;
+        (hit && (q.from_block..=q.to_block).contains(block)).then(|| FoundTx {
+            call: format!("SubtensorModule.{}", e.method),
+            hotkey: e.call.target().1,
+            netuid: Some(e.call.target().0),
+            outcome: TxOutcome {
+                block: *block,
+                tx_hash: e.tx_hash.clone(),
+                fee_rao: e.fee_rao,
+                burned_rao: e.burned_rao,
+                stake: e.stake,
+                amounts_known: true,
+                result: result.clone(),
+            },
+        })
+    })
 }
 
 /// A deterministic, unique hash-looking id for the `seq`-th submission.

@@ -31,8 +31,8 @@ pub use wire::{ReadArgs, RegisterArgs, Reply, ServeArgs, SignerIds, StakeArgs};
 
 use super::client::proxy::{choose, ProxyDef};
 use super::{
-    AccountId, Chain, ChainError, ColdkeySwap, RegisterRequest, ServeAxonRequest, SnapshotQuery,
-    StakeRequest, SubnetSnapshot, TxOutcome,
+    AccountId, Chain, ChainError, ColdkeySwap, FindTx, FoundTx, RegisterRequest, ServeAxonRequest,
+    SnapshotQuery, StakeRequest, SubnetSnapshot, TxOutcome,
 };
 
 /// What an injected `Timeout` reports.
@@ -155,6 +155,12 @@ impl FakeChain {
 
     pub fn get_account_nonce(&self, account: &AccountId) -> Result<u64, ChainError> {
         self.read(Method::AccountNonce, |s| s.account(account).nonce)
+    }
+
+    /// The ledger's included entry of (signer, nonce) within the block range: what a block scan
+    /// of the real chain finds.
+    pub fn get_find_tx(&self, q: &FindTx) -> Result<Option<FoundTx>, ChainError> {
+        self.read(Method::FindTx, |s| s.find_tx(q))
     }
 
     pub fn get_coldkey_swap(&self, account: &AccountId) -> Result<Option<ColdkeySwap>, ChainError> {
@@ -324,6 +330,10 @@ impl Chain for FakeChain {
 
     async fn serve_axon(&self, req: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {
         self.serve_axon_as(&ServeArgs::from(req))
+    }
+
+    async fn find_tx(&self, q: &FindTx) -> Result<Option<FoundTx>, ChainError> {
+        self.get_find_tx(q)
     }
 
     fn endpoint(&self) -> String {

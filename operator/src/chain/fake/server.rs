@@ -130,6 +130,7 @@ async fn chain_call(
             let a: ReadArgs = parse(&body)?;
             reply(chain.get_account_nonce(&need(a.account, "account")?))
         }
+        Method::FindTx => reply(chain.get_find_tx(&parse(&body)?)),
         Method::ColdkeySwap => {
             let a: ReadArgs = parse(&body)?;
             reply(chain.get_coldkey_swap(&need(a.account, "account")?))

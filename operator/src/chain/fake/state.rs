@@ -144,6 +144,11 @@ impl ChainState {
         self.subnets.get(&netuid)
     }
 
+    /// The included extrinsic of (signer, nonce) in the block range (`ledger::find`).
+    pub fn find_tx(&self, q: &crate::chain::FindTx) -> Option<crate::chain::FoundTx> {
+        super::ledger::find(&self.ledger, q)
+    }
+
     pub fn uid_of(&self, netuid: u16, hotkey: &AccountId) -> Option<u16> {
         self.subnet(netuid)?.uid_of(hotkey)
     }

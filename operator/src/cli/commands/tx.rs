@@ -156,13 +156,8 @@ pub struct StakeInput<'a> {
 
 /// The price limit `percent` away from `price_rao`: above it when buying, below when selling.
 pub fn price_limit(price_rao: u64, percent: f64, add: bool) -> PriceLimit {
-    let factor = if add {
-        1.0 + percent / 100.0
-    } else {
-        (1.0 - percent / 100.0).max(0.0)
-    };
     PriceLimit {
-        limit_price_rao: (price_rao as f64 * factor).round() as u64,
+        limit_price_rao: crate::decide::stake::limit_price(price_rao, percent, add),
         allow_partial: false,
     }
 }

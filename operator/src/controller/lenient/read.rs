@@ -5,7 +5,6 @@
 
 use super::decode::{DecodeError, Decoded};
 use crate::controller::error::Result;
-use kube::api::ListParams;
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
@@ -31,13 +30,6 @@ pub fn valid<K: Resource<DynamicType = ()>>(d: Decoded<K>) -> Result<K, Unreadab
     }
 }
 
-/// Every object of the selection, or the first that does not decode.
-pub fn all_valid<K: Resource<DynamicType = ()>>(
-    items: Vec<Decoded<K>>,
-) -> Result<Vec<K>, Unreadable> {
-    items.into_iter().map(valid).collect()
-}
-
 /// `Api::<K>::namespaced(client, ns).get_opt(name)`, or the error naming it when it does not
 /// decode.
 pub async fn one<K>(client: &Client, ns: &str, name: &str) -> Result<Option<K>>
@@ -51,19 +43,6 @@ where
     Ok(api.get_opt(name).await?.map(valid).transpose()?)
 }
 
-/// `Api::<K>::namespaced(client, ns).list(lp)`, or the error naming the first object that does
-/// not decode.
-pub async fn every<K>(client: &Client, ns: &str, lp: &ListParams) -> Result<Vec<K>>
-where
-    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + DeserializeOwned
-        + Debug,
-{
-    let api: Api<Decoded<K>> = Api::namespaced(client.clone(), ns);
-    Ok(all_valid(api.list(lp).await?.items)?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,18 +51,13 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_first_undecodable_member_is_named() {
+    fn an_undecodable_object_is_named() {
         let n = |name: &str, role: &str| -> Decoded<Neuron> {
             decode(json!({"metadata": {"name": name, "namespace": "a"},
                           "spec": {"subnet": "sn", "role": role, "image": "i"}}))
         };
-        assert_eq!(
-            all_valid(vec![n("a", "miner"), n("b", "validator")])
-                .unwrap()
-                .len(),
-            2
-        );
-        let err = all_valid(vec![n("a", "miner"), n("b", "boss")]).unwrap_err();
+        assert!(valid(n("a", "miner")).is_ok());
+        let err = valid(n("b", "boss")).unwrap_err();
         assert_eq!(
             err.to_string(),
             "Neuron b cannot be read (spec.role: unknown variant `boss`, expected `miner` or \

@@ -8,7 +8,7 @@ use super::registry::{key, key_of, Registry, Verdict};
 use crate::api::FIELD_MANAGER;
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::api::{ApiResource, DynamicObject, Patch, PatchParams};
-use kube::runtime::events::{Event, EventType, Recorder};
+use kube::runtime::events::{EventType, Recorder};
 use kube::{Api, Client, Resource};
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,13 +92,6 @@ impl Reporter {
         {
             return;
         }
-        let ev = Event {
-            type_: EventType::Warning,
-            reason: REASON.into(),
-            note: Some(bounded(&message, 1000)),
-            action: "Decode".into(),
-            secondary: None,
-        };
         let regarding = ObjectReference {
             api_version: Some(self.resource.api_version.clone()),
             kind: Some(self.resource.kind.clone()),
@@ -107,9 +100,15 @@ impl Reporter {
             uid: object.meta.uid.clone(),
             ..Default::default()
         };
-        if let Err(e) = self.recorder.publish(&ev, &regarding).await {
-            tracing::warn!(error = %e, reason = REASON, "could not publish Event");
-        }
+        let note = bounded(&message, 1000);
+        crate::controller::events::publish_on(
+            &self.recorder,
+            &regarding,
+            EventType::Warning,
+            REASON,
+            &note,
+        )
+        .await;
     }
 
     /// Writes the condition, conditioned on the version read. `Err` when a newer version exists

@@ -1,6 +1,7 @@
 use super::*;
-use crate::api::{types, NeuronStatus, RegistrationIntent, RegistrationRecord};
+use crate::api::{types, SpendCall};
 use crate::children::member_neuron;
+use crate::decide::ledger::{self, tests::spend, Scope};
 use crate::decide::neuronset::{plan, SetFacts};
 use crate::decide::registration::{self, Blocked, ChainView, RegistrationInput, RegistrationStep};
 
@@ -18,127 +19,25 @@ fn set(budget: Option<&str>) -> NeuronSet {
     s
 }
 
-fn rec(block: u64, paid: u64, hotkey: &str) -> RegistrationRecord {
-    RegistrationRecord {
-        block,
-        tx_hash: Some(format!("0x{block:x}")),
-        paid_rao: paid,
-        result: "Success".into(),
-        hotkey: Some(hotkey.into()),
-        at: None,
-    }
-}
-
-fn member(s: &NeuronSet, ordinal: i32, records: Vec<RegistrationRecord>) -> Neuron {
-    let mut n = member_neuron(s, ordinal);
-    n.status = Some(NeuronStatus {
-        registration: records,
-        ..Default::default()
-    });
-    n
-}
-
-fn spend(neuron: &str, block: u64, paid: u64, hotkey: &str) -> SpendRecord {
-    SpendRecord {
-        neuron: neuron.into(),
-        hotkey: Some(hotkey.into()),
-        block,
-        tx_hash: Some(format!("0x{block:x}")),
-        paid_rao: paid,
-    }
-}
-
 #[test]
-fn ledger_merge_counts_each_spend_once() {
-    let s = set(Some("5"));
-    let a = member(&s, 0, vec![rec(10, TAO, "hkA"), rec(11, 0, "hkA")]);
-    let b = member(&s, 1, vec![rec(12, 2 * TAO, "hkB")]);
-    let ledger = vec![
-        spend("fleet-0", 10, TAO, "hkA"),
-        spend("fleet-9", 3, TAO, "hkZ"),
-    ];
-    let merged = merge_spends(&ledger, &[&a, &b]);
-    assert_eq!(
-        merged,
-        vec![
-            spend("fleet-9", 3, TAO, "hkZ"),
-            spend("fleet-0", 10, TAO, "hkA"),
-            spend("fleet-1", 12, 2 * TAO, "hkB"),
-        ]
-    );
-    assert_eq!(total_spent(&merged), 4 * TAO);
-    assert_eq!(merge_spends(&merged, &[&a, &b]), merged, "idempotent");
-    // A replaced member reuses the name: same name, other hotkey, another spend.
-    let again = member(&s, 0, vec![rec(10, TAO, "hkA2")]);
-    assert_eq!(merge_spends(&merged, &[&again]).len(), 4);
+fn members_are_labelled_and_controlled_by_the_set() {
+    let s = set(None);
+    let mine = member_neuron(&s, 0);
+    let mut stranger = member_neuron(&s, 1);
+    stranger.metadata.owner_references = None;
+    let mut elsewhere = member_neuron(&s, 2);
+    elsewhere.metadata.namespace = Some("other".into());
+    let all = [mine, stranger, elsewhere];
+    let got: Vec<String> = members_of(&s, &all).iter().map(|n| n.name_any()).collect();
+    assert_eq!(got, ["fleet-0"]);
+    assert_eq!(budget_rao(&set(Some("2.5"))), Some(5 * TAO / 2));
+    assert_eq!(budget_rao(&set(None)), None);
 }
 
+/// Members register one after another, each deciding on what the ledger holds (resolved spends
+/// at what they paid, intents at their limit); deleting members removes nothing from it.
 #[test]
-fn budget_remaining_table() {
-    let s = set(Some("5"));
-    let (unbudgeted, bad_cap) = (set(None), set(Some("x")));
-    let mut with_ledger = set(Some("5"));
-    with_ledger.status = Some(crate::api::NeuronSetStatus {
-        spends: vec![spend("fleet-3", 7, 2 * TAO, "gone")],
-        ..Default::default()
-    });
-    let paid = member(&s, 0, vec![rec(10, TAO, "hkA")]);
-    let mut in_flight = member(&s, 1, vec![]);
-    in_flight.status.as_mut().unwrap().pending_registration = Some(RegistrationIntent {
-        hotkey: "hkB".into(),
-        limit_rao: TAO / 2,
-        ..Default::default()
-    });
-    let mut foreign = member(&s, 2, vec![rec(11, 3 * TAO, "hkC")]);
-    foreign.metadata.owner_references = None;
-    let mut other_set = member(&s, 2, vec![rec(11, 3 * TAO, "hkC")]);
-    other_set
-        .metadata
-        .labels
-        .as_mut()
-        .unwrap()
-        .insert(labels::NEURON_SET.into(), "other".into());
-    // (name, set, members, remaining)
-    let cases: Vec<(&str, &NeuronSet, Vec<Neuron>, Option<u64>)> = vec![
-        ("no budget", &unbudgeted, vec![paid.clone()], None),
-        ("nothing spent", &s, vec![], Some(5 * TAO)),
-        ("a member's record", &s, vec![paid.clone()], Some(4 * TAO)),
-        (
-            "ledger of a deleted member and a live record",
-            &with_ledger,
-            vec![paid.clone()],
-            Some(2 * TAO),
-        ),
-        (
-            "a registration in flight is reserved",
-            &s,
-            vec![paid.clone(), in_flight.clone()],
-            Some(4 * TAO - TAO / 2),
-        ),
-        (
-            "Neurons not owned by the set do not count",
-            &s,
-            vec![foreign, other_set],
-            Some(5 * TAO),
-        ),
-        (
-            "overspent clamps at zero",
-            &with_ledger,
-            vec![member(&s, 0, vec![rec(10, 4 * TAO, "hkA")])],
-            Some(0),
-        ),
-        ("unparsable cap spends nothing", &bad_cap, vec![], Some(0)),
-    ];
-    for (name, set, members, want) in cases {
-        assert_eq!(budget_remaining_for(set, &members), want, "{name}");
-    }
-}
-
-/// Members register one after another, each asking `budget_remaining_for` as the registration
-/// executor does: the spends stop exactly at the cap, the rest are blocked with BudgetExhausted,
-/// and deleting a member (after the ledger took its records) frees nothing.
-#[test]
-fn budget_stops_registrations_at_the_cap() {
+fn budget_stops_registrations_at_the_cap_and_survives_deletion() {
     // (cap TAO, burn rao, registrations that fit)
     let cases = [
         ("3", TAO, 3),
@@ -147,15 +46,17 @@ fn budget_stops_registrations_at_the_cap() {
         ("10", TAO, 5),
     ];
     for (cap, burn, fit) in cases {
-        let mut s = set(Some(cap));
-        let mut members: Vec<Neuron> = (0..5).map(|o| member(&s, o, vec![])).collect();
+        let s = set(Some(cap));
+        let cap_rao = budget_rao(&s).unwrap();
+        let mut spends = Vec::new();
         let mut outcomes = Vec::new();
-        for i in 0..members.len() {
+        for i in 0..5 {
+            let left = cap_rao.saturating_sub(ledger::spent(&spends, Scope::Set("fleet"), None));
             let input = RegistrationInput {
                 has_coldkey: true,
                 reregister: true,
                 cap_rao: 2 * TAO,
-                budget_remaining_rao: budget_remaining_for(&s, &members),
+                budget_remaining_rao: Some(left),
                 chain: Some(ChainView {
                     uid: None,
                     burn_rao: burn,
@@ -166,9 +67,15 @@ fn budget_stops_registrations_at_the_cap() {
             let step = registration::decide(&input);
             if let RegistrationStep::Register { limit_rao } = step {
                 assert!(burn <= limit_rao);
-                let st = members[i].status.as_mut().unwrap();
-                st.registration
-                    .push(rec(100 + i as u64, burn, &format!("hk{i}")));
+                let at = format!("2026-12-01T12:0{i}:00Z");
+                spends.push(spend(
+                    &format!("fleet-{i}"),
+                    Some("fleet"),
+                    SpendCall::Register,
+                    limit_rao,
+                    &at,
+                    Some(("Success", burn)),
+                ));
             }
             outcomes.push(step);
         }
@@ -177,11 +84,9 @@ fn budget_stops_registrations_at_the_cap() {
             .filter(|o| matches!(o, RegistrationStep::Register { .. }))
             .count();
         assert_eq!(registered, fit, "cap {cap}");
-        let cap_rao = crate::api::parse_tao(cap).unwrap();
-        let refs: Vec<&Neuron> = members.iter().collect();
-        let ledger = merge_spends(&[], &refs);
-        assert!(total_spent(&ledger) <= cap_rao, "cap {cap}");
-        assert_eq!(total_spent(&ledger), fit as u64 * burn, "cap {cap}");
+        let spent = ledger::spent(&spends, Scope::Set("fleet"), None);
+        assert!(spent <= cap_rao, "cap {cap}");
+        assert_eq!(spent, fit as u64 * burn, "cap {cap}");
         for o in &outcomes[fit..] {
             assert!(
                 matches!(
@@ -191,21 +96,9 @@ fn budget_stops_registrations_at_the_cap() {
                 "cap {cap}: {o:?}"
             );
         }
-        // Scale down: the set records member 0's spends, then deletes it.
-        s.status = Some(crate::api::NeuronSetStatus {
-            spends: ledger.clone(),
-            ..Default::default()
-        });
-        members.remove(0);
-        let after = budget_remaining_for(&s, &members).unwrap();
-        assert_eq!(
-            after,
-            cap_rao - total_spent(&ledger),
-            "cap {cap}: deletion freed budget"
-        );
         let p = plan(&SetFacts {
             budget_rao: Some(cap_rao),
-            spent_rao: total_spent(&ledger),
+            spent_rao: spent,
             burn_rao: Some(burn),
             ..Default::default()
         });
@@ -215,4 +108,38 @@ fn budget_stops_registrations_at_the_cap() {
             .find(|c| c.type_ == types::BUDGET_EXHAUSTED);
         assert_eq!(exhausted.unwrap().status, fit < 5, "cap {cap}");
     }
+}
+
+#[test]
+fn an_intent_in_flight_reserves_its_limit() {
+    let spends = vec![
+        spend(
+            "fleet-0",
+            Some("fleet"),
+            SpendCall::Register,
+            TAO,
+            "2026-12-01T12:00:00Z",
+            Some(("Success", TAO / 2)),
+        ),
+        spend(
+            "fleet-1",
+            Some("fleet"),
+            SpendCall::Register,
+            2 * TAO,
+            "2026-12-01T12:01:00Z",
+            None,
+        ),
+        spend(
+            "other-0",
+            None,
+            SpendCall::Register,
+            7 * TAO,
+            "2026-12-01T12:02:00Z",
+            None,
+        ),
+    ];
+    assert_eq!(
+        ledger::spent(&spends, Scope::Set("fleet"), None),
+        TAO / 2 + 2 * TAO
+    );
 }

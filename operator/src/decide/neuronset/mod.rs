@@ -39,7 +39,7 @@ pub struct SetFacts {
     pub members: Vec<MemberView>,
     /// `budget.maxTotalBurnTao` in rao (None: no budget).
     pub budget_rao: Option<u64>,
-    /// Sum of the merged ledger.
+    /// What the ledger shows spent for the set, ever (intents at their limit).
     pub spent_rao: u64,
     /// The Subnet's current burn, when the chain has been polled.
     pub burn_rao: Option<u64>,
@@ -307,8 +307,14 @@ fn budget_state(f: &SetFacts) -> BudgetState {
     }
 }
 
-/// A member's status facts (everything but `ready`, which also needs its pod's rollout).
-pub fn member_view(set: &str, template_hash: &str, n: &Neuron) -> Option<MemberView> {
+/// A member's status facts (everything but `ready`, which also needs its pod's rollout);
+/// `pending`: the ledger has an unresolved registration intent of it.
+pub fn member_view(
+    set: &str,
+    template_hash: &str,
+    n: &Neuron,
+    pending: bool,
+) -> Option<MemberView> {
     let ordinal = ordinal_of(set, &n.name_any())?;
     let st = n.status.clone().unwrap_or_default();
     let revision = n.annotations().get(labels::TEMPLATE_HASH).cloned();
@@ -321,7 +327,7 @@ pub fn member_view(set: &str, template_hash: &str, n: &Neuron) -> Option<MemberV
         ready: false,
         registered: st.uid.is_some(),
         deregistered: st.phase == NeuronPhase::Deregistered,
-        pending_registration: st.pending_registration.is_some(),
+        pending_registration: pending,
         deleting: n.metadata.deletion_timestamp.is_some(),
     })
 }

@@ -1,8 +1,8 @@
-//! Pure inputs of the registration decision: the cap, the remaining budgets, and the pause
-//! after failed registrations (a failing extrinsic still pays its fee, so never retry in a loop).
+//! Pure inputs of the registration decision: the cap, and the pauses after failed registrations
+//! (a failing extrinsic still pays its fee, so never retry in a loop). Records come from the
+//! ledger (`decide::ledger::registration_records`).
 
 use crate::api::{RegistrationRecord, Tao};
-use crate::decide::registration::spent_since;
 use crate::decide::spend_failure::{classify, SpendFailure};
 use jiff::{SignedDuration, Timestamp};
 
@@ -14,22 +14,6 @@ pub fn cap_rao(neuron_cap: Option<&Tao>, subnet_cap: &Tao) -> Result<u64, String
         Some(n) => Ok(parse(n, "spec.registration.maxBurnTao")?.min(subnet)),
         None => Ok(subnet),
     }
-}
-
-/// What remains of the Subnet's 24 h budget given every member's records; None = no budget.
-pub fn subnet_budget_remaining<'a>(
-    budget: Option<&Tao>,
-    records: impl IntoIterator<Item = &'a RegistrationRecord>,
-    now: Timestamp,
-) -> Result<Option<u64>, String> {
-    let Some(budget) = budget else {
-        return Ok(None);
-    };
-    let budget = budget
-        .to_rao()
-        .map_err(|e| format!("Subnet spec.registration.budgetTaoPer24h: {}", e.0))?;
-    let spent = spent_since(records, &(now - SignedDuration::from_hours(24)));
-    Ok(Some(budget.saturating_sub(spent)))
 }
 
 /// The tighter of two optional limits.
@@ -44,10 +28,15 @@ pub fn min_budget(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 const FAILURE_PAUSE: SignedDuration = SignedDuration::from_secs(60);
 const MAX_PAUSE: SignedDuration = SignedDuration::from_hours(1);
 
-/// Outcomes that paid a fee without registering (an expired intent was never included). A burn
-/// that rose past the limit by inclusion is no failure of ours: see [`price_pause`].
+/// Ended without reaching a block: paid nothing, says nothing about the chain's rules.
+fn never_included(r: &RegistrationRecord) -> bool {
+    r.result == "Expired" || r.result == "NonceUsedElsewhere"
+}
+
+/// Outcomes that paid a fee without registering. A burn that rose past the limit by inclusion
+/// is no failure of ours: see [`price_pause`].
 fn failed(r: &RegistrationRecord) -> bool {
-    !r.result.starts_with("Success") && r.result != "Expired" && !price_limited(r)
+    !r.result.starts_with("Success") && !never_included(r) && !price_limited(r)
 }
 
 fn price_limited(r: &RegistrationRecord) -> bool {
@@ -61,7 +50,7 @@ pub const PRICE_PAUSE: SignedDuration = SignedDuration::from_secs(30);
 
 /// Until when to wait after the last record, if it is a price-limit failure.
 pub fn price_pause(records: &[RegistrationRecord]) -> Option<Timestamp> {
-    let last = records.iter().rev().find(|r| r.result != "Expired")?;
+    let last = records.iter().rev().find(|r| !never_included(r))?;
     let at: Timestamp = last.at.as_deref()?.parse().ok()?;
     price_limited(last).then_some(at + PRICE_PAUSE)
 }
@@ -71,7 +60,7 @@ pub fn retry_after_failures(records: &[RegistrationRecord]) -> Option<(u32, Time
     let run: Vec<&RegistrationRecord> = records
         .iter()
         .rev()
-        .filter(|r| r.result != "Expired" && !price_limited(r))
+        .filter(|r| !never_included(r) && !price_limited(r))
         .take_while(|r| failed(r))
         .collect();
     let last = run.first()?;
@@ -115,17 +104,7 @@ mod tests {
     }
 
     #[test]
-    fn budgets() {
-        let now: Timestamp = "2026-11-22T12:00:00Z".parse().unwrap();
-        let recs = [
-            rec("Success", TAO, "2026-11-22T11:00:00Z"),
-            rec("Success", 2 * TAO, "2026-11-21T11:00:00Z"), // older than 24 h
-        ];
-        let b = |t: Option<&str>| subnet_budget_remaining(t.map(Tao::from).as_ref(), &recs, now);
-        assert_eq!(b(None), Ok(None));
-        assert_eq!(b(Some("5")), Ok(Some(4 * TAO)));
-        assert_eq!(b(Some("0.5")), Ok(Some(0)));
-        assert!(b(Some("nope")).is_err());
+    fn tighter_limits() {
         assert_eq!(min_budget(Some(3), Some(2)), Some(2));
         assert_eq!(min_budget(None, Some(2)), Some(2));
         assert_eq!(min_budget(Some(3), None), Some(3));

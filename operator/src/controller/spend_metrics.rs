@@ -1,35 +1,16 @@
-//! Counters of the chain-driven lifecycle (names agreed in the brief).
+//! Counters of what the operator does on chain and to pods: registrations and their burn, axon
+//! served, operator restarts (names agreed in the brief).
 
-use prometheus_client::encoding::EncodeLabelSet;
+use super::metric_labels::{NeuronLabels, OutcomeLabels, RestartLabels, SpendLabels};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct SpendLabels {
-    pub namespace: String,
-    pub subnet: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OutcomeLabels {
-    pub namespace: String,
-    pub subnet: String,
-    pub outcome: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct RestartLabels {
-    pub namespace: String,
-    pub neuron: String,
-    pub reason: String,
-}
-
 #[derive(Default)]
 pub struct LifecycleMetrics {
     /// 1 while the Neuron's AxonServed condition is True.
-    pub axon_served: Family<crate::controller::metrics::NeuronLabels, Gauge>,
+    pub axon_served: Family<NeuronLabels, Gauge>,
     pub spent_rao: Family<SpendLabels, Counter>,
     pub registrations: Family<OutcomeLabels, Counter>,
     pub operator_restarts: Family<RestartLabels, Counter>,

@@ -1,7 +1,6 @@
 //! Pod health the kubelet reports: a container in CrashLoopBackOff or failing to pull its image
 //! turns PodReady False with that reason (and a Warning Event), instead of a bare "not ready".
 
-use super::StepOutcome;
 use crate::api::{types, CondSpec};
 use k8s_openapi::api::core::v1::Pod;
 
@@ -33,16 +32,6 @@ pub fn pod_trouble(pod: Option<&Pod>) -> Option<CondSpec> {
             .to_string(),
         ))
     })
-}
-
-pub fn step(pod: Option<&Pod>) -> StepOutcome {
-    match pod_trouble(pod) {
-        Some(c) => StepOutcome {
-            conditions: vec![(types::POD_READY, Some(c))],
-            requeue: None,
-        },
-        None => StepOutcome::default(),
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,50 @@
+//! The one place Events are published: reconciles and the executor alike. Notes are cut to
+//! 1000 characters; a failure to publish is logged, never fatal.
+
+use k8s_openapi::api::core::v1::ObjectReference;
+use kube::runtime::events::{Event, EventType, Recorder};
+use kube::Resource;
+
+/// Publishes an Event on `obj`.
+pub async fn publish_on(
+    recorder: &Recorder,
+    obj: &ObjectReference,
+    type_: EventType,
+    reason: &str,
+    note: &str,
+) {
+    let ev = Event {
+        type_,
+        reason: reason.into(),
+        note: Some(note.chars().take(1000).collect()),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    if let Err(e) = recorder.publish(&ev, obj).await {
+        tracing::warn!(error = %e, reason, "could not publish Event");
+    }
+}
+
+/// Publishes an Event on a typed object.
+pub async fn publish<K: Resource<DynamicType = ()>>(
+    recorder: &Recorder,
+    obj: &K,
+    type_: EventType,
+    reason: &str,
+    note: &str,
+) {
+    publish_on(recorder, &obj.object_ref(&()), type_, reason, note).await
+}
+
+/// A Neuron's reference from its namespace, name and uid (the executor has no Neuron object).
+pub fn neuron_ref(namespace: &str, name: &str, uid: Option<&str>) -> ObjectReference {
+    use crate::api::Neuron;
+    ObjectReference {
+        api_version: Some(Neuron::api_version(&()).to_string()),
+        kind: Some(Neuron::kind(&()).to_string()),
+        name: Some(name.to_string()),
+        namespace: Some(namespace.to_string()),
+        uid: uid.map(str::to_string),
+        ..Default::default()
+    }
+}
