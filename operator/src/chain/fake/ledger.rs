@@ -42,6 +42,16 @@ pub enum Call {
         limit_price: u64,
         allow_partial: bool,
     },
+    /// `swap_hotkey_v2` (HEAD `macros/dispatches.rs:1055-1067`; `swap_hotkey` is the same with
+    /// `keep_stake: false`, and spec 218's has no `netuid`: all subnets), signed by the coldkey.
+    SwapHotkey {
+        hotkey: AccountId,
+        new_hotkey: AccountId,
+        #[serde(default)]
+        netuid: Option<u16>,
+        #[serde(default)]
+        keep_stake: bool,
+    },
     /// Signed by the hotkey itself. `ip` is the u128 form (IPv4 in the low 32 bits).
     ServeAxon {
         netuid: u16,
@@ -62,6 +72,7 @@ impl Call {
             Call::RemoveStake { .. } => "remove_stake",
             Call::AddStakeLimit { .. } => "add_stake_limit",
             Call::RemoveStakeLimit { .. } => "remove_stake_limit",
+            Call::SwapHotkey { .. } => "swap_hotkey_v2",
             Call::ServeAxon { .. } => "serve_axon",
         }
     }
