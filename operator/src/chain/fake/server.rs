@@ -18,7 +18,10 @@ use crate::chain::{AccountId, SnapshotQuery};
 
 #[path = "server_accounts.rs"]
 mod accounts;
+#[path = "server_network.rs"]
+mod network;
 use accounts::{add_proxy, coldkey_swap, set_balance, set_stake};
+use network::{dissolve, emission, register_network, swap_hotkey};
 
 pub fn router(chain: FakeChain) -> Router {
     Router::new()
@@ -40,6 +43,10 @@ pub fn router(chain: FakeChain) -> Router {
         .route("/admin/register", post(register_external))
         .route("/admin/deregister", post(deregister))
         .route("/admin/figures", post(set_figures))
+        .route("/admin/emission", post(emission))
+        .route("/admin/swap-hotkey", post(swap_hotkey))
+        .route("/admin/dissolve", post(dissolve))
+        .route("/admin/register-network", post(register_network))
         .route("/admin/faults", get(faults).post(inject_fault))
         .route("/admin/faults/clear", post(clear_faults))
         .route("/admin/unreachable", post(set_unreachable))
