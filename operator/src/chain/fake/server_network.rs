@@ -1,16 +1,36 @@
-//! Admin endpoints of the fake chain's HTTP face that change who holds what on a subnet:
-//! emission into a hotkey's stake, a coldkey's hotkey swap, subnet dissolution and
-//! registration (netuid reuse).
+//! Admin endpoints of the fake chain's HTTP face about who holds what on a subnet: one
+//! coldkey's own alpha, emission into a hotkey's stake, a coldkey's hotkey swap, subnet
+//! dissolution and registration (netuid reuse).
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::super::admin::DEFAULT_TAKE;
 use super::super::{Call, FakeChain, TAO};
-use super::admin;
+use super::{account_id, admin, json, BadRequest};
 use crate::chain::AccountId;
+
+/// `{"alpha": own, "total": hotkey total}`: what the snapshot's `own_stake` and `stake` say,
+/// without counting as a chain call.
+pub(super) async fn own_stake(
+    State(chain): State<FakeChain>,
+    Path((netuid, hotkey, coldkey)): Path<(u16, String, String)>,
+) -> Result<Response, BadRequest> {
+    let (hotkey, coldkey) = (account_id(hotkey)?, account_id(coldkey)?);
+    let (alpha, total) = chain.with_state(|s| {
+        (
+            s.stake_of(netuid, &hotkey, &coldkey),
+            s.total_stake(netuid, &hotkey),
+        )
+    });
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "alpha": alpha, "total": total }),
+    ))
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -39,6 +39,9 @@ async fn swap_reuse_and_emission_over_http() {
     let body = json!({"netuid": 1, "hotkey": hot, "incentive": TAO});
     let e = post("/admin/emission", body).await.unwrap();
     assert_eq!(e, json!({"total": 9 * TAO, "owner": 3 * TAO}));
+    let path = format!("/admin/stake/1/{hot}/{}", acct(2).ss58());
+    let delegated = r.admin(&path, None).await.unwrap();
+    assert_eq!(delegated, json!({"alpha": 6 * TAO, "total": 9 * TAO}));
 
     // The coldkey's own swap_hotkey_v2 extrinsic: nonce, fee and the ledger.
     let body = json!({"coldkey": cold, "hotkey": hot, "new_hotkey": new});
