@@ -2,6 +2,8 @@
 //! `subnets/registration.rs:38-163`; older runtimes' per-block / per-interval limits when
 //! configured). Staking is in `stake.rs`.
 
+use super::pool::{Side, MAX_PRICE_RAO};
+use super::stake::swap_error;
 use super::state::ChainState;
 use crate::chain::AccountId;
 
@@ -64,6 +66,13 @@ impl ChainState {
             return Err(module("NonAssociatedColdKey"));
         }
         let uid = sn.slot_for_new(head).ok_or(module("NoNeuronIdAvailable"))?;
+        // The burn buys alpha from the pool, which is then burned: on a dynamic subnet every
+        // registration raises the price (`registration.rs:98-112`).
+        let pool = self.reserves(netuid);
+        let bought = pool
+            .swap(Side::Buy, burn, MAX_PRICE_RAO, true)
+            .map_err(swap_error)?;
+        self.set_reserves(netuid, pool.after(Side::Buy, &bought));
         self.account_mut(&coldkey).free -= burn;
         self.owners.insert(hotkey, coldkey);
         let sn = self.subnets.get_mut(&netuid).expect("checked above");

@@ -16,7 +16,7 @@ fn module(error: &'static str) -> DispatchError {
     ("SubtensorModule", error)
 }
 
-fn swap_error(e: SwapError) -> DispatchError {
+pub(super) fn swap_error(e: SwapError) -> DispatchError {
     ("Swap", e.name())
 }
 
@@ -52,7 +52,7 @@ impl ChainState {
         }
     }
 
-    fn set_reserves(&mut self, netuid: u16, r: Reserves) {
+    pub(super) fn set_reserves(&mut self, netuid: u16, r: Reserves) {
         if let Some(sn) = self.subnets.get_mut(&netuid) {
             sn.config.pool_tao = r.tao;
             sn.config.pool_alpha = r.alpha;

@@ -247,3 +247,27 @@ fn remove_stake_checks_in_heads_order() {
         }
     }
 }
+
+#[test]
+fn a_registration_buys_alpha_with_its_burn() {
+    let mut s = dynamic();
+    let before = price(&s);
+    let out = s
+        .submit(signed(
+            &s,
+            acct(1),
+            register_call(NETUID, acct(12), 2 * TAO),
+        ))
+        .unwrap();
+    assert_eq!((out.result, out.burned_rao), (TxResult::Success, TAO));
+    // The burn went through the pool (less the swap fee) and its alpha was burned.
+    let pool = s.pool(NETUID).unwrap();
+    let fee = TAO * 33 / 65_535;
+    assert_eq!(pool.tao_in, 4000 * TAO + TAO - fee);
+    assert!(pool.alpha_in < 1000 * TAO && price(&s) > before, "{pool:?}");
+    assert_eq!(
+        s.total_stake(NETUID, &acct(12)),
+        0,
+        "nobody holds the bought alpha"
+    );
+}
