@@ -1,8 +1,9 @@
 //! Live tests of what the operator's money decisions rely on (issue 13), against a real
 //! runtime (the spec-218 devnet in chopsticks): the pool price read from the reserves and what
 //! a stake buys at it, own vs delegated alpha, a hotkey swap, `NetworkRegisteredAt`. Same
-//! environment and skipping as `chain_live.rs`; run with `--test-threads=1`. The pool case
-//! shapes the chain with chopsticks' `dev_setStorage` and puts the reserves back afterwards.
+//! environment and skipping as `chain_live.rs`; run with `--test-threads=1`. The pool and
+//! `NetworkRegisteredAt` cases shape the chain with chopsticks' `dev_setStorage` (skipped on
+//! other nodes) and put the values back afterwards.
 //!
 //! Netuid reuse itself cannot happen on spec 218: its `dissolve_network` does nothing and its
 //! `register_network` never prunes (S218 `macros/dispatches.rs:1095-1102`,
@@ -38,9 +39,13 @@ async fn with_pool<F: std::future::Future<Output = ()>>(l: &Live, tao: u64, alph
 
 #[tokio::test]
 async fn live_at_4_tao_per_alpha_2_tao_buy_half_an_alpha() {
-    let Some(l) = live("live_at_4_tao_per_alpha_2_tao_buy_half_an_alpha") else {
+    let test = "live_at_4_tao_per_alpha_2_tao_buy_half_an_alpha";
+    let Some(l) = live(test) else {
         return;
     };
+    if !can_set_storage(&l, test).await {
+        return;
+    }
     let (hot, _) = registered_hotkey(&l).await;
     let (hotkey, signer) = (id(&hot), Signer::Key(l.coldkey.clone()));
     let coldkey = signer.payer();
@@ -207,9 +212,13 @@ async fn live_a_hotkey_swap_keeps_the_uid_and_the_owner() {
 
 #[tokio::test]
 async fn live_network_registered_at_is_read_from_the_chain() {
-    let Some(l) = live("live_network_registered_at_is_read_from_the_chain") else {
+    let test = "live_network_registered_at_is_read_from_the_chain";
+    let Some(l) = live(test) else {
         return;
     };
+    if !can_set_storage(&l, test).await {
+        return;
+    }
     let was = read(&l).await;
     // What a re-registration of the netuid writes (HEAD `subnets/subnet.rs:214`).
     set_subnet_u64(&l, "NetworkRegisteredAt", was + 1_000).await;

@@ -166,6 +166,20 @@ pub async fn online(l: &Live) -> OnlineClient<SubtensorConfig> {
         .unwrap()
 }
 
+/// Whether the node is chopsticks (it lists `dev_setStorage`): tests that reshape the chain
+/// skip elsewhere.
+pub async fn can_set_storage(l: &Live, test: &str) -> bool {
+    let rpc = RpcClient::from_insecure_url(&l.url).await.unwrap();
+    let methods: serde_json::Value = rpc.request("rpc_methods", rpc_params![]).await.unwrap();
+    let has = methods["methods"]
+        .as_array()
+        .is_some_and(|m| m.iter().any(|x| x == "dev_setStorage"));
+    if !has {
+        println!("skip {test}: the node has no dev_setStorage (not a chopsticks devnet)");
+    }
+    has
+}
+
 /// chopsticks' `dev_setStorage` of `SubtensorModule::entry(netuid) = value` (u64 maps keyed by
 /// netuid), the key built from the node's metadata as our client builds it. Errors on a node
 /// that is not chopsticks.
