@@ -170,3 +170,53 @@ fn register_limit_is_chosen_and_encodes_the_cap() {
     want.extend(2_000_000_000u64.to_le_bytes());
     assert_eq!(bytes, want);
 }
+
+#[test]
+fn swap_hotkey_takes_the_arguments_each_runtime_declares() {
+    let (old, new) = (hotkey(), AccountId(dev::charlie().public_key().0));
+    for (f, spec) in BOTH {
+        let at = offline_at(metadata(f), spec);
+        let md = at.metadata();
+        let pallet = md.pallet_by_name("SubtensorModule").unwrap();
+        let names = |call: &str| -> Vec<String> {
+            let v = pallet.call_variant_by_name(call).unwrap();
+            v.fields.iter().map(|x| x.name.clone().unwrap()).collect()
+        };
+        // The event a swap emits names the coldkey and both hotkeys on both runtimes.
+        let events = pallet.event_variants().unwrap();
+        let ev = events.iter().find(|v| v.name == "HotkeySwapped").unwrap();
+        let ev: Vec<_> = ev.fields.iter().map(|x| x.name.clone().unwrap()).collect();
+        assert_eq!(ev, ["coldkey", "old_hotkey", "new_hotkey"], "{f}");
+        let all = calls::swap_hotkey(&md, &old, &new, None).unwrap();
+        let one = calls::swap_hotkey(&md, &old, &new, Some(3));
+        let mut want = vec![7u8];
+        if spec == 218 {
+            // Spec 218: swap_hotkey(hotkey, new_hotkey), always on every subnet.
+            assert_eq!(names("swap_hotkey"), ["hotkey", "new_hotkey"]);
+            assert!(pallet.call_variant_by_name("swap_hotkey_v2").is_none());
+            assert!(one.is_err(), "{f}: no swap on one subnet");
+            want.push(pallet.call_variant_by_name("swap_hotkey").unwrap().index);
+            want.extend(old.0);
+            want.extend(new.0);
+        } else {
+            let v2 = ["hotkey", "new_hotkey", "netuid", "keep_stake"];
+            assert_eq!(names("swap_hotkey_v2"), v2, "{f}");
+            assert_eq!(
+                names("swap_hotkey"),
+                ["hotkey", "new_hotkey", "netuid"],
+                "{f}"
+            );
+            want.push(pallet.call_variant_by_name("swap_hotkey_v2").unwrap().index);
+            want.extend(old.0);
+            want.extend(new.0);
+            let mut on_one = want.clone();
+            on_one.push(1);
+            on_one.extend(3u16.to_le_bytes());
+            on_one.push(0);
+            assert_eq!(call_data(&at, &one.unwrap()), on_one, "{f} one subnet");
+            // netuid None, keep_stake false.
+            want.extend([0u8, 0]);
+        }
+        assert_eq!(call_data(&at, &all), want, "{f} all subnets");
+    }
+}

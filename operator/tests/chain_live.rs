@@ -6,113 +6,14 @@
 //! What each checks is what the chain did (balances, `Uids`, the snapshot), not what our client
 //! says it did.
 
-use std::str::FromStr;
+mod live;
 
-use subxt::ext::scale_value::Value;
-use subxt_signer::sr25519::Keypair;
-use subxt_signer::SecretUri;
-
-use tensorfleet::chain::client::calls::CallSpec;
-use tensorfleet::chain::client::{ConnectOptions, SubxtChain};
 use tensorfleet::chain::{
-    AccountId, Chain, ChainError, FindTx, PriceLimit, RegisterRequest, ServeAxonRequest, Signer,
-    SnapshotQuery, StakeRequest, TxKind, TxParams, TxResult,
+    Chain, ChainError, FindTx, PriceLimit, RegisterRequest, ServeAxonRequest, Signer,
+    SnapshotQuery, StakeRequest, TxKind, TxResult,
 };
 
-struct Live {
-    chain: SubxtChain,
-    coldkey: Keypair,
-    netuid: u16,
-}
-
-fn live(test: &str) -> Option<Live> {
-    let vars = [
-        "TF_TEST_SUBTENSOR_URL",
-        "TF_TEST_COLDKEY_URI",
-        "TF_TEST_NETUID",
-    ];
-    let vals: Vec<_> = vars.iter().map(|v| std::env::var(v).ok()).collect();
-    let [Some(url), Some(uri), Some(netuid)] = &vals[..] else {
-        println!("skip {test}: set {} to run against a node", vars.join(", "));
-        return None;
-    };
-    let coldkey =
-        Keypair::from_uri(&SecretUri::from_str(uri).expect("TF_TEST_COLDKEY_URI")).unwrap();
-    let chain = SubxtChain::new(vec![url.clone()], ConnectOptions::default()).unwrap();
-    Some(Live {
-        chain,
-        coldkey,
-        netuid: netuid.parse().expect("TF_TEST_NETUID"),
-    })
-}
-
-fn fresh_key() -> Keypair {
-    use rand::RngCore;
-    let mut seed = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut seed);
-    Keypair::from_secret_key(seed).unwrap()
-}
-
-fn id(k: &Keypair) -> AccountId {
-    AccountId(k.public_key().0)
-}
-
-async fn tx(chain: &SubxtChain, who: &AccountId) -> TxParams {
-    let nonce = chain.account_nonce(who).await.unwrap();
-    let head = chain.head().await.unwrap();
-    TxParams {
-        nonce,
-        birth_block: head,
-        period: 64,
-    }
-}
-
-fn account(a: &AccountId) -> Value {
-    Value::unnamed_variant("Id", [Value::from_bytes(a.0)])
-}
-
-/// Setup as `from`: `Balances.transfer_keep_alive(to, rao)`.
-async fn fund(l: &Live, to: &AccountId, rao: u64) {
-    let call = CallSpec {
-        pallet: "Balances",
-        call: "transfer_keep_alive",
-        fields: vec![("dest", account(to)), ("value", Value::u128(rao.into()))],
-    };
-    let t = tx(&l.chain, &id(&l.coldkey)).await;
-    let o = l.chain.submit_signed(call, &l.coldkey, &t).await.unwrap();
-    assert_eq!(o.result, TxResult::Success, "transfer: {o:?}");
-}
-
-/// Setup as the coldkey: `Proxy.add_proxy(delegate, proxy_type, 0)`.
-async fn add_proxy(l: &Live, delegate: &AccountId, proxy_type: &str) {
-    let call = CallSpec {
-        pallet: "Proxy",
-        call: "add_proxy",
-        fields: vec![
-            ("delegate", account(delegate)),
-            ("proxy_type", Value::unnamed_variant(proxy_type, [])),
-            ("delay", Value::u128(0)),
-        ],
-    };
-    let t = tx(&l.chain, &id(&l.coldkey)).await;
-    let o = l.chain.submit_signed(call, &l.coldkey, &t).await.unwrap();
-    assert_eq!(o.result, TxResult::Success, "add_proxy: {o:?}");
-}
-
-/// A limit comfortably above the current burn.
-async fn cap(l: &Live) -> u64 {
-    let snap = l
-        .chain
-        .snapshot(l.netuid, &SnapshotQuery::default())
-        .await
-        .unwrap();
-    assert!(
-        snap.params.registration_allowed,
-        "registration disabled on {}",
-        l.netuid
-    );
-    snap.params.burn.saturating_mul(2).max(snap.params.min_burn)
-}
+use live::*;
 
 #[tokio::test]
 async fn live_register_stake_serve_and_read_back() {
@@ -168,6 +69,12 @@ async fn live_register_stake_serve_and_read_back() {
     assert_eq!(found.outcome, o, "{found:?}");
     assert!(
         found.call.ends_with("register") || found.call.ends_with("register_limit"),
+        "{found:?}"
+    );
+    // Its arguments, to tell it from another extrinsic of the same account.
+    assert_eq!(
+        (found.hotkey, found.netuid),
+        (Some(hotkey), Some(netuid)),
         "{found:?}"
     );
     let unused = FindTx {

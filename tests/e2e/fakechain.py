@@ -84,11 +84,19 @@ class FakeChain:
         """Creates the subnet if missing and sets parameters (burn, min_burn, max_burn,
         burn_half_life, registration_allowed, tempo, immunity_period, max_allowed_uids,
         serving_rate_limit, subtoken_enabled, max_regs_per_block, max_regs_per_interval,
-        regs_interval_blocks, difficulty, burn_block). Returns {"config": ..., "burn_now": rao}."""
+        regs_interval_blocks, difficulty, burn_block, registered_at, and the pool:
+        swap_mechanism (0 stable 1:1, 1 dynamic), pool_tao and pool_alpha (rao; the price is
+        pool_tao / pool_alpha), fee_rate (of 65535, default 33 = HEAD's 0.05 %)).
+        Returns {"config": ..., "burn_now": rao}.
+
+            chain.set_subnet(1, swap_mechanism=1, pool_tao=4000 * TAO, pool_alpha=1000 * TAO)
+        """
         return self._post(f"/admin/subnets/{netuid}", params)
 
     def set_runtime(self, **params):
-        """fee_rao, has_register_limit, min_stake_rao."""
+        """fee_rao, has_register_limit, min_stake_rao, has_stake_limit, key_swap_cost,
+        key_swap_on_subnet_cost, hotkey_swap_on_subnet_interval (blocks; a first swap on one
+        subnet needs the head past it), tx_rate_limit (blocks between two swaps of a coldkey)."""
         return self._post("/admin/runtime", params)
 
     def set_balance(self, account, free, nonce=None):
@@ -131,9 +139,64 @@ class FakeChain:
 
     def set_figures(self, netuid, hotkey, **figures):
         """active, rank, trust, consensus, incentive, dividends, validator_trust, emission,
-        last_update, validator_permit, stake (the owner's stake, rao), registered_at_block."""
+        last_update, validator_permit, stake (sets the owner coldkey's own alpha, rao; others'
+        stake on the hotkey is unchanged), registered_at_block."""
         return self._post("/admin/figures",
                           {"netuid": netuid, "hotkey": hotkey, "figures": figures})
+
+    def emit(self, netuid, hotkey, incentive=0, dividends=0, take=None):
+        """Emission into a registered hotkey's stake, as HEAD's coinbase pays it: `incentive`
+        (alpha-rao) all to the owner coldkey's own stake; of `dividends`, the owner's `take`
+        (of 65535; default the chain's 18 %) to the owner, the rest to every staker pro rata.
+        Returns {"total": the hotkey's alpha, "owner": the owner's own alpha}."""
+        body = {"netuid": netuid, "hotkey": hotkey, "incentive": incentive,
+                "dividends": dividends}
+        if take is not None:
+            body["take"] = take
+        return self._post("/admin/emission", body)
+
+    def own_stake(self, netuid, hotkey, coldkey):
+        """{"alpha": coldkey's own alpha on the hotkey, "total": the hotkey's alpha}, as the
+        snapshot would say (not counted as a chain call)."""
+        return self._get(f"/admin/stake/{netuid}/{hotkey}/{coldkey}")
+
+    def swap_hotkey(self, coldkey, hotkey, new_hotkey, netuid=None, keep_stake=False):
+        """The coldkey swaps `hotkey` for `new_hotkey` (`swap_hotkey_v2`), as its owner would
+        with btcli: an extrinsic of the coldkey (its nonce moves, it pays the fee and
+        the swap cost: 0.001 TAO on one subnet, 0.1 TAO on all), in the ledger. The new
+        hotkey gets the old one's uid, axon, registration block and, unless keep_stake, all
+        stake on it; on all subnets (netuid None) the old hotkey loses its owner. Returns the
+        outcome ({"result": "Success" | {"Failed": {"pallet", "error"}}, "fee_rao", ...});
+        raises FakeChainError when the pool refuses it (e.g. the fee cannot be paid).
+        A swap on one subnet needs the head past hotkey_swap_on_subnet_interval (7200)."""
+        body = {"coldkey": coldkey, "hotkey": hotkey, "new_hotkey": new_hotkey,
+                "keep_stake": keep_stake}
+        if netuid is not None:
+            body["netuid"] = netuid
+        return self._post("/admin/swap-hotkey", body)
+
+    def dissolve_network(self, netuid):
+        """Dissolves a subnet as root would: its pool's TAO is shared out by alpha value among
+        the stakers (credited to their coldkeys) and the pool; then its uids, stakes, pool and
+        parameters are gone (snapshots say SubnetNotFound). Returns the refunds
+        [{"hotkey", "coldkey", "alpha", "tao"}]."""
+        return self._post("/admin/dissolve", {"netuid": netuid})
+
+    def register_network(self, netuid, coldkey, hotkey, lock_rao=1000 * TAO, **params):
+        """Registers a new subnet at a free (e.g. dissolved) netuid, owned by `coldkey` with
+        `hotkey` as uid 0: network_registered_at becomes the head, parameters are a new
+        subnet's (burn 1 TAO, 256 uids, immunity 5000, dynamic pool of lock_rao TAO at price
+        1, staking off until start_call: pass subtoken_enabled=True), then `params` (any
+        set_subnet() key). Returns the subnet's config."""
+        return self._post("/admin/register-network",
+                          {"netuid": netuid, "coldkey": coldkey, "hotkey": hotkey,
+                           "lock_rao": lock_rao, "params": params})
+
+    def reuse_netuid(self, netuid, coldkey, hotkey, lock_rao=1000 * TAO, **params):
+        """What the chain does when it prunes a subnet to make room: dissolve `netuid` and
+        register another subnet there in the same block. Returns (refunds, config)."""
+        refunds = self.dissolve_network(netuid)
+        return refunds, self.register_network(netuid, coldkey, hotkey, lock_rao, **params)
 
     # ---- admin: faults and counters ----
 
@@ -223,7 +286,7 @@ class FakeChainServer:
     config (genesis; every key optional):
         {"head": 1000,
          "runtime": {"fee_rao": 100000, "has_register_limit": true, "min_stake_rao": 2000000,
-                     "has_stake_limit": true},
+                     "has_stake_limit": true, <any set_runtime() parameter>},
          "subnets": {"1": {<any set_subnet() parameter>}},   # burn_block defaults to head
          "balances": {"<ss58 or 0x-hex>": rao},
          "proxies": [{"real": "<ss58>", "delegate": "<ss58>", "proxy_type": "Registration"}]}

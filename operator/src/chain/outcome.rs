@@ -51,11 +51,14 @@ pub enum TxKind {
 /// fee; spec 218 has no fee field).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StakeMoved {
-    /// TAO spent (add) or received (remove), rao.
+    /// TAO spent (add: all that left the coldkey, the swap fee included) or received (remove),
+    /// rao. A partial fill (`allow_partial`) spends less than asked.
     pub tao_rao: u64,
-    /// Alpha received (add) or sold (remove), alpha-rao.
+    /// Alpha received (add) or sold (remove), alpha-rao. On remove the stake drops by this
+    /// plus `swap_fee_rao` (HEAD `staking/stake_utils.rs:752-766`, `:826-833`).
     pub alpha_rao: u64,
-    /// The swap fee the event reports (0 where it has none).
+    /// The swap fee the event reports (0 where it has none, e.g. spec 218): in TAO on add, in
+    /// alpha on remove (the input token, `pallets/swap/src/pallet/swap_step.rs:117-136`).
     pub swap_fee_rao: u64,
 }
 

@@ -109,7 +109,8 @@ pub struct AxonInfo {
 pub struct NeuronInfo {
     pub uid: u16,
     pub hotkey: AccountId,
-    /// The hotkey's owner (`Owner(hotkey)`).
+    /// The hotkey's owner (`Owner(hotkey)`). After a hotkey swap, the same coldkey at the same
+    /// uid under the new hotkey (HEAD `swap/swap_hotkey.rs:405-408`, `:472-478`).
     pub coldkey: AccountId,
     pub active: bool,
     /// None when the hotkey never served (ip 0).
@@ -130,6 +131,8 @@ pub struct NeuronInfo {
     pub emission: u64,
     pub last_update: u64,
     pub validator_permit: bool,
+    /// `BlockAtRegistration(netuid, uid)`: kept by a hotkey swap (keyed by uid), set anew when
+    /// a registration takes the uid (HEAD `subnets/uids.rs:89`, `:135`).
     pub registered_at_block: u64,
 }
 

@@ -181,6 +181,46 @@ fn stake_plan(
     }
 }
 
+/// Whether `SubtensorModule::call` has an argument named `field`.
+fn has_field(metadata: &Metadata, call: &str, field: &str) -> bool {
+    metadata
+        .pallet_by_name(SUBTENSOR)
+        .and_then(|p| p.call_variant_by_name(call))
+        .is_some_and(|v| v.fields.iter().any(|f| f.name.as_deref() == Some(field)))
+}
+
+/// A coldkey's hotkey swap (`old` → `new`, the stake moving with it), in the newest form the
+/// runtime has: `swap_hotkey_v2(hotkey, new_hotkey, netuid, keep_stake: false)` (spec ≥ 391,
+/// HEAD `macros/dispatches.rs:1055-1067`), else `swap_hotkey(hotkey, new_hotkey[, netuid])`
+/// (`:1030-1042`; spec 218 has no `netuid` and always swaps on every subnet, so a swap on one
+/// subnet is refused there). Not an operator action (the user swaps, the operator notices):
+/// for tools and live tests.
+pub fn swap_hotkey(
+    metadata: &Metadata,
+    old: &AccountId,
+    new: &AccountId,
+    netuid: Option<u16>,
+) -> Result<CallSpec, ChainError> {
+    let v2 = has_call(metadata, SUBTENSOR, "swap_hotkey_v2");
+    let call = if v2 { "swap_hotkey_v2" } else { "swap_hotkey" };
+    let mut fields = vec![("hotkey", account(old)), ("new_hotkey", account(new))];
+    if has_field(metadata, call, "netuid") {
+        let netuid = match netuid {
+            Some(n) => Value::unnamed_variant("Some", [Value::u128(n.into())]),
+            None => Value::unnamed_variant("None", []),
+        };
+        fields.push(("netuid", netuid));
+    } else if netuid.is_some() {
+        return Err(ChainError::Unsupported(
+            "a hotkey swap on one subnet (this runtime swaps on all subnets)".into(),
+        ));
+    }
+    if v2 {
+        fields.push(("keep_stake", Value::bool(false)));
+    }
+    Ok(CallSpec::new(call, fields))
+}
+
 /// Why the chain would refuse to serve an axon at `ip:port`, if it would: exactly HEAD's
 /// `validate_serve_axon` address rules (`pallets/subtensor/src/subnets/serving.rs:248-277`):
 /// IPv4 127.0.0.1 and 255.255.255.255, IPv6 ::1 and all-ones, port 0. Every other address,

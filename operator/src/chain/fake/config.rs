@@ -22,6 +22,17 @@ pub struct RuntimeConfig {
     pub min_stake_rao: u64,
     /// Whether `add_stake_limit` / `remove_stake_limit` exist (spec 233+; not on spec 218).
     pub has_stake_limit: bool,
+    /// `KeySwapCost`, recycled by a hotkey swap on all subnets (HEAD `runtime/src/lib.rs:1023`).
+    pub key_swap_cost: u64,
+    /// `KeySwapOnSubnetCost`, recycled by a swap on one subnet (`runtime/src/lib.rs:1035`).
+    pub key_swap_on_subnet_cost: u64,
+    /// `HotkeySwapOnSubnetInterval`: blocks between two swaps of one coldkey on one subnet
+    /// (one day, `runtime/src/lib.rs:1036`); a first swap on one subnet also needs the chain
+    /// older than this (`swap/swap_hotkey.rs:364-373`).
+    pub hotkey_swap_on_subnet_interval: u64,
+    /// `TxRateLimit`: blocks between two hotkey swaps of one coldkey (`runtime/src/lib.rs:1012`;
+    /// 0 on the spec-218 devnet).
+    pub tx_rate_limit: u64,
 }
 
 impl Default for RuntimeConfig {
@@ -31,6 +42,10 @@ impl Default for RuntimeConfig {
             has_register_limit: true,
             min_stake_rao: 2_000_000,
             has_stake_limit: true,
+            key_swap_cost: 100_000_000,
+            key_swap_on_subnet_cost: 1_000_000,
+            hotkey_swap_on_subnet_interval: 7200,
+            tx_rate_limit: 1000,
         }
     }
 }
@@ -75,6 +90,9 @@ pub struct SubnetConfig {
     pub pool_tao: u64,
     /// `SubnetAlphaIn`, alpha-rao.
     pub pool_alpha: u64,
+    /// `Swap::FeeRate`, of u16::MAX, taken from swaps on dynamic subnets (HEAD default 33,
+    /// ~0.05 %, `pallets/swap/src/pallet/mod.rs:88-96`; spec 218's pool had none).
+    pub fee_rate: u16,
 }
 
 impl Default for SubnetConfig {
@@ -104,6 +122,7 @@ impl Default for SubnetConfig {
             swap_mechanism: 0,
             pool_tao: 1_000 * TAO,
             pool_alpha: 1_000 * TAO,
+            fee_rate: 33,
         }
     }
 }

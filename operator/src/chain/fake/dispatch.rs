@@ -3,7 +3,6 @@
 //! (proxy definition and filter, then the call's module errors).
 
 use super::ledger::{tx_hash, Call, LedgerEntry, LedgerOutcome, Submission};
-use super::pool::Reserves;
 use super::state::ChainState;
 use crate::chain::client::proxy::allows;
 use crate::chain::client::rejection::custom_name;
@@ -293,6 +292,14 @@ impl ChainState {
                 amount_unstaked,
                 Some((limit_price, allow_partial)),
             ),
+            Call::SwapHotkey {
+                hotkey,
+                new_hotkey,
+                netuid,
+                keep_stake,
+            } => self
+                .swap_hotkey(payer, hotkey, new_hotkey, netuid, keep_stake)
+                .map(|_| Moved::default()),
             Call::ServeAxon {
                 netuid,
                 version,
@@ -307,24 +314,6 @@ impl ChainState {
                 self.serve(netuid, &s.signer, version, ip, port, ip_type);
                 Ok(Moved::default())
             }
-        }
-    }
-
-    /// The pool of `netuid`, for a swap.
-    pub(super) fn reserves(&self, netuid: u16) -> Option<Reserves> {
-        let c = &self.subnet(netuid)?.config;
-        Some(Reserves {
-            tao: c.pool_tao,
-            alpha: c.pool_alpha,
-            stable: c.swap_mechanism == 0,
-        })
-    }
-
-    pub(super) fn move_pool(&mut self, netuid: u16, tao_in: i128, alpha_in: i128) {
-        if let Some(sn) = self.subnets.get_mut(&netuid) {
-            let c = &mut sn.config;
-            c.pool_tao = (c.pool_tao as i128 + tao_in).max(0) as u64;
-            c.pool_alpha = (c.pool_alpha as i128 + alpha_in).max(0) as u64;
         }
     }
 

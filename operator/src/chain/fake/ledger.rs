@@ -42,6 +42,16 @@ pub enum Call {
         limit_price: u64,
         allow_partial: bool,
     },
+    /// `swap_hotkey_v2` (HEAD `macros/dispatches.rs:1055-1067`; `swap_hotkey` is the same with
+    /// `keep_stake: false`, and spec 218's has no `netuid`: all subnets), signed by the coldkey.
+    SwapHotkey {
+        hotkey: AccountId,
+        new_hotkey: AccountId,
+        #[serde(default)]
+        netuid: Option<u16>,
+        #[serde(default)]
+        keep_stake: bool,
+    },
     /// Signed by the hotkey itself. `ip` is the u128 form (IPv4 in the low 32 bits).
     ServeAxon {
         netuid: u16,
@@ -55,15 +65,16 @@ pub enum Call {
 
 impl Call {
     /// The netuid and hotkey the call names (`serve_axon` names no hotkey: its signer is it).
-    pub fn target(&self) -> (u16, Option<AccountId>) {
+    pub fn target(&self) -> (Option<u16>, Option<AccountId>) {
         match self {
             Call::BurnedRegister { netuid, hotkey }
             | Call::RegisterLimit { netuid, hotkey, .. }
             | Call::AddStake { netuid, hotkey, .. }
             | Call::RemoveStake { netuid, hotkey, .. }
             | Call::AddStakeLimit { netuid, hotkey, .. }
-            | Call::RemoveStakeLimit { netuid, hotkey, .. } => (*netuid, Some(*hotkey)),
-            Call::ServeAxon { netuid, .. } => (*netuid, None),
+            | Call::RemoveStakeLimit { netuid, hotkey, .. } => (Some(*netuid), Some(*hotkey)),
+            Call::SwapHotkey { netuid, hotkey, .. } => (*netuid, Some(*hotkey)),
+            Call::ServeAxon { netuid, .. } => (Some(*netuid), None),
         }
     }
 
@@ -75,6 +86,7 @@ impl Call {
             Call::RemoveStake { .. } => "remove_stake",
             Call::AddStakeLimit { .. } => "add_stake_limit",
             Call::RemoveStakeLimit { .. } => "remove_stake_limit",
+            Call::SwapHotkey { .. } => "swap_hotkey_v2",
             Call::ServeAxon { .. } => "serve_axon",
         }
     }
@@ -157,7 +169,7 @@ pub fn find(entries: &[LedgerEntry], q: &FindTx) -> Option<FoundTx> {
         (hit && (q.from_block..=q.to_block).contains(block)).then(|| FoundTx {
             call: format!("SubtensorModule.{}", e.method),
             hotkey: e.call.target().1,
-            netuid: Some(e.call.target().0),
+            netuid: e.call.target().0,
             outcome: TxOutcome {
                 block: *block,
                 tx_hash: e.tx_hash.clone(),

@@ -1,17 +1,23 @@
-//! A fake Subtensor chain for tests: the real chain's registration, staking, serving and
-//! transaction rules (see `state.rs`, `dispatch.rs`) behind the [`Chain`] trait, with fault
-//! injection. Never on a shipped path: the operator only reaches it through `fake+http://`
+//! A fake Subtensor chain for tests: the real chain's registration, staking (pool price, fee and
+//! slippage; own and delegated alpha), serving, hotkey-swap, subnet-reuse and transaction rules
+//! (see `state.rs`, `dispatch.rs` and the modules they name) behind the [`Chain`] trait, with
+//! fault injection. Never on a shipped path: the operator only reaches it through `fake+http://`
 //! endpoints served by the `tensorfleet-fakechain` test binary (feature `fake-chain`).
 
+pub mod admin;
 pub mod config;
 mod dispatch;
 pub mod faults;
 pub mod ledger;
+pub mod network;
 mod pool;
 #[cfg(feature = "fake-chain")]
 pub mod server;
+pub mod shares;
 mod spend;
+mod stake;
 pub mod state;
+mod swap;
 #[cfg(test)]
 mod tests;
 pub mod wire;

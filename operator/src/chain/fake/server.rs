@@ -18,7 +18,10 @@ use crate::chain::{AccountId, SnapshotQuery};
 
 #[path = "server_accounts.rs"]
 mod accounts;
+#[path = "server_network.rs"]
+mod network;
 use accounts::{add_proxy, coldkey_swap, set_balance, set_stake};
+use network::{dissolve, emission, own_stake, register_network, swap_hotkey};
 
 pub fn router(chain: FakeChain) -> Router {
     Router::new()
@@ -28,6 +31,7 @@ pub fn router(chain: FakeChain) -> Router {
         .route("/admin/snapshot/{netuid}", get(snapshot))
         .route("/admin/account/{account}", get(account))
         .route("/admin/uid/{netuid}/{hotkey}", get(uid))
+        .route("/admin/stake/{netuid}/{hotkey}/{coldkey}", get(own_stake))
         .route("/admin/calls", get(calls))
         .route("/admin/calls/reset", post(reset_calls))
         .route("/admin/advance", post(advance))
@@ -40,6 +44,10 @@ pub fn router(chain: FakeChain) -> Router {
         .route("/admin/register", post(register_external))
         .route("/admin/deregister", post(deregister))
         .route("/admin/figures", post(set_figures))
+        .route("/admin/emission", post(emission))
+        .route("/admin/swap-hotkey", post(swap_hotkey))
+        .route("/admin/dissolve", post(dissolve))
+        .route("/admin/register-network", post(register_network))
         .route("/admin/faults", get(faults).post(inject_fault))
         .route("/admin/faults/clear", post(clear_faults))
         .route("/admin/unreachable", post(set_unreachable))
@@ -58,7 +66,7 @@ pub fn spawn_ticker(chain: FakeChain, period: Duration) -> tokio::task::JoinHand
     })
 }
 
-fn json<T: Serialize>(status: StatusCode, v: &T) -> Response {
+pub(super) fn json<T: Serialize>(status: StatusCode, v: &T) -> Response {
     match serde_json::to_vec(v) {
         Ok(body) => (status, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
         Err(e) => bad(format!("encoding the answer: {e}")),
@@ -73,7 +81,7 @@ fn bad(msg: String) -> Response {
 }
 
 /// A refused request: answered HTTP 400 `{"error": ..}`.
-struct BadRequest(String);
+pub(super) struct BadRequest(String);
 
 impl IntoResponse for BadRequest {
     fn into_response(self) -> Response {
@@ -158,7 +166,7 @@ async fn snapshot(State(chain): State<FakeChain>, Path(netuid): Path<u16>) -> Re
     }
 }
 
-fn account_id(s: String) -> Result<AccountId, BadRequest> {
+pub(super) fn account_id(s: String) -> Result<AccountId, BadRequest> {
     serde_json::from_value(serde_json::Value::String(s))
         .map_err(|e| BadRequest(format!("account: {e}")))
 }

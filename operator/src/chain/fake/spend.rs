@@ -1,26 +1,17 @@
-//! The calls that move a coldkey's TAO: registration by burn and stake through the subnet pool,
-//! with the real chain's checks in its order (HEAD `subnets/registration.rs:38-163`,
-//! `staking/stake_utils.rs:1057-1185`; older runtimes' per-block / per-interval limits when
-//! configured).
+//! Registration by burn, with the real chain's checks in its order (HEAD
+//! `subnets/registration.rs:38-163`; older runtimes' per-block / per-interval limits when
+//! configured). Staking is in `stake.rs`.
 
-use super::dispatch::Moved;
+use super::pool::{Side, MAX_PRICE_RAO};
+use super::stake::swap_error;
 use super::state::ChainState;
-use crate::chain::{AccountId, StakeMoved};
+use crate::chain::AccountId;
 
 /// A dispatch error: (pallet, error name).
 type DispatchError = (&'static str, &'static str);
 
 fn module(error: &'static str) -> DispatchError {
     ("SubtensorModule", error)
-}
-
-/// What a stake call moved.
-fn moved(tao: u64, alpha: u64) -> Moved {
-    Moved::stake(StakeMoved {
-        tao_rao: tao,
-        alpha_rao: alpha,
-        swap_fee_rao: 0,
-    })
 }
 
 impl ChainState {
@@ -75,105 +66,18 @@ impl ChainState {
             return Err(module("NonAssociatedColdKey"));
         }
         let uid = sn.slot_for_new(head).ok_or(module("NoNeuronIdAvailable"))?;
+        // The burn buys alpha from the pool, which is then burned: on a dynamic subnet every
+        // registration raises the price (`registration.rs:98-112`).
+        let pool = self.reserves(netuid);
+        let bought = pool
+            .swap(Side::Buy, burn, MAX_PRICE_RAO, true)
+            .map_err(swap_error)?;
+        self.set_reserves(netuid, pool.after(Side::Buy, &bought));
         self.account_mut(&coldkey).free -= burn;
         self.owners.insert(hotkey, coldkey);
         let sn = self.subnets.get_mut(&netuid).expect("checked above");
         sn.place(uid, hotkey, head);
         sn.config.bump_after_registration(burn, head);
         Ok(burn)
-    }
-
-    /// `add_stake` (no limit) or `add_stake_limit` ((max price, allow_partial)).
-    pub(super) fn add_stake(
-        &mut self,
-        netuid: u16,
-        hotkey: AccountId,
-        coldkey: AccountId,
-        amount: u64,
-        limit: Option<(u64, bool)>,
-    ) -> Result<Moved, DispatchError> {
-        let min = self.runtime.min_stake_rao;
-        let sn = self.subnet(netuid).ok_or(module("SubnetNotExists"))?;
-        if !sn.config.subtoken_enabled {
-            return Err(module("SubtokenDisabled"));
-        }
-        if amount < min {
-            return Err(module("AmountTooLow"));
-        }
-        let pool = self.reserves(netuid).expect("subnet exists");
-        let mut tao = amount;
-        if let Some((price, partial)) = limit {
-            let max = pool.max_buy(price);
-            if tao > max {
-                if !partial {
-                    return Err(module("SlippageTooHigh"));
-                }
-                tao = max;
-            }
-            if tao < min {
-                return Err(module("AmountTooLow"));
-            }
-        }
-        if self.account(&coldkey).free < tao {
-            return Err(module("NotEnoughBalanceToStake"));
-        }
-        if !self.owners.contains_key(&hotkey) {
-            return Err(module("HotKeyAccountNotExists"));
-        }
-        let alpha = pool.buy(tao);
-        if alpha == 0 {
-            return Err(module("InsufficientLiquidity"));
-        }
-        self.account_mut(&coldkey).free -= tao;
-        let staked = self.stake_of(netuid, &hotkey, &coldkey);
-        self.set_stake(netuid, &hotkey, &coldkey, staked + alpha);
-        if !pool.stable {
-            self.move_pool(netuid, i128::from(tao), -i128::from(alpha));
-        }
-        Ok(moved(tao, alpha))
-    }
-
-    /// `remove_stake` (no limit) or `remove_stake_limit` ((min price, allow_partial)).
-    pub(super) fn remove_stake(
-        &mut self,
-        netuid: u16,
-        hotkey: AccountId,
-        coldkey: AccountId,
-        amount: u64,
-        limit: Option<(u64, bool)>,
-    ) -> Result<Moved, DispatchError> {
-        self.subnet(netuid).ok_or(module("SubnetNotExists"))?;
-        if amount == 0 {
-            return Err(module("AmountTooLow"));
-        }
-        let staked = self.stake_of(netuid, &hotkey, &coldkey);
-        if staked < amount {
-            return Err(module("NotEnoughStakeToWithdraw"));
-        }
-        let pool = self.reserves(netuid).expect("subnet exists");
-        let mut alpha = amount;
-        if let Some((price, partial)) = limit {
-            let max = pool.max_sell(price);
-            if alpha > max {
-                if !partial {
-                    return Err(module("SlippageTooHigh"));
-                }
-                alpha = max;
-            }
-        }
-        let tao = pool.sell(alpha);
-        // Dust out while stake remains is refused (HEAD `stake_utils.rs:1135-1185`).
-        if tao < self.runtime.min_stake_rao && staked > alpha {
-            return Err(module("AmountTooLow"));
-        }
-        if !self.owners.contains_key(&hotkey) {
-            return Err(module("HotKeyAccountNotExists"));
-        }
-        self.set_stake(netuid, &hotkey, &coldkey, staked - alpha);
-        self.account_mut(&coldkey).free += tao;
-        if !pool.stable {
-            self.move_pool(netuid, -i128::from(tao), i128::from(alpha));
-        }
-        Ok(moved(tao, alpha))
     }
 }

@@ -1,12 +1,13 @@
-//! The fake chain's state and its reads and admin actions. Pure and deterministic: no clock, no
-//! I/O; the head only moves when told to. Extrinsics are in `dispatch.rs`.
+//! The fake chain's state and its reads. Pure and deterministic: no clock, no I/O; the head only
+//! moves when told to. Admin actions are in `admin.rs`, extrinsics in `dispatch.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::config::{patch, Genesis, ProxyGrant, RuntimeConfig, SubnetConfig};
+use super::config::{Genesis, ProxyGrant, RuntimeConfig, SubnetConfig};
 use super::ledger::LedgerEntry;
+use super::shares::HotkeyAlpha;
 use crate::chain::{
     AccountId, ColdkeySwap, NeuronInfo, OwnStake, Pool, SnapshotQuery, SubnetParams,
     SubnetSnapshot, RAO_PER_TAO,
@@ -96,16 +97,29 @@ pub struct ChainState {
     pub accounts: BTreeMap<AccountId, Account>,
     /// `Owner(hotkey) -> coldkey`.
     pub owners: BTreeMap<AccountId, AccountId>,
-    /// Alpha by netuid, hotkey, coldkey, alpha-rao.
-    pub stakes: BTreeMap<u16, BTreeMap<AccountId, BTreeMap<AccountId, u64>>>,
+    /// Alpha by netuid and hotkey: each hotkey's share pool (`shares.rs`).
+    pub stakes: BTreeMap<u16, BTreeMap<AccountId, HotkeyAlpha>>,
     /// `Proxy.Proxies`: who may act for whom, as which proxy type.
     pub proxies: BTreeSet<ProxyGrant>,
     /// Announced coldkey swaps (`ColdkeySwapAnnouncements` / `ColdkeySwapDisputes`).
     #[serde(default)]
     pub coldkey_swaps: BTreeMap<AccountId, ColdkeySwap>,
+    /// What the hotkey-swap rate limits read (`swap.rs`).
+    #[serde(default)]
+    pub swaps: SwapRecords,
     pub ledger: Vec<LedgerEntry>,
     /// Counter for the hotkeys that take over a uid pruned by an admin.
     pub pruner_seq: u64,
+}
+
+/// Blocks of past hotkey swaps, for HEAD's two limits on them (`swap/swap_hotkey.rs:66-70`,
+/// `:148-179`, `:364-373`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwapRecords {
+    /// `LastTxBlock(coldkey)`: set by each swap, checked against `TxRateLimit`.
+    pub last_tx_block: BTreeMap<AccountId, u64>,
+    /// `LastHotkeySwapOnNetuid(netuid, coldkey)`, checked against `HotkeySwapOnSubnetInterval`.
+    pub last_on_subnet: BTreeMap<u16, BTreeMap<AccountId, u64>>,
 }
 
 /// Coldkey that owns hotkeys registered "by someone else" (admin external registrations).
@@ -153,29 +167,33 @@ impl ChainState {
         self.subnet(netuid)?.uid_of(hotkey)
     }
 
-    pub fn total_stake(&self, netuid: u16, hotkey: &AccountId) -> u64 {
-        self.stakes
-            .get(&netuid)
-            .and_then(|m| m.get(hotkey))
-            .map_or(0, |m| m.values().sum())
+    /// The share pool of `hotkey` on `netuid`, if anyone ever staked there.
+    pub fn alpha_pool(&self, netuid: u16, hotkey: &AccountId) -> Option<&HotkeyAlpha> {
+        self.stakes.get(&netuid)?.get(hotkey)
     }
 
-    pub fn stake_of(&self, netuid: u16, hotkey: &AccountId, coldkey: &AccountId) -> u64 {
-        self.stakes
-            .get(&netuid)
-            .and_then(|m| m.get(hotkey))
-            .and_then(|m| m.get(coldkey))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    pub fn set_stake(&mut self, netuid: u16, hotkey: &AccountId, coldkey: &AccountId, v: u64) {
+    pub fn alpha_pool_mut(&mut self, netuid: u16, hotkey: &AccountId) -> &mut HotkeyAlpha {
         self.stakes
             .entry(netuid)
             .or_default()
             .entry(*hotkey)
             .or_default()
-            .insert(*coldkey, v);
+    }
+
+    /// `TotalHotkeyAlpha`: every staker's alpha on the hotkey, emission included.
+    pub fn total_stake(&self, netuid: u16, hotkey: &AccountId) -> u64 {
+        self.alpha_pool(netuid, hotkey).map_or(0, |p| p.total)
+    }
+
+    /// The alpha `coldkey` itself owns on `hotkey`.
+    pub fn stake_of(&self, netuid: u16, hotkey: &AccountId, coldkey: &AccountId) -> u64 {
+        self.alpha_pool(netuid, hotkey)
+            .map_or(0, |p| p.value_of(coldkey))
+    }
+
+    /// Sets `coldkey`'s own alpha on `hotkey` (the others' is unchanged).
+    pub fn set_stake(&mut self, netuid: u16, hotkey: &AccountId, coldkey: &AccountId, v: u64) {
+        self.alpha_pool_mut(netuid, hotkey).set(coldkey, v);
     }
 
     /// The pool as the snapshot reports it: stable subnets price at 1.
@@ -243,131 +261,5 @@ impl ChainState {
             pool: self.pool(netuid),
             stakes,
         })
-    }
-
-    // ---- admin actions ----
-
-    pub fn advance(&mut self, blocks: u64) -> u64 {
-        self.head += blocks;
-        self.head
-    }
-
-    /// Creates the subnet if missing, then applies `changes` (keys of [`SubnetConfig`]).
-    /// Setting `burn` restarts its decay at the head unless `burn_block` is given too.
-    pub fn patch_subnet(
-        &mut self,
-        netuid: u16,
-        changes: &serde_json::Value,
-    ) -> Result<SubnetConfig, String> {
-        let head = self.head;
-        let sn = self.subnets.entry(netuid).or_insert_with(|| {
-            Subnet::new(SubnetConfig {
-                burn_block: head,
-                ..SubnetConfig::default()
-            })
-        });
-        let mut cfg: SubnetConfig = patch(&sn.config, changes)?;
-        if changes.get("burn").is_some() && changes.get("burn_block").is_none() {
-            cfg.burn_block = head;
-        }
-        sn.config = cfg.clone();
-        Ok(cfg)
-    }
-
-    pub fn patch_runtime(&mut self, changes: &serde_json::Value) -> Result<RuntimeConfig, String> {
-        self.runtime = patch(&self.runtime, changes)?;
-        Ok(self.runtime.clone())
-    }
-
-    /// Registers `hotkey` as someone else would (no fee, no ledger entry), owned by `coldkey`
-    /// (default: [`EXTERNAL_COLDKEY`]). Optionally raises the burn as a real registration does.
-    pub fn register_external(
-        &mut self,
-        netuid: u16,
-        hotkey: AccountId,
-        coldkey: Option<AccountId>,
-        bump_burn: bool,
-    ) -> Result<u16, String> {
-        let head = self.head;
-        let owner = self.owners.get(&hotkey).copied();
-        let coldkey = match (owner, coldkey) {
-            (Some(o), Some(c)) if o != c => return Err(format!("hotkey {hotkey} is owned by {o}")),
-            (Some(o), _) => o,
-            (None, c) => c.unwrap_or(EXTERNAL_COLDKEY),
-        };
-        let sn = self
-            .subnets
-            .get_mut(&netuid)
-            .ok_or(format!("subnet {netuid} does not exist"))?;
-        if sn.uid_of(&hotkey).is_some() {
-            return Err(format!("hotkey {hotkey} already registered on {netuid}"));
-        }
-        let uid = sn.slot_for_new(head).ok_or("NoNeuronIdAvailable")?;
-        self.owners.insert(hotkey, coldkey);
-        if bump_burn {
-            let paid = sn.config.burn_at(head);
-            sn.config.bump_after_registration(paid, head);
-        }
-        sn.place(uid, hotkey, head);
-        Ok(uid)
-    }
-
-    /// Prunes `hotkey` from `netuid` as the chain would: another hotkey (`replacement`, or a
-    /// generated one owned by [`EXTERNAL_COLDKEY`]) takes its uid; its axon entry goes.
-    pub fn deregister(
-        &mut self,
-        netuid: u16,
-        hotkey: &AccountId,
-        replacement: Option<AccountId>,
-    ) -> Result<(u16, AccountId), String> {
-        let uid = self
-            .uid_of(netuid, hotkey)
-            .ok_or(format!("hotkey {hotkey} is not registered on {netuid}"))?;
-        let new = replacement.unwrap_or_else(|| {
-            self.pruner_seq += 1;
-            let mut b = [0xDD; 32];
-            b[24..].copy_from_slice(&self.pruner_seq.to_be_bytes());
-            AccountId(b)
-        });
-        self.owners.entry(new).or_insert(EXTERNAL_COLDKEY);
-        let head = self.head;
-        let sn = self.subnets.get_mut(&netuid).expect("uid_of found it");
-        if sn.uid_of(&new).is_some() {
-            return Err(format!("replacement {new} already registered on {netuid}"));
-        }
-        sn.place(uid, new, head);
-        Ok((uid, new))
-    }
-
-    /// Sets a registered hotkey's figures: any [`NeuronInfo`] field but `uid`, `hotkey`,
-    /// `coldkey` and `axon`; `stake` sets its owner's alpha (emission compounding into it).
-    pub fn set_figures(
-        &mut self,
-        netuid: u16,
-        hotkey: &AccountId,
-        changes: &serde_json::Value,
-    ) -> Result<(), String> {
-        let uid = self
-            .uid_of(netuid, hotkey)
-            .ok_or(format!("hotkey {hotkey} is not registered on {netuid}"))?;
-        let mut changes = changes.clone();
-        let obj = changes
-            .as_object_mut()
-            .ok_or("figures must be a JSON object")?;
-        if let Some(k) = ["uid", "hotkey", "coldkey", "axon"]
-            .iter()
-            .find(|k| obj.contains_key(**k))
-        {
-            return Err(format!("`{k}` is not a figure"));
-        }
-        let stake = obj.remove("stake");
-        let n = &mut self.subnets.get_mut(&netuid).expect("registered").neurons[uid as usize];
-        *n = patch(n, &changes)?;
-        if let Some(s) = stake {
-            let s = s.as_u64().ok_or("stake: expected u64 rao")?;
-            let owner = self.owners.get(hotkey).copied().unwrap_or(EXTERNAL_COLDKEY);
-            self.set_stake(netuid, hotkey, &owner, s);
-        }
-        Ok(())
     }
 }

@@ -1,9 +1,14 @@
 //! Table-driven tests of the fake chain's rules, faults and wire.
 
+mod delegation;
 mod faults;
+mod identity;
 mod register;
 #[cfg(feature = "fake-chain")]
 mod remote;
+#[cfg(feature = "fake-chain")]
+mod remote_admin;
+mod stake_pool;
 mod stake_serve;
 mod txpool;
 

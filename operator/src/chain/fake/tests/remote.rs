@@ -5,6 +5,17 @@ use super::*;
 use crate::chain::remote::RemoteFakeChain;
 use crate::chain::{Chain, RegisterRequest, ServeAxonRequest, Signer, StakeRequest};
 
+/// Serves `chain` on a free port of 127.0.0.1 (abort the task to stop it).
+pub async fn serve(chain: &FakeChain) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = server::router(chain.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (addr, task)
+}
+
 /// Runs every kind of call (successes, dispatch errors, pool rejections, faults) and returns a
 /// transcript of the results. `admin` is the chain behind `chain`.
 async fn scenario(chain: &dyn Chain, admin: &FakeChain) -> Vec<String> {
@@ -116,10 +127,7 @@ async fn remote_client_matches_the_in_process_chain() {
     let expected = scenario(&local, &local).await;
 
     let served = FakeChain::new(genesis());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = server::router(served.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let (addr, server) = serve(&served).await;
     let remote = RemoteFakeChain::new(&format!("fake+http://{addr}")).unwrap();
     assert_eq!(remote.endpoint(), format!("fake+http://{addr}"));
     let got = scenario(&remote, &served).await;
@@ -168,10 +176,7 @@ async fn remote_client_reports_a_dead_server_as_unreachable() {
 async fn admin_http_api() {
     use serde_json::json;
     let served = FakeChain::new(genesis());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = server::router(served.clone());
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let (addr, server) = serve(&served).await;
     let r = RemoteFakeChain::new(&format!("http://{addr}")).unwrap();
     let post = |path: &'static str, body: serde_json::Value| {
         let r = &r;

@@ -71,7 +71,7 @@ fn add_stake_checks() {
 }
 
 #[test]
-fn remove_stake_needs_enough_stake_and_returns_it() {
+fn remove_stake_sells_at_most_the_own_stake_and_returns_it() {
     let mut s = state();
     s.register_external(NETUID, acct(10), Some(acct(1)), false)
         .unwrap();
@@ -82,8 +82,6 @@ fn remove_stake_needs_enough_stake_and_returns_it() {
         hotkey: acct(10),
         amount_unstaked: amount,
     };
-    let out = s.submit(signed(&s, acct(1), remove(TAO + 1))).unwrap();
-    assert_eq!(out.result, failed("NotEnoughStakeToWithdraw"));
     let free = s.account(&acct(1)).free;
     let out = s.submit(signed(&s, acct(1), remove(TAO / 2))).unwrap();
     assert_eq!(out.result, TxResult::Success);
@@ -92,6 +90,15 @@ fn remove_stake_needs_enough_stake_and_returns_it() {
         s.snapshot(NETUID, &Default::default()).unwrap().neurons[0].stake,
         TAO / 2
     );
+    // More than it has: `remove_stake` caps the amount at the coldkey's own alpha (HEAD
+    // `staking/remove_stake.rs:51-58`) and sells all of it.
+    let out = s.submit(signed(&s, acct(1), remove(TAO))).unwrap();
+    assert_eq!(out.result, TxResult::Success);
+    assert_eq!(out.stake.map(|m| m.alpha_rao), Some(TAO / 2));
+    assert_eq!(s.total_stake(NETUID, &acct(10)), 0);
+    // Nothing left: the capped amount is 0.
+    let out = s.submit(signed(&s, acct(1), remove(1))).unwrap();
+    assert_eq!(out.result, failed("AmountTooLow"));
 }
 
 fn serve(ip: &str, port: u16, ip_type: Option<u8>) -> Call {
