@@ -240,6 +240,22 @@ impl ChainState {
         })
     }
 
+    /// A copy for reading only: everything but the ledger (which reads never use).
+    pub fn without_ledger(&self) -> ChainState {
+        ChainState {
+            head: self.head,
+            runtime: self.runtime.clone(),
+            subnets: self.subnets.clone(),
+            accounts: self.accounts.clone(),
+            owners: self.owners.clone(),
+            stakes: self.stakes.clone(),
+            proxies: self.proxies.clone(),
+            coldkey_swaps: self.coldkey_swaps.clone(),
+            ledger: Vec::new(),
+            pruner_seq: self.pruner_seq,
+        }
+    }
+
     // ---- admin actions ----
 
     pub fn advance(&mut self, blocks: u64) -> u64 {

@@ -6,6 +6,8 @@ mod register;
 mod remote;
 mod stake_serve;
 mod txpool;
+#[cfg(feature = "fake-chain")]
+mod views;
 
 use super::*;
 use crate::chain::{TxParams, TxResult};
