@@ -5,16 +5,20 @@
 
 pub mod cache;
 pub mod client;
+pub mod connect;
 pub mod fake;
 pub mod metered;
 mod outcome;
 pub mod poller;
+pub mod pool;
+pub mod redact;
 #[cfg(feature = "fake-chain")]
 pub mod remote;
 mod snapshot;
 mod types;
 
-pub use cache::{connect_endpoints, ChainCache, ChainConnector, SubnetKey};
+pub use cache::ChainCache;
+pub use connect::{connect_endpoint, ChainConnector};
 pub use outcome::*;
 pub use snapshot::*;
 pub use types::*;

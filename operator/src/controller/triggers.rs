@@ -133,7 +133,7 @@ pub async fn run(
                 for r in affected(&ev, &store.state()) {
                     let _ = neuron_tx.send(r);
                 }
-                if ev.change.subnet {
+                if ev.change.subnet || ev.change.endpoints {
                     let _ = subnet_tx
                         .send(ObjectRef::new(&ev.subnet.name).within(&ev.subnet.namespace));
                 }
@@ -222,6 +222,10 @@ fn stream_of<T>(rx: mpsc::UnboundedReceiver<T>) -> impl Stream<Item = T> {
 /// those whose hotkey's figures changed; on a burn change, those without a uid (they may be
 /// waiting for the burn to fall under their cap).
 pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
+    let c = &ev.change;
+    if !c.subnet && !c.burn && c.hotkeys.is_empty() {
+        return Vec::new();
+    }
     let changed: Vec<String> = ev.change.hotkeys.iter().map(|h| h.ss58()).collect();
     neurons
         .iter()
@@ -350,8 +354,20 @@ mod tests {
                 subnet,
                 burn: false,
                 hotkeys: hotkeys.iter().map(|b| AccountId([*b; 32])).collect(),
+                endpoints: false,
             },
         };
+        let endpoints_only = PollEvent {
+            change: Change {
+                endpoints: true,
+                ..Change::default()
+            },
+            ..ev(false, &[])
+        };
+        assert!(
+            affected(&endpoints_only, &all).is_empty(),
+            "an endpoint's state is the Subnet's business"
+        );
         // (event, names reconciled): hotkey-level changes reach their Neuron (and those whose
         // hotkey is not known yet); Subnet-level changes reach every Neuron of the Subnet.
         let cases = [
