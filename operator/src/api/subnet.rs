@@ -50,7 +50,9 @@ pub struct SubnetSpec {
     /// finney, test or local. Default finney.
     #[serde(default)]
     pub network: Network,
-    /// ws:// or wss:// URLs overriding the network's default endpoint; tried in order.
+    /// ws:// or wss:// URLs overriding the network's default endpoint. All are watched: reads
+    /// and writes go to the freshest healthy one (the first listed among equals); one lagging
+    /// behind the others or rate limited is left alone until it recovers (`status.endpoints`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(inner(regex(pattern = r"^wss?://.+")))]
     pub endpoints: Vec<String>,
@@ -63,7 +65,7 @@ pub struct SubnetSpec {
 }
 
 impl SubnetSpec {
-    /// The endpoints to try, in order.
+    /// The endpoints of the Subnet's pool, in the order listed.
     pub fn endpoint_list(&self) -> Vec<String> {
         if self.endpoints.is_empty() {
             vec![self.network.default_endpoint().to_string()]
