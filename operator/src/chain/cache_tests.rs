@@ -129,8 +129,9 @@ fn an_older_snapshot_is_discarded_from_any_endpoint_whatever_came_between() {
     let (fresh, lagging) = (|| "ws://fresh".to_string(), || "ws://lagging".to_string());
     let registered = vec![info(1, 0.0)];
     rec(&c, fresh(), snap(120, 10, registered.clone()), t(1));
-    // (answer in between, endpoint, block of the older view)
-    let between: [(&str, fn(&ChainCache)); 3] = [
+    // (what came in between the view and the older snapshot, how it is recorded)
+    type Between = (&'static str, fn(&ChainCache));
+    let between: [Between; 3] = [
         ("nothing", |_| {}),
         ("an error", |c| {
             c.record_error(&key(), 21, "down".into(), t(2));

@@ -137,7 +137,8 @@ fn the_choice_prefers_the_endpoint_in_use_then_the_freshest() {
     let limited = |h| failed(h, Trouble::RateLimited, 1, now);
     let down = |h| failed(h, Trouble::Unreachable, 1, now);
     // (endpoints, in use, when, order)
-    let table: Vec<(Vec<Health>, Option<usize>, Instant, Vec<usize>)> = vec![
+    type Case = (Vec<Health>, Option<usize>, Instant, Vec<usize>);
+    let table: Vec<Case> = vec![
         // freshest first, then faster, then listed first
         (vec![at(98, 5, now), at(100, 5, now)], None, now, vec![1, 0]),
         (
