@@ -37,15 +37,15 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// An error text fit for status and logs: the endpoint's raw URL replaced by its redacted
-/// name (clients quote the URL they failed on), control characters dropped, at most
-/// [`MAX_ERROR_CHARS`] characters.
+/// name (clients quote the URL they failed on), any other URL in it redacted too (a client may
+/// quote it normalised), control characters dropped, at most [`MAX_ERROR_CHARS`] characters.
 pub fn error_text(error: &str, raw_url: &str, name: &str) -> String {
     let text = if raw_url.is_empty() {
         error.to_string()
     } else {
         error.replace(raw_url, name)
     };
-    let mut clean: String = text
+    let mut clean: String = redact_urls_in(&text)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(MAX_ERROR_CHARS + 1)
@@ -55,6 +55,27 @@ pub fn error_text(error: &str, raw_url: &str, name: &str) -> String {
         clean.push('…');
     }
     clean
+}
+
+/// Every `scheme://...` in `text` (up to whitespace or a quote) through [`redact_url`].
+fn redact_urls_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let start = rest[..i]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || "+.-".contains(c)))
+            .map_or(0, |j| j + 1);
+        let end = rest[i..]
+            .find(|c: char| c.is_whitespace() || "\"'<>`".contains(c))
+            .map_or(rest.len(), |j| i + j);
+        // A URL quoted before a colon ("wss://h:443/: refused") keeps the colon outside.
+        let url = rest[start..end].trim_end_matches([':', ',', ';', ')', '.']);
+        out.push_str(&rest[..start]);
+        out.push_str(&redact_url(url));
+        rest = &rest[start + url.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -106,6 +127,12 @@ mod tests {
         let long = error_text(&"x".repeat(1000), raw, &name);
         assert_eq!(long.chars().count(), MAX_ERROR_CHARS);
         assert!(long.ends_with('…'));
+        // A URL quoted in another form than configured is redacted all the same.
+        let other = "connect to \"wss://u:pw@h:443/ws?k=s3cret\": refused; see https://x/y?t=1.";
+        assert_eq!(
+            error_text(other, raw, &name),
+            "connect to \"wss://***@h:443/ws?***\": refused; see https://x/y?***."
+        );
         let exact = "y".repeat(MAX_ERROR_CHARS);
         assert_eq!(
             error_text(&exact, raw, &name),

@@ -12,8 +12,9 @@
 //!   backs off) before choosing, so lag and recovery are seen without a request at risk.
 //!
 //! Every [`Chain`] method is a one-line delegation to [`EndpointPool::read`] or
-//! [`EndpointPool::write`]; a new trait method is one more such line.
+//! [`EndpointPool::write`] (`delegation.rs`); a new trait method is one more such line.
 
+mod delegation;
 mod gauges;
 mod health;
 
@@ -21,17 +22,12 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use async_trait::async_trait;
-
 pub use gauges::PoolGauges;
 use health::{best_head, choose, due_for_probe, trouble_of, Health, Trouble};
 pub use health::{EndpointState, PoolOptions};
 
 use super::redact::{error_text, redact_url};
-use super::{
-    AccountId, Chain, ChainError, ColdkeySwap, RegisterRequest, ServeAxonRequest, SnapshotQuery,
-    StakeRequest, SubnetKey, SubnetSnapshot, TxOutcome,
-};
+use super::{Chain, ChainError, SnapshotQuery, SubnetKey, SubnetSnapshot, TxOutcome};
 
 /// One endpoint of a pool, for status.
 #[derive(Clone, Debug, PartialEq)]
@@ -377,60 +373,6 @@ impl EndpointPool {
             }
         }
     }
-}
-
-#[async_trait]
-impl Chain for EndpointPool {
-    async fn head(&self) -> Result<u64, ChainError> {
-        self.read(|c| async move { c.head().await }, |h| Some(*h))
-            .await
-    }
-    async fn snapshot(
-        &self,
-        netuid: u16,
-        query: &SnapshotQuery,
-    ) -> Result<SubnetSnapshot, ChainError> {
-        self.snapshot_from(netuid, query).await.1
-    }
-    async fn uid_of(&self, netuid: u16, hotkey: &AccountId) -> Result<Option<u16>, ChainError> {
-        self.read(|c| async move { c.uid_of(netuid, hotkey).await }, no_head)
-            .await
-    }
-    async fn free_balance(&self, account: &AccountId) -> Result<u64, ChainError> {
-        self.read(|c| async move { c.free_balance(account).await }, no_head)
-            .await
-    }
-    async fn account_nonce(&self, account: &AccountId) -> Result<u64, ChainError> {
-        self.read(|c| async move { c.account_nonce(account).await }, no_head)
-            .await
-    }
-    async fn coldkey_swap(&self, account: &AccountId) -> Result<Option<ColdkeySwap>, ChainError> {
-        self.read(|c| async move { c.coldkey_swap(account).await }, no_head)
-            .await
-    }
-    async fn register(&self, req: &RegisterRequest<'_>) -> Result<TxOutcome, ChainError> {
-        self.write(|c| async move { c.register(req).await }).await
-    }
-    async fn add_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
-        self.write(|c| async move { c.add_stake(req).await }).await
-    }
-    async fn remove_stake(&self, req: &StakeRequest<'_>) -> Result<TxOutcome, ChainError> {
-        self.write(|c| async move { c.remove_stake(req).await })
-            .await
-    }
-    async fn serve_axon(&self, req: &ServeAxonRequest<'_>) -> Result<TxOutcome, ChainError> {
-        self.write(|c| async move { c.serve_axon(req).await }).await
-    }
-    /// The endpoint in use (the first one before any request).
-    fn endpoint(&self) -> String {
-        let i = self.book().current.unwrap_or(0);
-        self.members[i].name.clone()
-    }
-}
-
-/// For answers that show no head.
-fn no_head<T>(_: &T) -> Option<u64> {
-    None
 }
 
 #[cfg(test)]

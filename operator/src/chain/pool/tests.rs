@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::chain::fake::{FakeChain, Fault, Genesis, Method, SubnetConfig};
-use crate::chain::{Signer, TxParams};
+use crate::chain::{AccountId, RegisterRequest, Signer, TxParams};
 use std::time::Duration;
 
 const NETUID: u16 = 21;
@@ -223,7 +223,7 @@ async fn an_abandoned_request_counts_as_a_timeout_of_its_endpoint() {
     let never = pool.attempt(
         0,
         std::future::pending::<Result<u64, ChainError>>(),
-        no_head,
+        delegation::no_head,
         true,
     );
     assert!(tokio::time::timeout(Duration::from_millis(100), never)
@@ -240,7 +240,7 @@ async fn an_abandoned_request_counts_as_a_timeout_of_its_endpoint() {
     let quick = pool.attempt(
         1,
         std::future::pending::<Result<u64, ChainError>>(),
-        no_head,
+        delegation::no_head,
         true,
     );
     assert!(tokio::time::timeout(Duration::from_millis(1), quick)
