@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use tensorfleet::chain::cache::{ChainConnector, SubnetKey};
 use tensorfleet::chain::fake::{FakeChain, Genesis, SubnetConfig};
 use tensorfleet::chain::poller::{PollConfig, PollEvent, Pollers};
 use tensorfleet::chain::{AccountId, Chain, ChainCache};
+use tensorfleet::chain::{ChainConnector, SubnetKey};
 use tensorfleet::decide::{decide_neuron, ChainFacts, NeuronFacts};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -17,7 +17,7 @@ const NETUID: u16 = 21;
 struct Connect(Arc<FakeChain>);
 
 impl ChainConnector for Connect {
-    fn connect(&self, _endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
+    fn connect(&self, _endpoint: &str) -> anyhow::Result<Arc<dyn Chain>> {
         Ok(self.0.clone())
     }
 }

@@ -52,6 +52,12 @@ class FakeChain:
         """The endpoint to give the operator."""
         return "fake+" + self.url
 
+    def lagging_endpoint(self, blocks):
+        """An endpoint of the same chain as seen by a node `blocks` behind the head (at most 64;
+        the chain must have advanced that far since it started). Writes sent there reach the
+        chain, as a lagging node still gossips them."""
+        return f"{self.endpoint}/lag/{blocks}"
+
     def _request(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(
@@ -212,15 +218,30 @@ class FakeChain:
     def set_unreachable(self, on=True):
         return self._post("/admin/unreachable", {"on": on})
 
+    def set_rate_limited(self, on=True, lagged=False):
+        """Answer every chain call with HTTP 429 (nothing applied), on the live endpoint or, with
+        lagged=True, on the lagging ones. clear_faults() turns both off."""
+        return self._post("/admin/rate-limit", {"on": on, "lagged": lagged})
+
     def faults(self):
+        """Queued faults, switches and counters: queued, unreachable, rate_limit, calls,
+        lagged_calls, rate_limited."""
         return self._get("/admin/faults")
 
     def calls(self):
-        """Chain calls per method since the last reset (every attempt)."""
+        """Chain calls per method on the live endpoint since the last reset (every attempt)."""
         return self._get("/admin/calls")
 
+    def lagged_calls(self):
+        """Chain calls per method through the lagging endpoints since the last reset."""
+        return self.faults()["lagged_calls"]
+
+    def rate_limited(self):
+        """Chain calls per method answered 429 since the last reset."""
+        return self.faults()["rate_limited"]
+
     def reset_calls(self):
-        """Zeroes the counters; returns the counts before."""
+        """Zeroes the counters; returns the live endpoint's counts before."""
         return self._post("/admin/calls/reset")
 
     # ---- admin: reads (not counted as chain calls) ----

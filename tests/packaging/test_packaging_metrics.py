@@ -30,6 +30,10 @@ AGREED = {
     "tensorfleet_neuronset_rollbacks": ("counter", {"namespace", "neuronset", "reason"}),
     "tensorfleet_chain_request_duration_seconds": ("histogram", {"endpoint", "method"}),
     "tensorfleet_chain_head_block": ("gauge", {"endpoint"}),
+    # issue 17: each endpoint of a Subnet's pool (a Subnet's own view of a shared endpoint)
+    "tensorfleet_chain_endpoint_state": ("gauge", {"namespace", "subnet", "endpoint", "state"}),
+    "tensorfleet_chain_endpoint_behind_blocks": ("gauge", {"namespace", "subnet", "endpoint"}),
+    "tensorfleet_chain_snapshots_discarded": ("counter", {"namespace", "subnet", "endpoint"}),
     "tensorfleet_reconcile_duration_seconds": ("histogram", {"controller"}),
     "tensorfleet_gpus": ("gauge", {"node"}),
     **{f"tensorfleet_gpu_{n}": ("gauge", L_GPU) for n in (

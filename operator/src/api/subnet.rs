@@ -50,7 +50,9 @@ pub struct SubnetSpec {
     /// finney, test or local. Default finney.
     #[serde(default)]
     pub network: Network,
-    /// ws:// or wss:// URLs overriding the network's default endpoint; tried in order.
+    /// ws:// or wss:// URLs overriding the network's default endpoint. All are watched: reads
+    /// and writes go to the freshest healthy one (the first listed among equals); one lagging
+    /// behind the others or rate limited is left alone until it recovers (`status.endpoints`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(inner(regex(pattern = r"^wss?://.+")))]
     pub endpoints: Vec<String>,
@@ -63,7 +65,7 @@ pub struct SubnetSpec {
 }
 
 impl SubnetSpec {
-    /// The endpoints to try, in order.
+    /// The endpoints of the Subnet's pool, in the order listed.
     pub fn endpoint_list(&self) -> Vec<String> {
         if self.endpoints.is_empty() {
             vec![self.network.default_endpoint().to_string()]
@@ -88,9 +90,13 @@ pub struct SubnetRegistration {
 pub struct SubnetStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// The endpoint in use.
+    /// The endpoint in use: the one that gave the view shown here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
+    /// Every endpoint of the Subnet, as the operator last judged it. Rewritten when a state
+    /// changes; `headBlock`, `latencyMs` and `lastError` otherwise refresh with `block`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<EndpointStatus>,
     /// Chain head when last polled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block: Option<u64>,
@@ -131,6 +137,48 @@ pub struct SubnetStatus {
     pub neurons: Option<NeuronCounts>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+}
+
+/// How an endpoint serves.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum EndpointHealth {
+    /// Not asked yet.
+    #[default]
+    Unknown,
+    /// Answers at (or within 3 blocks of) the best head seen: may serve reads and writes.
+    Healthy,
+    /// Answers, but more than 3 blocks behind the best head seen on any endpoint: serves
+    /// nothing until it catches up (its view is older than one already acted on).
+    Lagging,
+    /// Refused for its rate limit (HTTP 429); asked again after a growing backoff.
+    RateLimited,
+    /// No connection, a timeout, or a lost answer.
+    Unreachable,
+    /// Answers that are neither data nor a chain verdict (undecodable, unexpected errors), or
+    /// a URL the operator cannot use.
+    Failing,
+}
+
+/// One endpoint of a Subnet.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointStatus {
+    /// The URL, with anything that may be a credential (user info, query, key-like path
+    /// segments) masked as `***`.
+    pub url: String,
+    pub state: EndpointHealth,
+    /// Its head when last asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_block: Option<u64>,
+    /// Smoothed latency of its successful requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    /// Its last failure (kept after recovery), at most 240 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// When it entered `state` (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]

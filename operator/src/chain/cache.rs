@@ -1,89 +1,12 @@
 //! The latest chain view per Subnet, written by the pollers and read by the reconcilers (which
-//! never call the chain themselves), plus the connector that turns endpoints into a [`Chain`].
+//! never call the chain themselves). It never goes backwards: a snapshot from a block lower than
+//! one already recorded for the Subnet, from whichever endpoint, is discarded.
 
-use super::{AccountId, Chain, SubnetSnapshot};
+use super::pool::{EndpointReport, EndpointState};
+pub use super::SubnetKey;
+use super::{AccountId, SubnetSnapshot};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
-
-/// Creates chain clients; injected so tests use an in-process fake.
-pub trait ChainConnector: Send + Sync {
-    fn connect(&self, endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>>;
-}
-
-/// The shipped connector, delegating to [`connect_endpoints`].
-pub struct EndpointConnector;
-
-impl ChainConnector for EndpointConnector {
-    fn connect(&self, endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
-        connect_endpoints(endpoints)
-    }
-}
-
-/// The one place where endpoint URLs become chain clients: `fake+http://` → the remote fake
-/// chain (only in builds with the `fake-chain` feature); ws/wss → the subxt client, connected
-/// lazily and failing over along the list. The first endpoint decides the kind.
-pub fn connect_endpoints(endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
-    let Some(first) = endpoints.first() else {
-        anyhow::bail!("no chain endpoint configured");
-    };
-    match endpoint_kind(first) {
-        EndpointKind::Fake => connect_fake(first),
-        EndpointKind::Substrate => {
-            let opts = super::client::ConnectOptions::default();
-            Ok(Arc::new(super::client::SubxtChain::new(
-                endpoints.to_vec(),
-                opts,
-            )?))
-        }
-        EndpointKind::Unknown => {
-            anyhow::bail!(
-                "unsupported chain endpoint {first:?}: expected ws://, wss:// or fake+http://"
-            )
-        }
-    }
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum EndpointKind {
-    Fake,
-    Substrate,
-    Unknown,
-}
-
-fn endpoint_kind(url: &str) -> EndpointKind {
-    if url.starts_with("fake+http://") {
-        EndpointKind::Fake
-    } else if url.starts_with("ws://") || url.starts_with("wss://") {
-        EndpointKind::Substrate
-    } else {
-        EndpointKind::Unknown
-    }
-}
-
-#[cfg(feature = "fake-chain")]
-fn connect_fake(url: &str) -> anyhow::Result<Arc<dyn Chain>> {
-    Ok(Arc::new(super::remote::RemoteFakeChain::new(url)?))
-}
-
-#[cfg(not(feature = "fake-chain"))]
-fn connect_fake(url: &str) -> anyhow::Result<Arc<dyn Chain>> {
-    anyhow::bail!(
-        "endpoint {url}: fake+http:// endpoints need a build with the fake-chain feature (tests only)"
-    )
-}
-
-/// Namespace and name of a Subnet (the chain side knows no Kubernetes types).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SubnetKey {
-    pub namespace: String,
-    pub name: String,
-}
-
-impl std::fmt::Display for SubnetKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
-    }
-}
 
 /// What the poller last saw for one Subnet.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -91,6 +14,7 @@ pub struct SubnetChainState {
     pub netuid: u16,
     /// The latest successful snapshot (kept while the chain is unreachable).
     pub snapshot: Option<Arc<SubnetSnapshot>>,
+    /// The endpoint that served the last answer recorded.
     pub endpoint: Option<String>,
     /// The last poll succeeded (or found the subnet missing, which is also an answer).
     pub reachable: bool,
@@ -99,6 +23,14 @@ pub struct SubnetChainState {
     /// Error of the last failed poll, if the last poll failed.
     pub last_error: Option<String>,
     pub polled_at: Option<jiff::Timestamp>,
+    /// The highest block of any snapshot recorded: kept through errors and "subnet missing"
+    /// answers, so an older view is refused whatever came in between.
+    pub seen_block: Option<u64>,
+    /// Each endpoint of the Subnet's pool as the last poll left it.
+    pub endpoints: Vec<EndpointReport>,
+    /// Endpoints whose older snapshots were discarded and logged, until one of theirs is
+    /// recorded again (so the log says it once per endpoint and episode).
+    pub stale_logged: BTreeSet<String>,
 }
 
 /// What a poll changed, for deciding whom to reconcile.
@@ -111,12 +43,22 @@ pub struct Change {
     pub burn: bool,
     /// Hotkeys registered, deregistered, or whose figures or own stake changed.
     pub hotkeys: BTreeSet<AccountId>,
+    /// An endpoint of the pool changed state (Healthy, Lagging, RateLimited...): of interest
+    /// to the Subnet's status, not to its Neurons.
+    pub endpoints: bool,
 }
 
 impl Change {
     pub fn is_empty(&self) -> bool {
-        !self.subnet && !self.burn && self.hotkeys.is_empty()
+        !self.subnet && !self.burn && self.hotkeys.is_empty() && !self.endpoints
     }
+}
+
+/// A snapshot refused because the Subnet's view is already at a later block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stale {
+    pub block: u64,
+    pub seen: u64,
 }
 
 #[derive(Default)]
@@ -141,16 +83,29 @@ impl ChainCache {
         self.inner.write().expect("chain cache lock").remove(key);
     }
 
-    /// Stores a successful snapshot and returns what changed since the previous one.
+    /// Stores a successful snapshot and returns what changed since the previous one; a
+    /// snapshot from a block lower than one already recorded is discarded (`Err`), leaving
+    /// the view as it was, and logged once per endpoint until that endpoint catches up.
     pub fn record_snapshot(
         &self,
         key: &SubnetKey,
         endpoint: String,
         snap: SubnetSnapshot,
         now: jiff::Timestamp,
-    ) -> Change {
+    ) -> Result<Change, Stale> {
         let mut map = self.inner.write().expect("chain cache lock");
         let state = map.entry(key.clone()).or_default();
+        if let Some(seen) = state.seen_block.filter(|seen| snap.block < *seen) {
+            if state.stale_logged.insert(endpoint.clone()) {
+                tracing::warn!(subnet = %key, %endpoint, block = snap.block, seen,
+                    "discarding a snapshot older than the chain view already seen (this endpoint is behind)");
+            }
+            return Err(Stale {
+                block: snap.block,
+                seen,
+            });
+        }
+        state.stale_logged.remove(&endpoint);
         let old = state.snapshot.as_deref();
         let mut change = Change {
             subnet: !state.reachable
@@ -158,7 +113,7 @@ impl ChainCache {
                 || state.endpoint.as_deref() != Some(endpoint.as_str())
                 || old.is_none_or(|o| !o.params.same_but_burn(&snap.params)),
             burn: old.is_some_and(|o| o.params.burn != snap.params.burn),
-            hotkeys: BTreeSet::new(),
+            ..Change::default()
         };
         for n in &snap.neurons {
             if old.and_then(|o| o.neuron_by_hotkey(&n.hotkey)) != Some(n) {
@@ -175,16 +130,11 @@ impl ChainCache {
                 change.hotkeys.insert(s.hotkey);
             }
         }
-        *state = SubnetChainState {
-            netuid: snap.netuid,
-            snapshot: Some(Arc::new(snap)),
-            endpoint: Some(endpoint),
-            reachable: true,
-            subnet_missing: false,
-            last_error: None,
-            polled_at: Some(now),
-        };
-        change
+        state.netuid = snap.netuid;
+        state.seen_block = Some(snap.block);
+        state.snapshot = Some(Arc::new(snap));
+        state.answered(endpoint, now);
+        Ok(change)
     }
 
     /// Records that the chain answered that the netuid does not exist.
@@ -199,21 +149,17 @@ impl ChainCache {
         let state = map.entry(key.clone()).or_default();
         let change = Change {
             subnet: !state.subnet_missing || !state.reachable,
-            burn: false,
             hotkeys: state
                 .snapshot
                 .iter()
                 .flat_map(|s| s.neurons.iter().map(|n| n.hotkey))
                 .collect(),
+            ..Change::default()
         };
-        *state = SubnetChainState {
-            netuid,
-            endpoint: Some(endpoint),
-            reachable: true,
-            subnet_missing: true,
-            polled_at: Some(now),
-            ..Default::default()
-        };
+        state.netuid = netuid;
+        state.snapshot = None;
+        state.answered(endpoint, now);
+        state.subnet_missing = true;
         change
     }
 
@@ -230,14 +176,37 @@ impl ChainCache {
         let change = Change {
             // Only a flip matters: error texts vary between polls and must not cause status writes.
             subnet: state.reachable || state.polled_at.is_none(),
-            burn: false,
-            hotkeys: BTreeSet::new(),
+            ..Change::default()
         };
         state.netuid = netuid;
         state.reachable = false;
         state.last_error = Some(error);
         state.polled_at = Some(now);
         change
+    }
+
+    /// Stores the pool's endpoint reports; true when an endpoint's state changed (figures such
+    /// as its head or latency move every poll and are not a change).
+    pub fn record_endpoints(&self, key: &SubnetKey, endpoints: Vec<EndpointReport>) -> bool {
+        let mut map = self.inner.write().expect("chain cache lock");
+        let state = map.entry(key.clone()).or_default();
+        let states = |e: &[EndpointReport]| -> Vec<(String, EndpointState)> {
+            e.iter().map(|r| (r.url.clone(), r.state)).collect()
+        };
+        let changed = states(&state.endpoints) != states(&endpoints);
+        state.endpoints = endpoints;
+        changed
+    }
+}
+
+impl SubnetChainState {
+    /// The chain answered through `endpoint`.
+    fn answered(&mut self, endpoint: String, now: jiff::Timestamp) {
+        self.endpoint = Some(endpoint);
+        self.reachable = true;
+        self.subnet_missing = false;
+        self.last_error = None;
+        self.polled_at = Some(now);
     }
 }
 

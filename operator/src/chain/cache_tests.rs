@@ -48,35 +48,26 @@ fn t(s: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_second(s).unwrap()
 }
 
+/// Records a snapshot that must be accepted.
+fn rec(c: &ChainCache, endpoint: String, s: SubnetSnapshot, at: jiff::Timestamp) -> Change {
+    c.record_snapshot(&key(), endpoint, s, at)
+        .expect("not older than the view")
+}
+
 #[test]
 fn changes_between_snapshots() {
     let c = ChainCache::new();
     let e = || "ws://a".to_string();
     let hk = |b: u8| AccountId([b; 32]);
-    let first = c.record_snapshot(
-        &key(),
-        e(),
-        snap(1, 10, vec![info(1, 0.0), info(2, 0.0)]),
-        t(1),
-    );
+    let first = rec(&c, e(), snap(1, 10, vec![info(1, 0.0), info(2, 0.0)]), t(1));
     assert!(first.subnet);
     assert_eq!(first.hotkeys, BTreeSet::from([hk(1), hk(2)]));
     // Only the block moved: nothing to reconcile.
-    let same = c.record_snapshot(
-        &key(),
-        e(),
-        snap(2, 10, vec![info(1, 0.0), info(2, 0.0)]),
-        t(2),
-    );
+    let same = rec(&c, e(), snap(2, 10, vec![info(1, 0.0), info(2, 0.0)]), t(2));
     assert!(same.is_empty(), "{same:?}");
     // One figure changed, one deregistered, one registered, burn changed: the burn alone is
     // no Subnet-level change (it moves every block since spec 397).
-    let next = c.record_snapshot(
-        &key(),
-        e(),
-        snap(3, 11, vec![info(1, 0.5), info(3, 0.0)]),
-        t(3),
-    );
+    let next = rec(&c, e(), snap(3, 11, vec![info(1, 0.5), info(3, 0.0)]), t(3));
     assert!(!next.subnet && next.burn, "{next:?}");
     assert_eq!(next.hotkeys, BTreeSet::from([hk(1), hk(2), hk(3)]));
     let state = c.get(&key()).unwrap();
@@ -85,7 +76,7 @@ fn changes_between_snapshots() {
     // Another parameter is.
     let mut tempo = snap(4, 11, vec![info(1, 0.5), info(3, 0.0)]);
     tempo.params.tempo = 99;
-    let change = c.record_snapshot(&key(), e(), tempo.clone(), t(4));
+    let change = rec(&c, e(), tempo.clone(), t(4));
     assert!(
         change.subnet && !change.burn && change.hotkeys.is_empty(),
         "{change:?}"
@@ -100,17 +91,14 @@ fn changes_between_snapshots() {
         stakes: vec![own(5)],
         ..tempo.clone()
     };
-    let change = c.record_snapshot(&key(), e(), with_stake.clone(), t(5));
+    let change = rec(&c, e(), with_stake.clone(), t(5));
     assert_eq!(change.hotkeys, BTreeSet::from([hk(3)]));
-    assert!(c.record_snapshot(&key(), e(), with_stake, t(6)).is_empty());
+    assert!(rec(&c, e(), with_stake, t(6)).is_empty());
     let moved = SubnetSnapshot {
         stakes: vec![own(6)],
         ..tempo
     };
-    assert_eq!(
-        c.record_snapshot(&key(), e(), moved, t(7)).hotkeys,
-        BTreeSet::from([hk(3)])
-    );
+    assert_eq!(rec(&c, e(), moved, t(7)).hotkeys, BTreeSet::from([hk(3)]));
 }
 
 #[test]
@@ -118,24 +106,14 @@ fn errors_keep_last_snapshot_and_flip_once() {
     let c = ChainCache::new();
     let first = c.record_error(&key(), 21, "down".into(), t(1));
     assert!(first.subnet, "first answer, even a failure, is news");
-    c.record_snapshot(
-        &key(),
-        "ws://a".into(),
-        snap(1, 10, vec![info(1, 0.0)]),
-        t(2),
-    );
+    rec(&c, "ws://a".into(), snap(1, 10, vec![info(1, 0.0)]), t(2));
     assert!(c.record_error(&key(), 21, "down".into(), t(3)).subnet);
     assert!(!c.record_error(&key(), 21, "down again".into(), t(4)).subnet);
     let state = c.get(&key()).unwrap();
     assert!(!state.reachable);
     assert_eq!(state.last_error.as_deref(), Some("down again"));
     assert_eq!(state.snapshot.unwrap().block, 1, "last known state kept");
-    let back = c.record_snapshot(
-        &key(),
-        "ws://a".into(),
-        snap(5, 10, vec![info(1, 0.0)]),
-        t(5),
-    );
+    let back = rec(&c, "ws://a".into(), snap(5, 10, vec![info(1, 0.0)]), t(5));
     assert!(back.subnet && back.hotkeys.is_empty());
     let missing = c.record_missing(&key(), 21, "ws://a".into(), t(6));
     assert!(missing.subnet);
@@ -146,39 +124,97 @@ fn errors_keep_last_snapshot_and_flip_once() {
 }
 
 #[test]
-fn endpoint_kinds() {
-    use super::{endpoint_kind, EndpointKind};
-    let cases = [
-        ("fake+http://127.0.0.1:1", EndpointKind::Fake),
-        ("ws://127.0.0.1:9944", EndpointKind::Substrate),
-        (
-            "wss://entrypoint-finney.opentensor.ai:443",
-            EndpointKind::Substrate,
-        ),
-        ("http://x", EndpointKind::Unknown),
+fn an_older_snapshot_is_discarded_from_any_endpoint_whatever_came_between() {
+    let c = ChainCache::new();
+    let (fresh, lagging) = (|| "ws://fresh".to_string(), || "ws://lagging".to_string());
+    let registered = vec![info(1, 0.0)];
+    rec(&c, fresh(), snap(120, 10, registered.clone()), t(1));
+    // (what came in between the view and the older snapshot, how it is recorded)
+    type Between = (&'static str, fn(&ChainCache));
+    let between: [Between; 3] = [
+        ("nothing", |_| {}),
+        ("an error", |c| {
+            c.record_error(&key(), 21, "down".into(), t(2));
+        }),
+        ("subnet missing", |c| {
+            c.record_missing(&key(), 21, "ws://fresh".into(), t(2));
+        }),
     ];
-    for (url, want) in cases {
-        assert_eq!(endpoint_kind(url), want, "{url}");
+    for (what, f) in between {
+        f(&c);
+        let before = c.get(&key()).unwrap();
+        // The older view, in which uid 1 is not registered yet.
+        let old = c.record_snapshot(&key(), lagging(), snap(100, 10, vec![]), t(3));
+        assert_eq!(
+            old,
+            Err(Stale {
+                block: 100,
+                seen: 120
+            }),
+            "after {what}"
+        );
+        let after = c.get(&key()).unwrap();
+        assert_eq!(
+            after.snapshot, before.snapshot,
+            "after {what}: view unchanged"
+        );
+        assert_eq!(after.endpoint, before.endpoint, "after {what}");
+        assert_eq!(after.polled_at, before.polled_at, "after {what}");
+        // The same endpoint's older views, and the fresh endpoint's too.
+        assert!(c
+            .record_snapshot(&key(), fresh(), snap(119, 10, vec![]), t(3))
+            .is_err());
     }
+    assert_eq!(
+        c.get(&key()).unwrap().stale_logged,
+        BTreeSet::from([lagging(), fresh()]),
+        "logged once per endpoint"
+    );
+    // At the block seen or later it is the view again, and may be logged again later.
+    let caught_up = rec(&c, lagging(), snap(120, 10, registered), t(4));
+    assert!(caught_up.subnet, "back from missing, another endpoint");
+    let state = c.get(&key()).unwrap();
+    assert_eq!(state.endpoint, Some(lagging()));
+    assert_eq!(state.seen_block, Some(120));
+    assert_eq!(state.stale_logged, BTreeSet::from([fresh()]));
 }
 
 #[test]
-fn connect_errors_are_clear() {
-    let err = |urls: &[&str]| {
-        let urls: Vec<String> = urls.iter().map(|s| s.to_string()).collect();
-        match super::connect_endpoints(&urls) {
-            Ok(_) => String::from("connected"),
-            Err(e) => e.to_string(),
-        }
+fn endpoint_state_changes_are_changes_figures_are_not() {
+    use crate::chain::pool::{EndpointReport, EndpointState};
+    let c = ChainCache::new();
+    let report = |state, head| EndpointReport {
+        url: "ws://a".into(),
+        state,
+        head: Some(head),
+        latency_ms: Some(head),
+        last_error: None,
+        since: t(1),
     };
-    assert!(err(&[]).contains("no chain endpoint"));
-    // The subxt client connects lazily: nothing listens here and no request is made.
-    assert_eq!(err(&["ws://127.0.0.1:9"]), "connected");
-    assert!(err(&["http://x"]).contains("unsupported chain endpoint"));
-    let fake = err(&["fake+http://127.0.0.1:1"]);
-    if cfg!(feature = "fake-chain") {
-        assert_eq!(fake, "connected");
-    } else {
-        assert!(fake.contains("fake-chain feature"), "{fake}");
+    // (reports, changed)
+    let table = [
+        (vec![report(EndpointState::Healthy, 1)], true),
+        (vec![report(EndpointState::Healthy, 2)], false),
+        (vec![report(EndpointState::RateLimited, 2)], true),
+        (
+            vec![
+                report(EndpointState::RateLimited, 2),
+                report(EndpointState::Unknown, 0),
+            ],
+            true,
+        ),
+    ];
+    for (i, (reports, want)) in table.into_iter().enumerate() {
+        assert_eq!(
+            c.record_endpoints(&key(), reports.clone()),
+            want,
+            "case {i}"
+        );
+        assert_eq!(c.get(&key()).unwrap().endpoints, reports);
     }
+    let only_endpoints = Change {
+        endpoints: true,
+        ..Change::default()
+    };
+    assert!(!only_endpoints.is_empty());
 }

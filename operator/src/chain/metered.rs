@@ -1,9 +1,11 @@
 //! Chain request metrics: every [`Chain`] call's duration and errors, by endpoint and method
 //! (`tensorfleet_chain_request_duration_seconds`, `tensorfleet_chain_request_errors_total`),
 //! and the block of the latest snapshot read from each endpoint (`tensorfleet_chain_head_block`).
-//! Applied once, at connection time, so the poller and the money steps are both measured.
+//! Applied once per endpoint, at connection time, so the poller and the money steps are both
+//! measured. Each Subnet's endpoint pool reports its endpoints' states here too
+//! (`tensorfleet_chain_endpoint_state`, `..._behind_blocks`, `..._snapshots_discarded_total`).
 
-use super::cache::ChainConnector;
+use super::redact::redact_url;
 use super::{
     AccountId, Chain, ChainError, ColdkeySwap, FindTx, FoundTx, RegisterRequest, ServeAxonRequest,
     SnapshotQuery, StakeRequest, SubnetSnapshot, TxOutcome,
@@ -37,11 +39,33 @@ pub struct EndpointLabels {
     pub endpoint: String,
 }
 
+/// One endpoint of one Subnet's pool (Subnets sharing an endpoint see it separately).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolEndpointLabels {
+    pub namespace: String,
+    pub subnet: String,
+    pub endpoint: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolStateLabels {
+    pub namespace: String,
+    pub subnet: String,
+    pub endpoint: String,
+    pub state: String,
+}
+
 #[derive(Clone)]
 pub struct ChainMetrics {
     pub duration: Family<RequestLabels, Histogram>,
     pub errors: Family<RequestErrorLabels, Counter>,
     pub head: Family<EndpointLabels, Gauge>,
+    /// 1 for the state each endpoint of a Subnet's pool is in, 0 for the others.
+    pub endpoint_state: Family<PoolStateLabels, Gauge>,
+    /// Blocks behind the best head the pool has seen.
+    pub endpoint_behind: Family<PoolEndpointLabels, Gauge>,
+    /// Snapshots from the endpoint discarded as older than the Subnet's view.
+    pub snapshots_discarded: Family<PoolEndpointLabels, Counter>,
 }
 
 impl ChainMetrics {
@@ -53,6 +77,9 @@ impl ChainMetrics {
             }),
             errors: Family::default(),
             head: Family::default(),
+            endpoint_state: Family::default(),
+            endpoint_behind: Family::default(),
+            snapshots_discarded: Family::default(),
         };
         r.register(
             "chain_request_duration_seconds",
@@ -68,6 +95,21 @@ impl ChainMetrics {
             "chain_head_block",
             "Block of the latest subnet snapshot read from the endpoint",
             m.head.clone(),
+        );
+        r.register(
+            "chain_endpoint_state",
+            "1 for the state (Healthy, Lagging, RateLimited, Unreachable, Failing, Unknown) of each endpoint of a Subnet's pool",
+            m.endpoint_state.clone(),
+        );
+        r.register(
+            "chain_endpoint_behind_blocks",
+            "Blocks the endpoint is behind the best head its Subnet's pool has seen",
+            m.endpoint_behind.clone(),
+        );
+        r.register(
+            "chain_snapshots_discarded",
+            "Snapshots from the endpoint discarded as older than the Subnet's chain view",
+            m.snapshots_discarded.clone(),
         );
         m
     }
@@ -91,7 +133,7 @@ impl Metered {
     ) -> Result<T, ChainError> {
         let start = Instant::now();
         let r = fut.await;
-        let endpoint = self.inner.endpoint();
+        let endpoint = redact_url(&self.inner.endpoint());
         self.metrics
             .duration
             .get_or_create(&RequestLabels {
@@ -127,7 +169,7 @@ impl Chain for Metered {
             .call("snapshot", self.inner.snapshot(netuid, query))
             .await?;
         let labels = EndpointLabels {
-            endpoint: self.inner.endpoint(),
+            endpoint: redact_url(&self.inner.endpoint()),
         };
         let block = i64::try_from(snap.block).unwrap_or(i64::MAX);
         let gauge = self.metrics.head.get_or_create(&labels);
@@ -168,19 +210,6 @@ impl Chain for Metered {
     }
     fn endpoint(&self) -> String {
         self.inner.endpoint()
-    }
-}
-
-/// Wraps every connection of `inner` in [`Metered`].
-pub struct MeteredConnector {
-    pub inner: Arc<dyn ChainConnector>,
-    pub metrics: ChainMetrics,
-}
-
-impl ChainConnector for MeteredConnector {
-    fn connect(&self, endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
-        let chain = self.inner.connect(endpoints)?;
-        Ok(Arc::new(Metered::new(chain, self.metrics.clone())))
     }
 }
 

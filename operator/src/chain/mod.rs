@@ -5,18 +5,22 @@
 
 pub mod cache;
 pub mod client;
+pub mod connect;
 /// The fake chain: tests and the e2e fake-chain server only, never the shipped binary.
 #[cfg(any(test, feature = "fake-chain"))]
 pub mod fake;
 pub mod metered;
 mod outcome;
 pub mod poller;
+pub mod pool;
+pub mod redact;
 #[cfg(feature = "fake-chain")]
 pub mod remote;
 mod snapshot;
 mod types;
 
-pub use cache::{connect_endpoints, ChainCache, ChainConnector, SubnetKey};
+pub use cache::ChainCache;
+pub use connect::{connect_endpoint, ChainConnector};
 pub use outcome::*;
 pub use snapshot::*;
 pub use types::*;

@@ -144,6 +144,10 @@ pub enum ChainError {
     Unreachable(String),
     #[error("request timed out after {0:?}")]
     Timeout(std::time::Duration),
+    /// The endpoint refused the request for its rate limit (HTTP 429, "too many requests")
+    /// before passing it to a node: nothing reached the chain.
+    #[error("rate limited: {0}")]
+    RateLimited(String),
     /// Submitted, but inclusion was not seen in time: the caller must read the chain before retrying.
     #[error("transaction {tx_hash} submitted, outcome unknown: {reason}")]
     OutcomeUnknown { tx_hash: String, reason: String },
@@ -174,6 +178,7 @@ impl ChainError {
         match self {
             ChainError::Unreachable(_) => "unreachable",
             ChainError::Timeout(_) => "timeout",
+            ChainError::RateLimited(_) => "rate_limited",
             ChainError::OutcomeUnknown { .. } => "outcome_unknown",
             ChainError::Rejected(_) => "rejected",
             ChainError::SubnetNotFound(_) => "subnet_not_found",

@@ -1,7 +1,11 @@
-//! One polling task per Subnet: `Chain::snapshot(netuid)` every `pollIntervalSeconds` into the
-//! [`ChainCache`], and an event whenever something changed so the right objects get reconciled.
+//! One polling task per Subnet: a snapshot every `pollIntervalSeconds` from the Subnet's
+//! endpoint pool into the [`ChainCache`] (which refuses one older than its view), the pool's
+//! endpoint states with it, and an event whenever something changed so the right objects get
+//! reconciled.
 
-use super::cache::{ChainCache, ChainConnector, Change, SubnetKey};
+use super::cache::{ChainCache, Change, SubnetKey};
+use super::connect::ChainConnector;
+use super::pool::{EndpointPool, PoolOptions};
 use super::{AccountId, Chain, ChainError, SnapshotQuery};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -172,9 +176,23 @@ impl Drop for Pollers {
     }
 }
 
-/// Connection failures and timeouts drop the client so the next tick reconnects.
-fn needs_reconnect(e: &ChainError) -> bool {
-    matches!(e, ChainError::Unreachable(_) | ChainError::Timeout(_))
+/// The Subnet's pool: one client per endpoint, measured when the connector measures.
+fn connect_pool(
+    key: &SubnetKey,
+    endpoints: &[String],
+    connector: &dyn ChainConnector,
+) -> anyhow::Result<Arc<EndpointPool>> {
+    let members = endpoints
+        .iter()
+        .map(|url| (url.clone(), connector.connect(url)))
+        .collect();
+    let pool = EndpointPool::new(
+        key.clone(),
+        members,
+        PoolOptions::default(),
+        connector.metrics(),
+    );
+    Ok(Arc::new(pool?))
 }
 
 async fn poll_loop(
@@ -186,31 +204,29 @@ async fn poll_loop(
     clients: Clients,
     (interest, wake): (Arc<StakeInterest>, Arc<Notify>),
 ) {
-    let set_client = |c: Option<Arc<dyn Chain>>| {
-        let mut map = clients.lock().expect("clients lock");
-        match c {
-            Some(c) => map.insert(key.clone(), c),
-            None => map.remove(&key),
-        };
-    };
     let mut ticker = tokio::time::interval(cfg.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // A snapshot may take a while on a big subnet, but never longer than a few intervals.
     let deadline = (cfg.interval * 3).max(Duration::from_secs(10));
-    let mut chain: Option<Arc<dyn Chain>> = None;
+    // Kept for the poller's life: the pool follows its endpoints' health, and each client
+    // reconnects by itself.
+    let mut pool: Option<Arc<EndpointPool>> = None;
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
             _ = wake.notified() => {}
         }
         let now = jiff::Timestamp::now();
-        let client = match &chain {
-            Some(c) => c.clone(),
-            None => match connector.connect(&cfg.endpoints) {
-                Ok(c) => {
-                    chain = Some(c.clone());
-                    set_client(Some(c.clone()));
-                    c
+        let pool = match &pool {
+            Some(p) => p.clone(),
+            None => match connect_pool(&key, &cfg.endpoints, connector.as_ref()) {
+                Ok(p) => {
+                    let chain: Arc<dyn Chain> = p.clone();
+                    clients
+                        .lock()
+                        .expect("clients lock")
+                        .insert(key.clone(), chain);
+                    pool.insert(p).clone()
                 }
                 Err(e) => {
                     tracing::warn!(subnet = %key, error = %e, "cannot connect to the chain");
@@ -224,23 +240,26 @@ async fn poll_loop(
             },
         };
         let query = interest.query(&key);
-        let result = tokio::time::timeout(deadline, client.snapshot(cfg.netuid, &query))
-            .await
-            .unwrap_or(Err(ChainError::Timeout(deadline)));
-        let change = match result {
-            Ok(snap) => cache.record_snapshot(&key, client.endpoint(), snap, now),
-            Err(ChainError::SubnetNotFound(n)) => {
-                cache.record_missing(&key, n, client.endpoint(), now)
-            }
+        let (served_by, result) =
+            match tokio::time::timeout(deadline, pool.snapshot_from(cfg.netuid, &query)).await {
+                Ok(r) => r,
+                Err(_) => (None, Err(ChainError::Timeout(deadline))),
+            };
+        let endpoint = served_by.unwrap_or_else(|| pool.endpoint());
+        let mut change = match result {
+            Ok(snap) => cache
+                .record_snapshot(&key, endpoint.clone(), snap, now)
+                .unwrap_or_else(|_| {
+                    pool.discarded(&endpoint);
+                    Change::default()
+                }),
+            Err(ChainError::SubnetNotFound(n)) => cache.record_missing(&key, n, endpoint, now),
             Err(e) => {
                 tracing::warn!(subnet = %key, error = %e, "chain poll failed");
-                if needs_reconnect(&e) {
-                    chain = None;
-                    set_client(None);
-                }
                 cache.record_error(&key, cfg.netuid, e.to_string(), now)
             }
         };
+        change.endpoints = cache.record_endpoints(&key, pool.report());
         send(&events, &key, change);
     }
 }

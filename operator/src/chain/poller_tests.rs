@@ -67,11 +67,11 @@ struct Connector {
 }
 
 impl ChainConnector for Connector {
-    fn connect(&self, endpoints: &[String]) -> anyhow::Result<Arc<dyn Chain>> {
+    fn connect(&self, endpoint: &str) -> anyhow::Result<Arc<dyn Chain>> {
         let mut f = self.fail_first.lock().unwrap();
         if *f > 0 {
             *f -= 1;
-            anyhow::bail!("no chain client for {}", endpoints[0]);
+            anyhow::bail!("no chain client for {endpoint}");
         }
         Ok(self.chain.clone())
     }

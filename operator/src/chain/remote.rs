@@ -29,7 +29,8 @@ pub struct RemoteFakeChain {
 }
 
 impl RemoteFakeChain {
-    /// `url`: `fake+http://HOST:PORT` (as given to the operator) or `http://HOST:PORT`.
+    /// `url`: `fake+http://HOST:PORT` (as given to the operator) or `http://HOST:PORT`, either
+    /// optionally with `/lag/{blocks}` (the server's lagging view).
     pub fn new(url: &str) -> Result<Self, ChainError> {
         let base = url
             .strip_prefix("fake+")
@@ -95,6 +96,13 @@ impl RemoteFakeChain {
         let path = format!("/chain/{}", name.as_str().unwrap_or_default());
         let body = serde_json::to_vec(args).map_err(|e| ChainError::Other(e.to_string()))?;
         let (status, bytes) = self.exchange(&path, Some(body), method.is_write()).await?;
+        // Refused in front of the chain: nothing was applied, writes included.
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(ChainError::RateLimited(format!(
+                "{}: HTTP {status}",
+                self.base
+            )));
+        }
         if !status.is_success() {
             let text = String::from_utf8_lossy(&bytes);
             return Err(ChainError::Other(format!("fake chain {status}: {text}")));

@@ -168,3 +168,16 @@ pub struct ColdkeySwap {
     /// Someone disputed it (`ColdkeySwapDisputes`): every call of the coldkey is refused.
     pub disputed: bool,
 }
+
+/// Namespace and name of a Subnet (the chain side knows no Kubernetes types).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubnetKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl std::fmt::Display for SubnetKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}

@@ -40,6 +40,7 @@ pub async fn of(ctx: &Context, ns: &str, subnet: Option<&Subnet>) -> Option<Subn
             subnet_missing: false,
             last_error: None,
             polled_at: Some(jiff::Timestamp::now()),
+            ..cached.unwrap_or_default()
         }),
         Err(_) => cached,
     }

@@ -38,7 +38,8 @@ pub use context::Context;
 pub use error::Error;
 pub use metrics::Metrics;
 
-use crate::chain::{cache::EndpointConnector, poller::Pollers, ChainCache, ChainConnector};
+use crate::chain::connect::{EndpointConnector, MeteredConnector};
+use crate::chain::{poller::Pollers, ChainCache, ChainConnector};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -125,7 +126,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         None
     };
 
-    let connector: Arc<dyn ChainConnector> = Arc::new(crate::chain::metered::MeteredConnector {
+    let connector: Arc<dyn ChainConnector> = Arc::new(MeteredConnector {
         inner: Arc::new(EndpointConnector),
         metrics: chain_metrics,
     });

@@ -10,6 +10,10 @@ use std::sync::Arc;
 /// those whose hotkey's figures changed; on a burn change, those without a uid (they may be
 /// waiting for the burn to fall under their cap).
 pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
+    let c = &ev.change;
+    if !c.subnet && !c.burn && c.hotkeys.is_empty() {
+        return Vec::new();
+    }
     let changed: Vec<String> = ev.change.hotkeys.iter().map(|h| h.ss58()).collect();
     neurons
         .iter()
@@ -83,8 +87,20 @@ mod tests {
                 subnet,
                 burn: false,
                 hotkeys: hotkeys.iter().map(|b| AccountId([*b; 32])).collect(),
+                endpoints: false,
             },
         };
+        let endpoints_only = PollEvent {
+            change: Change {
+                endpoints: true,
+                ..Change::default()
+            },
+            ..ev(false, &[])
+        };
+        assert!(
+            affected(&endpoints_only, &all).is_empty(),
+            "an endpoint's state is the Subnet's business"
+        );
         // (event, names reconciled): hotkey-level changes reach their Neuron (and those whose
         // hotkey is not known yet); Subnet-level changes reach every Neuron of the Subnet.
         let cases = [

@@ -1,9 +1,10 @@
 //! Turning observations into status fields, and deciding whether a status write is needed.
 
 use crate::api::{
-    format_tao, merge_conditions, AxonEndpoint, CondSpec, Condition, NeuronChainStatus,
-    NeuronStatus, PodStatusSummary, SubnetStatus,
+    format_tao, merge_conditions, AxonEndpoint, CondSpec, Condition, EndpointHealth,
+    EndpointStatus, NeuronChainStatus, NeuronStatus, PodStatusSummary, SubnetStatus,
 };
+use crate::chain::pool::{EndpointReport, EndpointState};
 use crate::chain::{NeuronInfo, Pool};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -45,6 +46,25 @@ pub fn chain_status(
             ip: a.ip.to_string(),
             port: a.port,
         }),
+    }
+}
+
+/// An endpoint of the Subnet's pool in status.
+pub fn endpoint_status(r: &EndpointReport) -> EndpointStatus {
+    EndpointStatus {
+        url: r.url.clone(),
+        state: match r.state {
+            EndpointState::Unknown => EndpointHealth::Unknown,
+            EndpointState::Healthy => EndpointHealth::Healthy,
+            EndpointState::Lagging => EndpointHealth::Lagging,
+            EndpointState::RateLimited => EndpointHealth::RateLimited,
+            EndpointState::Unreachable => EndpointHealth::Unreachable,
+            EndpointState::Failing => EndpointHealth::Failing,
+        },
+        head_block: r.head,
+        latency_ms: r.latency_ms,
+        last_error: r.last_error.clone(),
+        last_transition_time: Some(r.since.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
     }
 }
 
@@ -118,13 +138,24 @@ pub fn subnet_status_changed(
 ) -> bool {
     let Some(old) = old else { return true };
     // Figures that move every block on current runtimes (the burn decays per block since spec
-    // 397, the price moves with every swap) are refreshed with the block, not written alone.
+    // 397, the price moves with every swap) are refreshed with the block, not written alone;
+    // so are each endpoint's head, latency and error text (its state is written when it changes).
     let strip = |s: &SubnetStatus| SubnetStatus {
         block: None,
         last_polled_at: None,
         burn_rao: None,
         burn_tao: None,
         alpha_price: None,
+        endpoints: s
+            .endpoints
+            .iter()
+            .map(|e| EndpointStatus {
+                head_block: None,
+                latency_ms: None,
+                last_error: None,
+                ..e.clone()
+            })
+            .collect(),
         ..s.clone()
     };
     if strip(old) != strip(new) {

@@ -91,6 +91,66 @@ fn subnet_writes_only_on_material_change_or_stale_block() {
 }
 
 #[test]
+fn subnet_endpoints_are_written_on_state_changes_their_figures_with_the_block() {
+    use crate::api::{EndpointHealth, EndpointStatus};
+    let now = ts("2026-01-01T00:10:00Z");
+    let ep = |state, head, error: &str| EndpointStatus {
+        url: "wss://a".into(),
+        state,
+        head_block: Some(head),
+        latency_ms: Some(head / 10),
+        last_error: (!error.is_empty()).then(|| error.into()),
+        last_transition_time: Some("2026-01-01T00:00:00Z".into()),
+    };
+    let s = |at: &str, endpoints| SubnetStatus {
+        block: Some(1),
+        last_polled_at: Some(at.into()),
+        endpoints,
+        ..Default::default()
+    };
+    let recent = "2026-01-01T00:09:00Z";
+    let stale = "2026-01-01T00:00:00Z";
+    let healthy = ep(EndpointHealth::Healthy, 100, "");
+    // (previous, new, written)
+    let cases = [
+        (
+            s(recent, vec![healthy.clone()]),
+            vec![ep(EndpointHealth::Healthy, 120, "")],
+            false,
+        ),
+        (
+            s(stale, vec![healthy.clone()]),
+            vec![ep(EndpointHealth::Healthy, 120, "")],
+            true,
+        ),
+        (
+            s(recent, vec![ep(EndpointHealth::Unreachable, 100, "e1")]),
+            vec![ep(EndpointHealth::Unreachable, 100, "e2")],
+            false,
+        ),
+        (
+            s(recent, vec![healthy.clone()]),
+            vec![ep(EndpointHealth::RateLimited, 100, "429")],
+            true,
+        ),
+        (
+            s(recent, vec![healthy.clone()]),
+            vec![healthy.clone(), healthy.clone()],
+            true,
+        ),
+        (s(recent, vec![healthy.clone()]), vec![], true),
+    ];
+    for (i, (old, endpoints, want)) in cases.into_iter().enumerate() {
+        let new = s(recent, endpoints);
+        assert_eq!(
+            subnet_status_changed(Some(&old), &new, now),
+            want,
+            "case {i}"
+        );
+    }
+}
+
+#[test]
 fn conditions_keep_foreign_types_and_times() {
     let t0 = Time("2026-01-01T00:00:00Z".parse().unwrap());
     let t1 = Time("2026-01-02T00:00:00Z".parse().unwrap());

@@ -4,7 +4,7 @@
 use super::apply::apply_status;
 use super::context::Context;
 use super::error::{Error, Result};
-use super::status::subnet_status_changed;
+use super::status::{endpoint_status, subnet_status_changed};
 use crate::api::{format_tao, is_true, merge_conditions, types, Subnet, SubnetStatus};
 use crate::chain::poller::PollConfig;
 use crate::chain::SubnetKey;
@@ -113,6 +113,10 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
     let status = SubnetStatus {
         observed_generation: subnet.metadata.generation,
         endpoint: state.as_ref().and_then(|s| s.endpoint.clone()),
+        endpoints: state
+            .iter()
+            .flat_map(|s| s.endpoints.iter().map(endpoint_status))
+            .collect(),
         block: snap.as_ref().map(|s| s.block),
         last_polled_at: state
             .as_ref()

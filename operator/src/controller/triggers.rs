@@ -177,7 +177,7 @@ pub async fn run(
                 for r in affected(&ev, &store.state()) {
                     let _ = neuron_tx.send(r);
                 }
-                if ev.change.subnet {
+                if ev.change.subnet || ev.change.endpoints {
                     let _ = subnet_tx
                         .send(ObjectRef::new(&ev.subnet.name).within(&ev.subnet.namespace));
                 }

@@ -105,6 +105,8 @@ impl Connection {
         }
         let n = self.urls.len();
         let mut errors = Vec::new();
+        // Every endpoint refusing for its rate limit is told apart: the caller backs off longer.
+        let mut rate_limited = 0;
         for i in 0..n {
             let idx = (st.next + i) % n;
             let url = &self.urls[idx];
@@ -118,7 +120,10 @@ impl Connection {
                     tracing::info!(endpoint = %url, "connected to chain");
                     return Ok(conn);
                 }
-                Ok(Err(e)) => errors.push(format!("{url}: {e}")),
+                Ok(Err(e)) => {
+                    rate_limited += usize::from(matches!(e, ChainError::RateLimited(_)));
+                    errors.push(format!("{url}: {e}"));
+                }
                 Err(_) => errors.push(format!("{url}: connect timed out")),
             }
         }
@@ -127,6 +132,9 @@ impl Connection {
         st.retry_at = Some(Instant::now() + backoff);
         st.last_error = errors.join("; ");
         tracing::warn!(error = %st.last_error, ?backoff, "no chain endpoint reachable");
+        if rate_limited == n {
+            return Err(ChainError::RateLimited(st.last_error.clone()));
+        }
         Err(ChainError::Unreachable(st.last_error.clone()))
     }
 

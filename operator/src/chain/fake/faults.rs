@@ -1,8 +1,11 @@
-//! Fault injection for the next N calls of a `Chain` method, and per-method call counters.
+//! Fault injection for the next N calls of a `Chain` method, the rate-limit switches (HTTP 429),
+//! and per-method call counters.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
+
+use crate::chain::ChainError;
 
 /// The `Chain` trait's methods, as named on the wire and in counters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -41,13 +44,33 @@ pub enum Fault {
     IncludedResultLost,
 }
 
+/// Which views answer every chain call with HTTP 429 ("too many requests"), as a rate-limiting
+/// provider in front of a node does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimit {
+    /// The live view (`/chain/...`).
+    pub live: bool,
+    /// The lagging views (`/lag/{blocks}/chain/...`).
+    pub lagged: bool,
+}
+
 /// Faults queued per method, consumed one per call, plus the global "unreachable" switch.
+/// Queued faults and the switch apply to the live view only; the rate limit to either.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Faults {
     pub queued: BTreeMap<Method, VecDeque<Fault>>,
     pub unreachable: bool,
-    /// Calls per method since the last reset (every attempt, whatever its outcome).
+    #[serde(default)]
+    pub rate_limit: RateLimit,
+    /// Calls per method on the live view since the last reset (every attempt, whatever its
+    /// outcome).
     pub calls: BTreeMap<Method, u64>,
+    /// Calls per method through a lagging view since the last reset.
+    #[serde(default)]
+    pub lagged_calls: BTreeMap<Method, u64>,
+    /// Calls per method answered 429 (either view) since the last reset.
+    #[serde(default)]
+    pub rate_limited: BTreeMap<Method, u64>,
 }
 
 impl Faults {
@@ -63,6 +86,31 @@ impl Faults {
     pub fn clear(&mut self) {
         self.queued.clear();
         self.unreachable = false;
+        self.rate_limit = RateLimit::default();
+    }
+
+    /// Zeroes every counter; returns the counts of the live view before.
+    pub fn reset_counters(&mut self) -> BTreeMap<Method, u64> {
+        self.lagged_calls.clear();
+        self.rate_limited.clear();
+        std::mem::take(&mut self.calls)
+    }
+
+    /// Counts a call through a lagging view and applies the rate limit to it.
+    pub fn on_lagged_call(&mut self, method: Method) -> Result<(), ChainError> {
+        *self.lagged_calls.entry(method).or_default() += 1;
+        self.limit(self.rate_limit.lagged, method)
+    }
+
+    /// `Err(RateLimited)` (counted) when `on`.
+    pub fn limit(&mut self, on: bool, method: Method) -> Result<(), ChainError> {
+        if !on {
+            return Ok(());
+        }
+        *self.rate_limited.entry(method).or_default() += 1;
+        Err(ChainError::RateLimited(
+            "fake chain: 429 Too Many Requests".into(),
+        ))
     }
 
     /// Counts the call and takes its fault, if any.

@@ -20,6 +20,7 @@ pub mod state;
 mod swap;
 #[cfg(test)]
 mod tests;
+mod view;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -30,9 +31,11 @@ use async_trait::async_trait;
 
 pub use config::{Genesis, ProxyGrant, RuntimeConfig, SubnetConfig, TAO};
 pub use dispatch::ip_to_u128;
-pub use faults::{Fault, Faults, Method};
+pub use faults::{Fault, Faults, Method, RateLimit};
 pub use ledger::{Call, LedgerEntry, LedgerOutcome, Submission};
 pub use state::{ChainState, EXTERNAL_COLDKEY};
+use view::History;
+pub use view::{View, HISTORY_BLOCKS};
 pub use wire::{ReadArgs, RegisterArgs, Reply, ServeArgs, SignerIds, StakeArgs};
 
 use super::client::proxy::{choose, ProxyDef};
@@ -48,22 +51,40 @@ pub const INJECTED_TIMEOUT: Duration = Duration::from_secs(30);
 struct Inner {
     state: ChainState,
     faults: Faults,
+    history: History,
+}
+
+impl Inner {
+    fn advance(&mut self, blocks: u64) -> u64 {
+        self.history.record(&self.state, blocks);
+        self.state.advance(blocks)
+    }
 }
 
 /// The in-process fake chain. Clones share one state.
 #[derive(Clone, Default)]
 pub struct FakeChain {
     inner: Arc<Mutex<Inner>>,
+    view: View,
 }
 
 impl FakeChain {
     pub fn new(genesis: Genesis) -> Self {
         let inner = Inner {
             state: ChainState::from_genesis(genesis),
-            faults: Faults::default(),
+            ..Inner::default()
         };
         Self {
             inner: Arc::new(Mutex::new(inner)),
+            view: View::Live,
+        }
+    }
+
+    /// A handle on the same chain that reads it as a node `blocks` behind the head does.
+    pub fn behind(&self, blocks: u64) -> FakeChain {
+        FakeChain {
+            inner: self.inner.clone(),
+            view: View::Behind(blocks),
         }
     }
 
@@ -83,7 +104,7 @@ impl FakeChain {
     }
 
     pub fn advance(&self, blocks: u64) -> u64 {
-        self.with_state(|s| s.advance(blocks))
+        self.lock().advance(blocks)
     }
 
     pub fn ledger(&self) -> Vec<LedgerEntry> {
@@ -94,13 +115,22 @@ impl FakeChain {
         self.with_faults(|f| f.calls.clone())
     }
 
-    /// Counts the call and applies the global switch and any fault that stops it reaching the chain.
-    fn gate(inner: &mut Inner, m: Method) -> Result<Option<Fault>, ChainError> {
+    /// Counts the call and applies the global switch, the rate limit and any fault that stops
+    /// it reaching the chain. A lagging view has only the rate limit.
+    fn gate(inner: &mut Inner, view: View, m: Method) -> Result<Option<Fault>, ChainError> {
+        if view != View::Live {
+            inner.faults.on_lagged_call(m)?;
+            return Ok(None);
+        }
         let fault = if inner.faults.unreachable {
             *inner.faults.calls.entry(m).or_default() += 1;
             return Err(ChainError::Unreachable(
                 "fake chain switched unreachable".into(),
             ));
+        } else if inner.faults.rate_limit.live {
+            // Refused in front of the node: counted, and no queued fault is used up.
+            *inner.faults.calls.entry(m).or_default() += 1;
+            return inner.faults.limit(true, m).map(|()| None);
         } else {
             inner.faults.on_call(m)
         };
@@ -113,8 +143,8 @@ impl FakeChain {
 
     fn read<T>(&self, m: Method, f: impl FnOnce(&ChainState) -> T) -> Result<T, ChainError> {
         let mut inner = self.lock();
-        Self::gate(&mut inner, m)?;
-        Ok(f(&inner.state))
+        Self::gate(&mut inner, self.view, m)?;
+        Ok(f(inner.history.state_for(&inner.state, self.view)?))
     }
 
     fn write(
@@ -123,7 +153,7 @@ impl FakeChain {
         build: impl FnOnce(&ChainState) -> Result<Submission, ChainError>,
     ) -> Result<TxOutcome, ChainError> {
         let mut inner = self.lock();
-        let fault = Self::gate(&mut inner, m)?;
+        let fault = Self::gate(&mut inner, self.view, m)?;
         let submission = build(&inner.state)?;
         let outcome = inner.state.submit(submission)?;
         if fault == Some(Fault::IncludedResultLost) {
@@ -343,6 +373,9 @@ impl Chain for FakeChain {
     }
 
     fn endpoint(&self) -> String {
-        "fake://in-process".into()
+        match self.view {
+            View::Live => "fake://in-process".into(),
+            View::Behind(n) => format!("fake://in-process/lag/{n}"),
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! HTTP face of a [`FakeChain`] (feature `fake-chain`): one `POST /chain/{method}` per `Chain`
-//! method (answered `{"ok": ..}` / `{"err": ChainError}`) and the admin API under `/admin/`
-//! (errors are HTTP 400 `{"error": ".."}`). JSON in and out; accounts as SS58 or 0x-hex.
+//! method (answered `{"ok": ..}` / `{"err": ChainError}`, or HTTP 429 while rate limited), the
+//! same under `/lag/{blocks}/` read from the state that many blocks ago (a lagging node of the
+//! same chain), and the admin API under `/admin/` (errors are HTTP 400 `{"error": ".."}`).
+//! JSON in and out; accounts as SS58 or 0x-hex.
 
 use std::time::Duration;
 
@@ -14,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{FakeChain, Fault, Method, ReadArgs, RegisterArgs, Reply, ServeArgs, StakeArgs};
-use crate::chain::{AccountId, SnapshotQuery};
+use crate::chain::{AccountId, ChainError, SnapshotQuery};
 
 #[path = "server_accounts.rs"]
 mod accounts;
@@ -26,6 +28,7 @@ use network::{dissolve, emission, own_stake, register_network, swap_hotkey};
 pub fn router(chain: FakeChain) -> Router {
     Router::new()
         .route("/chain/{method}", post(chain_call))
+        .route("/lag/{blocks}/chain/{method}", post(lagged_call))
         .route("/admin/state", get(state))
         .route("/admin/ledger", get(ledger))
         .route("/admin/snapshot/{netuid}", get(snapshot))
@@ -51,6 +54,7 @@ pub fn router(chain: FakeChain) -> Router {
         .route("/admin/faults", get(faults).post(inject_fault))
         .route("/admin/faults/clear", post(clear_faults))
         .route("/admin/unreachable", post(set_unreachable))
+        .route("/admin/rate-limit", post(set_rate_limit))
         .with_state(chain)
 }
 
@@ -109,8 +113,17 @@ fn need<T>(v: Option<T>, what: &str) -> Result<T, BadRequest> {
     v.ok_or_else(|| BadRequest(format!("missing field `{what}`")))
 }
 
-fn reply<T: Serialize>(r: Result<T, crate::chain::ChainError>) -> Response {
-    json(StatusCode::OK, &Reply::from(r))
+/// The call's answer; a rate-limit refusal is HTTP 429, as a provider in front of a node sends.
+fn reply<T: Serialize>(r: Result<T, ChainError>) -> Response {
+    match r {
+        Err(ChainError::RateLimited(msg)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "1")],
+            msg,
+        )
+            .into_response(),
+        r => json(StatusCode::OK, &Reply::from(r)),
+    }
 }
 
 async fn chain_call(
@@ -118,36 +131,48 @@ async fn chain_call(
     Path(method): Path<Method>,
     body: Bytes,
 ) -> Result<Response, BadRequest> {
+    dispatch(&chain, method, &body)
+}
+
+async fn lagged_call(
+    State(chain): State<FakeChain>,
+    Path((blocks, method)): Path<(u64, Method)>,
+    body: Bytes,
+) -> Result<Response, BadRequest> {
+    dispatch(&chain.behind(blocks), method, &body)
+}
+
+fn dispatch(chain: &FakeChain, method: Method, body: &Bytes) -> Result<Response, BadRequest> {
     Ok(match method {
         Method::Head => reply(chain.get_head()),
         Method::Snapshot => {
-            let a: ReadArgs = parse(&body)?;
+            let a: ReadArgs = parse(body)?;
             let query = SnapshotQuery { stakes: a.stakes };
             reply(chain.get_snapshot(need(a.netuid, "netuid")?, &query))
         }
         Method::UidOf => {
-            let a: ReadArgs = parse(&body)?;
+            let a: ReadArgs = parse(body)?;
             let hotkey = need(a.hotkey, "hotkey")?;
             reply(chain.get_uid_of(need(a.netuid, "netuid")?, &hotkey))
         }
         Method::FreeBalance => {
-            let a: ReadArgs = parse(&body)?;
+            let a: ReadArgs = parse(body)?;
             reply(chain.get_free_balance(&need(a.account, "account")?))
         }
         Method::AccountNonce => {
-            let a: ReadArgs = parse(&body)?;
+            let a: ReadArgs = parse(body)?;
             reply(chain.get_account_nonce(&need(a.account, "account")?))
         }
-        Method::FindTx => reply(chain.get_find_tx(&parse(&body)?)),
+        Method::FindTx => reply(chain.get_find_tx(&parse(body)?)),
         Method::ColdkeySwap => {
-            let a: ReadArgs = parse(&body)?;
+            let a: ReadArgs = parse(body)?;
             reply(chain.get_coldkey_swap(&need(a.account, "account")?))
         }
-        Method::Register => reply(chain.register_as(&parse::<RegisterArgs>(&body)?)),
+        Method::Register => reply(chain.register_as(&parse::<RegisterArgs>(body)?)),
         Method::AddStake | Method::RemoveStake => {
-            reply(chain.stake_as(method, &parse::<StakeArgs>(&body)?))
+            reply(chain.stake_as(method, &parse::<StakeArgs>(body)?))
         }
-        Method::ServeAxon => reply(chain.serve_axon_as(&parse::<ServeArgs>(&body)?)),
+        Method::ServeAxon => reply(chain.serve_axon_as(&parse::<ServeArgs>(body)?)),
     })
 }
 
@@ -193,10 +218,7 @@ async fn calls(State(chain): State<FakeChain>) -> Response {
 }
 
 async fn reset_calls(State(chain): State<FakeChain>) -> Response {
-    json(
-        StatusCode::OK,
-        &chain.with_faults(|f| std::mem::take(&mut f.calls)),
-    )
+    json(StatusCode::OK, &chain.with_faults(|f| f.reset_counters()))
 }
 
 #[derive(Deserialize)]
@@ -339,5 +361,26 @@ async fn set_unreachable(State(chain): State<FakeChain>, body: Bytes) -> Respons
     admin(&body, |u: Unreachable| {
         chain.with_faults(|f| f.unreachable = u.on);
         Ok(serde_json::json!({ "unreachable": u.on }))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetRateLimit {
+    on: bool,
+    /// The lagging views instead of the live one.
+    #[serde(default)]
+    lagged: bool,
+}
+
+async fn set_rate_limit(State(chain): State<FakeChain>, body: Bytes) -> Response {
+    admin(&body, |r: SetRateLimit| {
+        Ok(chain.with_faults(|f| {
+            match r.lagged {
+                true => f.rate_limit.lagged = r.on,
+                false => f.rate_limit.live = r.on,
+            }
+            f.rate_limit
+        }))
     })
 }

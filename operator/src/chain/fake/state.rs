@@ -262,4 +262,21 @@ impl ChainState {
             stakes,
         })
     }
+
+    /// A copy for reading only: everything but the ledger (which reads never use).
+    pub fn without_ledger(&self) -> ChainState {
+        ChainState {
+            head: self.head,
+            runtime: self.runtime.clone(),
+            subnets: self.subnets.clone(),
+            accounts: self.accounts.clone(),
+            owners: self.owners.clone(),
+            stakes: self.stakes.clone(),
+            proxies: self.proxies.clone(),
+            coldkey_swaps: self.coldkey_swaps.clone(),
+            swaps: self.swaps.clone(),
+            ledger: Vec::new(),
+            pruner_seq: self.pruner_seq,
+        }
+    }
 }

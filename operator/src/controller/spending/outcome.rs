@@ -21,6 +21,9 @@ fn not_submitted(e: &ChainError) -> bool {
             | ChainError::ProxyNotAllowed(_)
             | ChainError::Unsupported(_)
             | ChainError::SubnetNotFound(_)
+            // Raised only before the extrinsic is sent (`client/submit.rs`): a refusal of the
+            // request, not of a transaction the node may hold.
+            | ChainError::RateLimited(_)
     )
 }
 
@@ -45,6 +48,7 @@ pub async fn finish(
                 ChainError::BurnAboveLimit { .. } => ("BurnAboveCap", 6),
                 ChainError::PriceBeyondLimit { .. } => ("PriceBeyondLimit", 12),
                 ChainError::ProxyNotAllowed(_) => ("ProxyMisconfigured", 60),
+                ChainError::RateLimited(_) => ("RateLimited", 15),
                 ChainError::Rejected(r) => (reason(classify(&r.name)).unwrap_or("Rejected"), 20),
                 _ => ("Rejected", 60),
             };

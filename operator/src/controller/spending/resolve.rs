@@ -13,6 +13,10 @@ use crate::api::{Spend, SpendCall, SpendStatus};
 use crate::chain::{AccountId, ChainError, FindTx, FoundTx, SubnetKey, TxKind, TxOutcome};
 use kube::ResourceExt;
 
+/// Blocks past an intent's mortal window before an unmoved nonce proves it was never included:
+/// more than the pool's lag tolerance (`PoolOptions::lag_blocks`, 3).
+const EXPIRY_MARGIN_BLOCKS: u64 = 8;
+
 pub enum Settled {
     Resolved(Owner),
     /// Already resolved, still possibly in flight, or the chain could not be read: look later.
@@ -111,9 +115,10 @@ async fn probe(
     let head = chain.head().await?;
     let nonce = chain.account_nonce(&signer).await?;
     if nonce <= s.spec.nonce {
-        return Ok(
-            (head > s.spec.mortal_until_block).then(|| not_included("Expired", head, ChainScan))
-        );
+        // The head and the nonce may come from two endpoints of a pool, the second up to its
+        // lag tolerance behind: "never included" needs the nonce read past the window.
+        let past = s.spec.mortal_until_block + EXPIRY_MARGIN_BLOCKS;
+        return Ok((head > past).then(|| not_included("Expired", head, ChainScan)));
     }
     let q = FindTx {
         signer,

@@ -77,6 +77,12 @@ async fn an_intent_is_resolved_from_the_chain_alone() {
     let s = intent(cold, 0, 1000);
     assert_eq!(probe(&c, &s).await.unwrap(), None, "may still be included");
     c.advance(65);
+    assert_eq!(
+        probe(&c, &s).await.unwrap(),
+        None,
+        "just past the window: the nonce may have been read from an endpoint a few blocks behind"
+    );
+    c.advance(8);
     let st = probe(&c, &s).await.unwrap().unwrap();
     assert_eq!((st.result.as_deref(), st.paid_rao), (Some("Expired"), 0));
 

@@ -11,6 +11,8 @@ mod remote_admin;
 mod stake_pool;
 mod stake_serve;
 mod txpool;
+#[cfg(feature = "fake-chain")]
+mod views;
 
 use super::*;
 use crate::chain::{TxParams, TxResult};
