@@ -46,7 +46,8 @@ def test_crash_at_each_registration_step_burns_once(cluster, start_chain, start_
         chain.advance(30)
         wait_for(lambda: polled(restarted, chain, 1030), timeout=20, message="polled at 1030")
         assert chain.ledger() == [] and len(spends(cluster)) == 1
-        chain.advance(spec["mortalUntilBlock"] + 1 - 1030)
+        # past the window and the margin for an endpoint a few blocks behind (8 blocks)
+        chain.advance(spec["mortalUntilBlock"] + 9 - 1030)
     st = wait_for(lambda: settled(get), timeout=40, message="registration settled")
     wait_for(lambda: replicas(get) == 1, timeout=20, message="pod wanted")
     [burn] = chain.burns()

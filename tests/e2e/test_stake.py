@@ -1,39 +1,36 @@
-"""Validator stake against the fake chain: reaches targetTao in steps capped by maxAddPerDayTao
-per 24 h (a day is simulated by ageing the recorded operations), never unstakes unless allowed."""
+"""Validator stake against the fake chain, through the ledger: reaches targetTao (the TAO value of
+the coldkey's OWN alpha) in steps capped by maxAddPerDayTao per 24 h (a day is simulated by
+ageing the recorded Spends), every step a price-limited `add_stake_limit`, never unstakes unless
+allowed, and a crash between intent and submission never stakes twice."""
+
+import datetime
 
 from checks import cond_is, condition, events_for
-from cluster import WaitTimeout
 from lifecycle_env import polled, NETUID, TAO, replicas, setup, start_chain, status  # noqa: F401
 from manifests import NS
 
 
-def stake_on_chain(chain, hotkey):
+def stakes(cluster):
+    """The AddStake/RemoveStake Spends, oldest first."""
+    items = [s for s in cluster.list("spends", NS) if s["spec"]["call"] in ("AddStake", "RemoveStake")]
+    return sorted(items, key=lambda s: (s["spec"]["at"], s["spec"]["nonce"]))
+
+
+def results(cluster):
+    return [(s.get("status") or {}).get("result") for s in stakes(cluster)]
+
+
+def own_stake_on_chain(chain, hotkey):
     snap = chain.snapshot(NETUID)
     return next((n["stake"] for n in snap["neurons"] if n["hotkey"] == hotkey), None)
 
 
-def age_operations(cluster, hours=25):
-    """Moves every recorded stake operation `hours` into the past, as if a day had gone by."""
-    import datetime
-    n = cluster.get("neurons", NS, "miner-0")
-    st = n["status"]
-    for op in st["stakeOperations"]:
-        at = datetime.datetime.fromisoformat(op["at"].replace("Z", "+00:00"))
-        op["at"] = (at - datetime.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    cluster.set_status("neurons", NS, "miner-0", st)
-
-
-def ops_after(cluster, get, wait_for, n):
-    """Ages the operations until the operator acts on it (a status write of the operator racing
-    with the test's edit may put the old times back)."""
-    for _ in range(6):
-        age_operations(cluster)
-        try:
-            return wait_for(lambda: len(status(get).get("stakeOperations", [])) > n, timeout=5,
-                            message="next day's operation")
-        except WaitTimeout:  # the edit was overwritten: age again
-            continue
-    raise AssertionError("no stake operation after simulating a day")
+def age_spends(cluster, hours=25):
+    """Moves every recorded Spend `hours` into the past, as if a day had gone by."""
+    for s in stakes(cluster):
+        at = datetime.datetime.fromisoformat(s["spec"]["at"].replace("Z", "+00:00"))
+        at = (at - datetime.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cluster.patch("spends", NS, s["metadata"]["name"], {"spec": {"at": at}})
 
 
 def test_validator_stake_reaches_target_in_capped_steps(cluster, start_chain, operator, apply, get, wait_for):
@@ -41,40 +38,56 @@ def test_validator_stake_reaches_target_in_capped_steps(cluster, start_chain, op
     setup(apply, chain, role="validator", stake={"targetTao": "2.5", "maxAddPerDayTao": "1"})
     wait_for(lambda: replicas(get) == 1, timeout=30, message="registered")
     hotkey = status(get)["hotkey"]
-    for day, want_ops in ((1, 1), (2, 2)):
+    for day, want in ((1, 1), (2, 2)):
         wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "False", "DailyCapReached")
-                 and len(status(get).get("stakeOperations", [])) == want_ops, timeout=30,
-                 message=f"day {day}: capped")
-        assert stake_on_chain(chain, hotkey) == want_ops * TAO
-        ops_after(cluster, get, wait_for, want_ops)
+                 and results(cluster) == ["Success"] * want, timeout=30, message=f"day {day}: capped")
+        # (a stable subnet: price 1, one alpha per TAO, no swap fee)
+        assert own_stake_on_chain(chain, hotkey) == want * TAO
+        age_spends(cluster)
+        # the aged Spends no longer count: the operator adds again (a watch event wakes it)
     wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "True", "TargetReached"),
              timeout=30, message="target reached")
-    ops = status(get)["stakeOperations"]
-    assert [(o["kind"], o["amountRao"], o["result"]) for o in ops] == [
-        ("Add", TAO, "Success"), ("Add", TAO, "Success"), ("Add", TAO // 2, "Success")]
-    assert stake_on_chain(chain, hotkey) == 5 * TAO // 2
-    assert chain.calls().get("add_stake") == 3
-    assert "pendingStake" not in status(get)
+    ops = stakes(cluster)
+    assert [(o["spec"]["call"], o["spec"]["amountRao"], o["status"]["result"], o["status"]["paidRao"])
+            for o in ops] == [("AddStake", TAO, "Success", TAO), ("AddStake", TAO, "Success", TAO),
+                              ("AddStake", TAO // 2, "Success", TAO // 2)]
+    # every add carried a price bound 1 % (the default maxSlippagePercent) above the price of 1
+    assert {o["spec"]["limitPriceRao"] for o in ops} == {TAO * 101 // 100}
+    assert own_stake_on_chain(chain, hotkey) == 5 * TAO // 2
+    methods = [e["method"] for e in chain.ledger() if "stake" in e["method"]]
+    assert methods == ["add_stake_limit"] * 3, methods
+    st = status(get)["chain"]
+    assert (st["ownStakeRao"], st["ownStakeTao"]) == (5 * TAO // 2, "2.5")
     wait_for(lambda: "StakeAdded" in [e.get("reason") for e in events_for(cluster, "Neuron", "miner-0")],
              timeout=20, message="StakeAdded Event")
 
     # above the target: never unstaked (allowUnstake is false)
     chain.set_figures(NETUID, hotkey, stake=5 * TAO)
     head = chain.advance(3)
-    wait_for(lambda: (get("neurons", NS, "miner-0")["status"].get("chain") or {}).get("stakeRao") == 5 * TAO,
+    wait_for(lambda: (status(get).get("chain") or {}).get("ownStakeRao") == 5 * TAO,
              timeout=20, message="stake 5 TAO seen")
-    wait_for(lambda: polled(operator, chain, head), timeout=20,
-             message="polled")
-    assert not chain.calls().get("remove_stake")
+    wait_for(lambda: polled(operator, chain, head), timeout=20, message="polled")
+    assert not [e for e in chain.ledger() if e["method"].startswith("remove_stake")]
     assert cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "True")
 
 
-def test_miner_has_no_stake_condition(cluster, start_chain, operator, apply, get, wait_for):
-    chain = start_chain(burn=TAO // 10)
-    setup(apply, chain)
-    wait_for(lambda: replicas(get) == 1, timeout=30, message="registered")
-    assert condition(get("neurons", NS, "miner-0"), "StakeSatisfied") is None
-    assert not chain.calls().get("add_stake")
+def test_stake_is_valued_at_the_pool_price(cluster, start_chain, operator, apply, get, wait_for):
+    """The case of issue 13: a pool at 4 TAO per alpha and targetTao 2 with a 10 TAO daily cap.
+    The operator buys about half an alpha for about 2 TAO, not 10 TAO of alpha."""
+    chain = start_chain(burn=TAO // 10, swap_mechanism=1, pool_tao=4_000 * TAO, pool_alpha=1_000 * TAO)
+    setup(apply, chain, role="validator", stake={"targetTao": "2", "maxAddPerDayTao": "10"})
+    wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "True", "TargetReached"),
+             timeout=40, message="target reached")
+    ops = stakes(cluster)
+    paid = sum(o["status"]["paidRao"] for o in ops)
+    # the fee and the pool's slippage may need one top-up of the chain's minimum stake
+    assert 2 * TAO * 99 // 100 <= paid <= 2 * TAO + 3_000_000, (paid, results(cluster))
+    st = status(get)["chain"]
+    own_alpha = st["ownStakeRao"]
+    assert abs(own_alpha - TAO // 2) < TAO // 200, own_alpha
+    assert float(st["ownStakeTao"]) >= 2.0
+    msg = condition(get("neurons", NS, "miner-0"), "StakeSatisfied")["message"]
+    assert "own stake worth" in msg, msg
 
 
 def test_crash_before_stake_submission_never_stakes_twice(cluster, start_chain, start_operator, apply, get,
@@ -83,17 +96,27 @@ def test_crash_before_stake_submission_never_stakes_twice(cluster, start_chain, 
     crashed = start_operator(env={"TF_FAILPOINT": "stake:before_submit"})
     setup(apply, chain, role="validator", stake={"targetTao": "1"})
     wait_for(lambda: crashed.proc.poll() is not None, timeout=30, message="abort before the stake submission")
-    intent = status(get)["pendingStake"]
-    assert intent["kind"] == "Add" and intent["amountRao"] == TAO
-    assert not [e for e in chain.ledger() if e["method"] == "add_stake"]
+    [intent] = stakes(cluster)
+    assert intent["spec"]["call"] == "AddStake" and intent["spec"]["amountRao"] == TAO
+    assert "status" not in intent or not intent["status"].get("result")
+    assert not [e for e in chain.ledger() if e["method"].startswith("add_stake")]
     op = start_operator()
     # the intent could still be included until its window closes: nothing new before that
     head = chain.advance(10)
-    wait_for(lambda: polled(op, chain, head), timeout=20,
-             message="polled")
-    assert "pendingStake" in status(get) and not chain.calls().get("add_stake")
-    chain.advance(intent["mortalUntilBlock"] + 1 - head)
-    wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "True"), timeout=40,
+    wait_for(lambda: polled(op, chain, head), timeout=20, message="polled")
+    assert results(cluster) == [None]
+    assert not [e for e in chain.ledger() if e["method"].startswith("add_stake")]
+    # past the window (and the margin for an endpoint a few blocks behind): Expired, then staked
+    chain.advance(intent["spec"]["mortalUntilBlock"] + 10 - head)
+    wait_for(lambda: cond_is(get("neurons", NS, "miner-0"), "StakeSatisfied", "True"), timeout=60,
              message="staked after the intent expired")
-    assert [o["result"] for o in status(get)["stakeOperations"]] == ["Expired", "Success"]
-    assert len([e for e in chain.ledger() if e["method"] == "add_stake"]) == 1
+    assert sorted(results(cluster)) == ["Expired", "Success"]
+    assert len([e for e in chain.ledger() if e["method"].startswith("add_stake")]) == 1
+
+
+def test_miner_has_no_stake_condition(cluster, start_chain, operator, apply, get, wait_for):
+    chain = start_chain(burn=TAO // 10)
+    setup(apply, chain)
+    wait_for(lambda: replicas(get) == 1, timeout=30, message="registered")
+    assert condition(get("neurons", NS, "miner-0"), "StakeSatisfied") is None
+    assert not [e for e in chain.ledger() if "stake" in e["method"]]

@@ -21,6 +21,10 @@ pub mod types {
     pub const BUDGET_EXHAUSTED: &str = "BudgetExhausted";
     /// A NeuronSet's canary failed: rolled back, and the rollout waits for a spec change.
     pub const ROLLOUT_PAUSED: &str = "RolloutPaused";
+    /// The Neuron's uid now belongs to another hotkey of the same coldkey (`swap_hotkey`).
+    pub const HOTKEY_SWAPPED: &str = "HotkeySwapped";
+    /// The netuid was dissolved and registered anew since the Neuron registered on it.
+    pub const SUBNET_REPLACED: &str = "SubnetReplaced";
 }
 
 /// A condition as computed by `decide`, before it gets its transition time.

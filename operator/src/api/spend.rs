@@ -83,6 +83,10 @@ pub struct SpendSpec {
     pub mortal_until_block: u64,
     /// RFC 3339 time of the intent; budget windows count from it.
     pub at: String,
+    /// The subnet's `NetworkRegisteredAt` when the intent was made: which subnet the netuid
+    /// named then (a dissolved netuid registered anew is another subnet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_registered_at: Option<u64>,
 }
 
 /// How the outcome was learnt.

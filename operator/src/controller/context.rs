@@ -45,6 +45,8 @@ pub struct Context {
     status_writes: Mutex<HashMap<String, jiff::Timestamp>>,
     /// Consecutive failures per object, for exponential backoff.
     failures: Mutex<HashMap<String, u32>>,
+    /// Members deleted whose deletion the Neuron cache may not show yet.
+    pub deletions: super::deletions::SentDeletions,
 }
 
 /// What a Context is made of.
@@ -83,6 +85,7 @@ impl Context {
             written: Default::default(),
             status_writes: Mutex::default(),
             failures: Mutex::default(),
+            deletions: Default::default(),
         }
     }
 

@@ -8,6 +8,7 @@ mod chain_view;
 mod client;
 mod context;
 mod deadline;
+mod deletions;
 mod error;
 mod events;
 mod failpoint;

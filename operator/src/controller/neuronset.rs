@@ -186,10 +186,10 @@ async fn act(
         }
     }
     for m in p.delete.iter().filter_map(|o| member(*o)) {
-        delete_member(&neurons, m).await?;
+        delete_member(ctx, &neurons, m).await?;
     }
     for (o, m) in p.replace.iter().filter_map(|o| Some((*o, member(*o)?))) {
-        delete_member(&neurons, m).await?;
+        delete_member(ctx, &neurons, m).await?;
         replace_hotkey(set, ctx, ns, o).await?;
     }
     for o in &p.create {
@@ -242,8 +242,12 @@ fn taken_ordinals(set: &NeuronSet, ctx: &Context, ns: &str) -> Vec<i32> {
 }
 
 /// Deletes a listed member, and only that object (uid precondition: never a Neuron that took
-/// the name since it was listed).
-async fn delete_member(neurons: &Api<Neuron>, m: &Neuron) -> Result<()> {
+/// the name since it was listed). Once: not again while the cache may not show it yet.
+async fn delete_member(ctx: &Context, neurons: &Api<Neuron>, m: &Neuron) -> Result<()> {
+    let uid = m.uid().unwrap_or_default();
+    if ctx.deletions.recent(&uid) {
+        return Ok(());
+    }
     let dp = DeleteParams {
         preconditions: m.uid().map(|uid| Preconditions {
             uid: Some(uid),
@@ -252,7 +256,10 @@ async fn delete_member(neurons: &Api<Neuron>, m: &Neuron) -> Result<()> {
         ..DeleteParams::background()
     };
     match neurons.delete(&m.name_any(), &dp).await {
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            ctx.deletions.record(&uid);
+            Ok(())
+        }
         Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => Ok(()),
         Err(e) => Err(e.into()),
     }

@@ -81,13 +81,22 @@ impl Secrets {
     }
 
     /// The Neuron's hotkey from Secret `name`, generating it (once, never overwriting) when it
-    /// is missing and generation is allowed. `Ok(Err(blocker))`: the Neuron cannot proceed.
+    /// is missing and generation is allowed. `registered`: the hotkey this Neuron already paid
+    /// to register, if any: then a missing Secret is never replaced by a new key (it would be
+    /// registered and paid for again). `Ok(Err(blocker))`: the Neuron cannot proceed.
     pub async fn hotkey(
         &self,
         neuron: &Neuron,
         name: &str,
+        registered: Option<&str>,
     ) -> Result<std::result::Result<Arc<HotkeyMaterial>, Blocker>> {
         let ns = neuron.namespace().unwrap_or_default();
+        if let (None, Some(paid)) = (self.version(&ns, name), registered) {
+            return Ok(Err(Blocker::HotkeyMissing(format!(
+                "hotkey Secret {name} does not exist, and this Neuron registered hotkey {paid}: restore that Secret (no new key is generated: it would be registered and paid for again); to start over with a new key, create the Secret and set annotation {}",
+                crate::decide::identity::CONFIRM_HOTKEY
+            ))));
+        }
         let Some(version) = self.version(&ns, name) else {
             return self.generate(neuron, &ns, name).await;
         };

@@ -31,6 +31,7 @@ pub(crate) fn spend(
             birth_block: 100,
             mortal_until_block: 164,
             at: at.into(),
+            subnet_registered_at: None,
         },
     );
     s.status = outcome.map(|(result, paid)| SpendStatus {

@@ -7,6 +7,7 @@ mod subnet;
 mod validate;
 
 pub mod gpu;
+pub mod identity;
 pub mod ledger;
 pub mod neuron_plan;
 pub mod neuronset;

@@ -9,16 +9,29 @@
 //!   executor checks them again against the ledger before recording the intent);
 //! - external mode never spends.
 
+use super::identity::Identity;
 use crate::api::RegistrationMode;
 
 /// Why the operator will not register now (the `RegistrationBlocked` condition's reason).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Blocked {
-    BurnAboveCap { burn: u64, cap: u64 },
-    BudgetExhausted { needed: u64, remaining: u64 },
+    BurnAboveCap {
+        burn: u64,
+        cap: u64,
+    },
+    BudgetExhausted {
+        needed: u64,
+        remaining: u64,
+    },
     RegistrationDisabled,
     NoColdkey,
     ReregisterDisabled,
+    /// The earlier registration lives on elsewhere, or the key or subnet is not the one paid
+    /// for (`decide::identity`). `hotkey`: the key in the Secret.
+    Identity {
+        identity: Identity,
+        hotkey: String,
+    },
 }
 
 impl Blocked {
@@ -29,6 +42,7 @@ impl Blocked {
             Blocked::RegistrationDisabled => "RegistrationDisabled",
             Blocked::NoColdkey => "NoColdkey",
             Blocked::ReregisterDisabled => "ReregisterDisabled",
+            Blocked::Identity { identity, .. } => identity.reason().unwrap_or("Identity"),
         }
     }
 
@@ -54,6 +68,7 @@ impl Blocked {
             Blocked::ReregisterDisabled => {
                 "the hotkey was deregistered and registration.reregister is false".into()
             }
+            Blocked::Identity { identity, hotkey } => identity.message(hotkey),
         }
     }
 }
@@ -91,6 +106,10 @@ pub struct RegistrationInput {
     pub pending: bool,
     /// Whether this hotkey was registered before (a uid was recorded) — for `reregister`.
     pub was_registered: bool,
+    /// Whether an earlier registration moved or belongs to another key or subnet.
+    pub identity: Identity,
+    /// The hotkey in the Secret (ss58), for messages.
+    pub hotkey: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -115,6 +134,12 @@ pub fn decide(input: &RegistrationInput) -> RegistrationStep {
         return RegistrationStep::WaitExternal;
     }
     let blocked = |b| RegistrationStep::Blocked(b);
+    if input.identity != Identity::Clear {
+        return blocked(Blocked::Identity {
+            identity: input.identity.clone(),
+            hotkey: input.hotkey.clone(),
+        });
+    }
     if input.was_registered && !input.reregister {
         return blocked(Blocked::ReregisterDisabled);
     }

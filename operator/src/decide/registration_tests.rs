@@ -1,4 +1,5 @@
 use super::*;
+use crate::decide::identity::Identity;
 
 const TAO: u64 = 1_000_000_000;
 
@@ -20,6 +21,8 @@ fn auto(cap: u64, chain: Option<ChainView>) -> RegistrationInput {
         chain,
         pending: false,
         was_registered: false,
+        identity: Identity::Clear,
+        hotkey: "5Old".into(),
     }
 }
 
@@ -127,6 +130,40 @@ fn decision_table() {
                 ..auto(TAO, None)
             },
             RegistrationStep::InFlight,
+        ),
+        (
+            "a swapped hotkey is never registered again, whatever the budget",
+            RegistrationInput {
+                identity: Identity::HotkeySwapped {
+                    new_hotkey: "5New".into(),
+                },
+                ..auto(TAO, view(None, 1, true))
+            },
+            blocked(Blocked::Identity {
+                identity: Identity::HotkeySwapped {
+                    new_hotkey: "5New".into(),
+                },
+                hotkey: "5Old".into(),
+            }),
+        ),
+        (
+            "an in-flight intent still comes first (it resolves before anything is said)",
+            RegistrationInput {
+                pending: true,
+                identity: Identity::SubnetReplaced { was: 1, now: 2 },
+                ..auto(TAO, view(None, 1, true))
+            },
+            RegistrationStep::InFlight,
+        ),
+        (
+            "identity is only asked about a hotkey that is not registered",
+            RegistrationInput {
+                identity: Identity::HotkeyChanged {
+                    registered: "5Old".into(),
+                },
+                ..auto(TAO, view(Some(3), 1, true))
+            },
+            RegistrationStep::Registered { uid: 3 },
         ),
     ];
     for (name, input, want) in cases {

@@ -29,18 +29,18 @@ const FAILURE_PAUSE: SignedDuration = SignedDuration::from_secs(60);
 const MAX_PAUSE: SignedDuration = SignedDuration::from_hours(1);
 
 /// Ended without reaching a block: paid nothing, says nothing about the chain's rules.
-fn never_included(r: &RegistrationRecord) -> bool {
-    r.result == "Expired" || r.result == "NonceUsedElsewhere"
+fn never_included(result: &str) -> bool {
+    result == "Expired" || result == "NonceUsedElsewhere"
 }
 
 /// Outcomes that paid a fee without registering. A burn that rose past the limit by inclusion
 /// is no failure of ours: see [`price_pause`].
-fn failed(r: &RegistrationRecord) -> bool {
-    !r.result.starts_with("Success") && !never_included(r) && !price_limited(r)
+fn failed(result: &str) -> bool {
+    !result.starts_with("Success") && !never_included(result) && !price_limited(result)
 }
 
-fn price_limited(r: &RegistrationRecord) -> bool {
-    classify(&r.result) == SpendFailure::PriceLimit
+fn price_limited(result: &str) -> bool {
+    classify(result) == SpendFailure::PriceLimit
 }
 
 /// After `RegistrationPriceLimitExceeded` (fee paid, nothing burned), a short wait so that a
@@ -50,21 +50,28 @@ pub const PRICE_PAUSE: SignedDuration = SignedDuration::from_secs(30);
 
 /// Until when to wait after the last record, if it is a price-limit failure.
 pub fn price_pause(records: &[RegistrationRecord]) -> Option<Timestamp> {
-    let last = records.iter().rev().find(|r| !never_included(r))?;
+    let last = records.iter().rev().find(|r| !never_included(&r.result))?;
     let at: Timestamp = last.at.as_deref()?.parse().ok()?;
-    price_limited(last).then_some(at + PRICE_PAUSE)
+    price_limited(&last.result).then_some(at + PRICE_PAUSE)
 }
 
 /// Until when a new registration must wait after the trailing run of failures, if at all.
 pub fn retry_after_failures(records: &[RegistrationRecord]) -> Option<(u32, Timestamp)> {
-    let run: Vec<&RegistrationRecord> = records
-        .iter()
+    failure_backoff(records.iter().map(|r| (r.result.as_str(), r.at.as_deref())))
+}
+
+/// The same pause for any spend, from its outcomes `(result, at)`, oldest first: every failed
+/// stake operation on a real chain paid a fee, so failures never repeat at reconcile speed.
+pub fn failure_backoff<'a>(
+    outcomes: impl DoubleEndedIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Option<(u32, Timestamp)> {
+    let run: Vec<(&str, Option<&str>)> = outcomes
         .rev()
-        .filter(|r| !never_included(r) && !price_limited(r))
-        .take_while(|r| failed(r))
+        .filter(|(r, _)| !never_included(r) && !price_limited(r))
+        .take_while(|(r, _)| failed(r))
         .collect();
     let last = run.first()?;
-    let at: Timestamp = last.at.as_deref()?.parse().ok()?;
+    let at: Timestamp = last.1?.parse().ok()?;
     let n = run.len() as u32;
     let pause = (FAILURE_PAUSE * 2i32.pow((n - 1).min(10))).min(MAX_PAUSE);
     Some((n, at + pause))

@@ -4,8 +4,12 @@
 //! Amounts here are TAO (rao): the value of alpha at the pool price. Alpha is bought and sold at
 //! a moving price, so a TAO amount and an alpha amount are never the same number.
 
-/// Smallest stake the chain accepts (`AmountTooLow` below ~0.002 TAO).
+/// The chain's minimum stake (`DefaultMinStake`, HEAD `runtime/src/lib.rs`: 0.002 TAO).
 pub const MIN_STAKE_RAO: u64 = 2_000_000;
+/// Smallest amount moved: the minimum plus 1 % for the swap fee, since the chain checks the
+/// amount against minimum + fee, then what reaches the pool after the fee against the minimum
+/// (`AmountTooLow` either way, HEAD `staking/stake_utils.rs` `validate_add_stake`).
+pub const MIN_MOVE_RAO: u64 = MIN_STAKE_RAO + MIN_STAKE_RAO / 100;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StakeInput {
@@ -39,7 +43,7 @@ pub enum StakeStep {
 pub fn decide(i: &StakeInput) -> StakeStep {
     if i.current_rao >= i.target_rao {
         let excess = i.current_rao - i.target_rao;
-        if i.allow_unstake && excess >= MIN_STAKE_RAO {
+        if i.allow_unstake && excess >= MIN_MOVE_RAO {
             return StakeStep::Remove { amount_rao: excess };
         }
         return StakeStep::Satisfied;
@@ -47,9 +51,9 @@ pub fn decide(i: &StakeInput) -> StakeStep {
     let missing = i.target_rao - i.current_rao;
     let allowance = i.max_add_per_day_rao.saturating_sub(i.added_last_24h_rao);
     // The chain refuses tiny amounts, so a small gap is closed with the minimum (a slight overshoot).
-    let want = missing.max(MIN_STAKE_RAO);
+    let want = missing.max(MIN_MOVE_RAO);
     let amount = want.min(allowance);
-    if amount < MIN_STAKE_RAO {
+    if amount < MIN_MOVE_RAO {
         return StakeStep::DailyCapReached {
             missing_rao: missing,
         };
@@ -153,11 +157,16 @@ mod tests {
                 },
             ),
             (
-                "tiny gap rounds up to the chain minimum",
+                "tiny gap rounds up to the chain minimum and its fee",
                 input(TAO, TAO - 5, TAO, 0),
                 StakeStep::Add {
-                    amount_rao: MIN_STAKE_RAO,
+                    amount_rao: 2_020_000,
                 },
+            ),
+            (
+                "allowance of exactly the chain minimum: the fee would make it AmountTooLow",
+                input(TAO, 0, TAO, TAO - MIN_STAKE_RAO),
+                StakeStep::DailyCapReached { missing_rao: TAO },
             ),
             (
                 "allowance below chain minimum",

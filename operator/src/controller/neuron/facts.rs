@@ -23,6 +23,12 @@ use jiff::{SignedDuration, Timestamp};
 use kube::ResourceExt;
 use std::net::IpAddr;
 
+/// The block of the plan's snapshot and when it was polled.
+fn view_of(obs: &Observed) -> Option<(u64, Option<Timestamp>)> {
+    let block = obs.snapshot()?.block;
+    Some((block, obs.chain.as_ref().and_then(|c| c.polled_at)))
+}
+
 /// Whom the executor's requests and feedback are about.
 pub fn owner(neuron: &Neuron, obs: &Observed) -> Owner {
     Owner {
@@ -148,10 +154,18 @@ fn register(
             ledger::spent(spends, Scope::Set(&set), None),
         )
     });
+    // Our coldkey: the coldkey Secret's payer, else the hotkey's owner on chain.
+    let payer = obs
+        .coldkey
+        .ids()
+        .map(|i| crate::chain::AccountId(i.payer))
+        .or(obs.info().map(|i| i.coldkey));
     let in_flight = ledger::in_flight(spends, &name)
         .iter()
         .any(|s| s.spec.call == SpendCall::Register)
-        || ctx.executor.busy(owner, Kind::Register);
+        || ctx
+            .executor
+            .busy_or_ahead(owner, Kind::Register, view_of(obs));
     RegisterFacts {
         mode: spec.mode,
         reregister: spec.reregister,
@@ -168,6 +182,8 @@ fn register(
             || prev.phase == NeuronPhase::Deregistered
             || ledger::ever_registered(spends, &name),
         refusal: coldkey_refusal(&obs.coldkey, now).or_else(|| refused(ctx, owner, Kind::Register)),
+        identity: super::identity::identity(neuron, obs, payer.map(|p| p.ss58())),
+        hotkey: obs.hotkey.as_ref().map(|h| h.ss58()).unwrap_or_default(),
     }
 }
 
@@ -222,7 +238,7 @@ fn stake(
         in_flight: ledger::in_flight(&obs.spends, &name)
             .iter()
             .any(|s| s.spec.call != SpendCall::Register)
-            || ctx.executor.busy(owner, Kind::Stake),
+            || ctx.executor.busy_or_ahead(owner, Kind::Stake, view_of(obs)),
         refusal: coldkey_refusal(&obs.coldkey, now).or_else(|| refused(ctx, owner, Kind::Stake)),
     })
 }

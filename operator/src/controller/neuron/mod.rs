@@ -11,6 +11,7 @@
 mod act;
 mod facts;
 mod gpu;
+mod identity;
 mod observe;
 mod status;
 

@@ -142,7 +142,8 @@ async fn blocker(
     obs.chain = super::super::chain_view::of(ctx, ns, Some(&subnet)).await;
     obs.subnet = Some(subnet);
     let secret = children::hotkey_secret_name(neuron);
-    let hotkey = match ctx.secrets.hotkey(neuron, &secret).await? {
+    let paid = super::identity::registered_hotkey(neuron, &obs.spends);
+    let hotkey = match ctx.secrets.hotkey(neuron, &secret, paid.as_deref()).await? {
         Ok(h) => h,
         Err(b) => return Ok(Some(b)),
     };

@@ -35,11 +35,48 @@ pub struct Refusal {
     pub retry_at: jiff::Timestamp,
 }
 
-/// (namespace/neuron, kind) → the last refusal.
+/// (namespace/neuron, kind) → the last refusal; and the block at which the executor found a
+/// request already done (registered, target met) while the snapshot the plan asked from was
+/// older: until the cache reaches that block, the plan's view is behind the chain, and asking
+/// again would only repeat the chain reads at reconcile speed.
 #[derive(Default)]
-pub struct Feedback(Mutex<HashMap<(String, Kind), Refusal>>);
+pub struct Feedback(
+    Mutex<HashMap<(String, Kind), Refusal>>,
+    Mutex<HashMap<(String, Kind), (u64, jiff::Timestamp)>>,
+);
 
 impl Feedback {
+    /// The chain showed the request done at block `head`, now.
+    pub fn done_at(&self, owner: &str, kind: Kind, head: u64) {
+        self.done_at_time(owner, kind, head, jiff::Timestamp::now())
+    }
+
+    fn done_at_time(&self, owner: &str, kind: Kind, head: u64, at: jiff::Timestamp) {
+        self.1
+            .lock()
+            .expect("feedback lock")
+            .insert((owner.to_string(), kind), (head, at));
+    }
+
+    /// Whether a view at `block`, polled at `polled_at`, is older than what the executor last
+    /// saw done: a lower block, or the same block read before (a chain whose head did not move
+    /// with the inclusion, as a devnet in manual block mode).
+    pub fn behind(
+        &self,
+        owner: &str,
+        kind: Kind,
+        block: u64,
+        polled_at: Option<jiff::Timestamp>,
+    ) -> bool {
+        self.1
+            .lock()
+            .expect("feedback lock")
+            .get(&(owner.to_string(), kind))
+            .is_some_and(|(head, at)| {
+                block < *head || (block == *head && polled_at.is_none_or(|p| p < *at))
+            })
+    }
+
     pub fn refuse(&self, owner: &str, kind: Kind, refusal: Refusal) {
         self.0
             .lock()
@@ -69,12 +106,40 @@ impl Feedback {
             .lock()
             .expect("feedback lock")
             .retain(|(o, _), _| o != owner);
+        self.1
+            .lock()
+            .expect("feedback lock")
+            .retain(|(o, _), _| o != owner);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_view_older_than_the_done_block_is_behind() {
+        let f = Feedback::default();
+        let t = |s: i64| jiff::Timestamp::from_second(1_800_000_000 + s).unwrap();
+        assert!(!f.behind("ns/a", Kind::Register, 10, Some(t(0))));
+        f.done_at_time("ns/a", Kind::Register, 12, t(5));
+        assert!(
+            f.behind("ns/a", Kind::Register, 11, Some(t(9))),
+            "a lower block"
+        );
+        assert!(
+            f.behind("ns/a", Kind::Register, 12, Some(t(4))),
+            "same block, read before"
+        );
+        assert!(
+            !f.behind("ns/a", Kind::Register, 12, Some(t(6))),
+            "read after: caught up"
+        );
+        assert!(!f.behind("ns/a", Kind::Register, 13, Some(t(1))));
+        assert!(!f.behind("ns/a", Kind::Stake, 11, Some(t(0))), "per kind");
+        f.forget("ns/a");
+        assert!(!f.behind("ns/a", Kind::Register, 11, Some(t(0))));
+    }
 
     #[test]
     fn refusals_are_per_owner_and_kind() {

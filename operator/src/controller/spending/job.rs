@@ -21,6 +21,8 @@ pub enum Done {
     Recorded,
     /// Nothing to do (already registered, target met).
     Nothing,
+    /// The chain at this block already shows it done (the plan's snapshot was older).
+    ChainAhead(u64),
     Refused(Refusal),
 }
 
@@ -45,6 +47,10 @@ pub async fn run(deps: &Deps, req: &Request) {
             deps.feedback.refuse(&owner, kind, r)
         }
         Done::Recorded | Done::Nothing => deps.feedback.clear(&owner, kind),
+        Done::ChainAhead(head) => {
+            deps.feedback.clear(&owner, kind);
+            deps.feedback.done_at(&owner, kind, head);
+        }
     }
 }
 
@@ -54,6 +60,8 @@ pub struct Reads {
     pub nonce: u64,
     pub free: u64,
     pub uid: Option<u16>,
+    /// From the cached snapshot (the subnet the intent is about).
+    pub subnet_registered_at: Option<u64>,
 }
 
 async fn read(
@@ -72,6 +80,7 @@ async fn read(
             nonce,
             free,
             uid,
+            subnet_registered_at: None,
         },
         swap,
     ))
@@ -114,11 +123,17 @@ pub async fn start(deps: &Deps, req: &Request, key: &SignerRef) -> Result<Starte
                 coldkey_swap_message(&signer.payer().ss58(), swap.executable_at, swap.disputed);
             Err(refuse("ColdkeySwapAnnounced", msg, 20))
         }
-        Ok((reads, None)) => Ok(Started {
-            chain,
-            signer,
-            reads,
-        }),
+        Ok((mut reads, None)) => {
+            reads.subnet_registered_at = deps
+                .cache
+                .get(&req.subnet)
+                .and_then(|c| c.snapshot.as_ref().map(|s| s.params.network_registered_at));
+            Ok(Started {
+                chain,
+                signer,
+                reads,
+            })
+        }
     }
 }
 
@@ -149,6 +164,7 @@ pub fn spec(req: &Request, signer: &Signer, reads: &Reads, i: Intent) -> SpendSp
         birth_block: reads.head,
         mortal_until_block: reads.head + MORTALITY,
         at: Timestamp::now().to_string(),
+        subnet_registered_at: reads.subnet_registered_at,
     }
 }
 

@@ -236,6 +236,18 @@ impl Executor {
             .contains(&(owner.key(), kind))
     }
 
+    /// A job is running, or the last one found the chain ahead of a view at `block`: either
+    /// way asking now would repeat work (the next snapshot wakes the Neuron again).
+    pub fn busy_or_ahead(
+        &self,
+        owner: &Owner,
+        kind: Kind,
+        view: Option<(u64, Option<jiff::Timestamp>)>,
+    ) -> bool {
+        self.busy(owner, kind)
+            || view.is_some_and(|(b, at)| self.deps.feedback.behind(&owner.key(), kind, b, at))
+    }
+
     /// The address this process served for the Neuron, at which block.
     pub fn served(&self, owner: &Owner) -> Option<(IpAddr, u16, u64)> {
         self.deps

@@ -110,7 +110,10 @@ fn failure_refusal(call: SpendCall, result: &TxResult) -> Done {
     };
     let class = classify(error);
     let Some(why) = reason(class) else {
-        return Done::Recorded;
+        // Until the ledger's own pause shows (its store may lag this write): never again at
+        // reconcile speed, each failure paid a fee.
+        let msg = format!("the chain refused the call ({pallet}.{error}); retrying after a pause");
+        return refuse("RetryBackoff", msg, 60);
     };
     // A stake whose price bound the pool moved past is no burn above a cap.
     let why = match (class, call) {

@@ -32,7 +32,7 @@ pub async fn register(deps: &Deps, req: &Request) -> Done {
     };
     let signer = &signer;
     if reads.uid.is_some() {
-        return Done::Nothing;
+        return Done::ChainAhead(reads.head);
     }
     let Some(burn) = deps
         .cache

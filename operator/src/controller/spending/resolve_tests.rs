@@ -39,6 +39,7 @@ fn intent(cold: AccountId, nonce: u64, birth: u64) -> Spend {
             birth_block: birth,
             mortal_until_block: birth + 64,
             at: "2026-11-22T12:00:00Z".into(),
+            subnet_registered_at: None,
         },
     );
     s.metadata.namespace = Some("ns".into());

@@ -8,6 +8,7 @@ use super::{Action, Deps, Request};
 use crate::api::SpendCall;
 use crate::chain::{PriceLimit, StakeRequest};
 use crate::decide::ledger::{self as ledger_sums, Scope};
+use crate::decide::spend_pause::failure_backoff;
 use crate::decide::stake::{self, StakeInput, StakeStep};
 use jiff::Timestamp;
 
@@ -55,6 +56,13 @@ pub async fn stake(deps: &Deps, req: &Request) -> Done {
         Err(done) => return done,
     };
     let now = Timestamp::now();
+    let records = ledger_sums::stake_records(&spends, &req.owner.neuron);
+    let outcomes = records.iter().map(|r| (r.result.as_str(), r.at.as_deref()));
+    if let Some((n, until)) = failure_backoff(outcomes).filter(|(_, u)| now < *u) {
+        let msg = format!("{n} failed stake operation(s) in a row; next attempt after {until}");
+        let secs = now.duration_until(until).as_secs().max(1);
+        return refuse("RetryBackoff", msg, secs);
+    }
     let added = ledger_sums::spent_last_24h(
         &spends,
         Scope::Neuron(&req.owner.neuron, SpendCall::AddStake),
@@ -81,7 +89,7 @@ pub async fn stake(deps: &Deps, req: &Request) -> Done {
             amount_rao: stake::alpha_for(amount_rao, price, own),
             limit_price_rao: Some(stake::limit_price(price, *max_slippage_percent, false)),
         },
-        _ => return Done::Nothing,
+        _ => return Done::ChainAhead(snap.block),
     };
     if what.call == SpendCall::AddStake && reads.free < what.amount_rao {
         let tao = crate::api::format_tao;

@@ -119,6 +119,13 @@ pub fn plan(i: &PlanInput) -> NeuronPlan {
     }
     let reg = register::plan(&i.register, i.now);
     p.conditions.extend(reg.condition);
+    if let Some(c) = register::identity_condition(&i.register) {
+        // The uid runs under another key now: a pod with the old key would only compete.
+        if c.type_ == types::HOTKEY_SWAPPED {
+            p.replicas = 0;
+        }
+        p.conditions.push(c);
+    }
     p.actions.extend(reg.action.map(Wanted::Register));
     p.requeue = sooner(p.requeue, reg.requeue);
     if let Some(s) = &i.stake {
@@ -141,7 +148,7 @@ pub fn plan(i: &PlanInput) -> NeuronPlan {
 }
 
 /// The condition types the plan owns on a Neuron (any other type is someone else's).
-pub const PLANNED_CONDITIONS: [&str; 11] = [
+pub const PLANNED_CONDITIONS: [&str; 13] = [
     types::READY,
     types::REGISTERED,
     types::POD_READY,
@@ -153,13 +160,18 @@ pub const PLANNED_CONDITIONS: [&str; 11] = [
     types::AXON_SERVED,
     types::WEIGHTS_FRESH,
     types::GPU_UNHEALTHY,
+    types::HOTKEY_SWAPPED,
+    types::SUBNET_REPLACED,
 ];
 
 /// Warning Events the plan warrants against the previous conditions: a condition of these
 /// types newly showing trouble (or trouble of a new reason), once, not on every reconcile.
 pub fn warnings<'a>(prev: &[crate::api::Condition], plan: &'a NeuronPlan) -> Vec<&'a CondSpec> {
     let troubled = |c: &CondSpec| match c.type_ {
-        types::REGISTRATION_BLOCKED | types::GPU_UNHEALTHY => c.status,
+        types::REGISTRATION_BLOCKED
+        | types::GPU_UNHEALTHY
+        | types::HOTKEY_SWAPPED
+        | types::SUBNET_REPLACED => c.status,
         types::POD_READY => {
             !c.status
                 && !["PodNotReady", "PodMissing", "NotRegistered", "Suspended"]

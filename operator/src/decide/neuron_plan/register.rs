@@ -30,12 +30,33 @@ pub struct RegisterFacts {
     pub in_flight: bool,
     pub was_registered: bool,
     pub refusal: Option<Refused>,
+    /// Only for a hotkey the snapshot does not show registered (`decide::identity`).
+    pub identity: crate::decide::identity::Identity,
+    pub hotkey: String,
 }
 
 pub struct RegisterPlan {
     pub condition: Option<CondSpec>,
     pub action: Option<RegisterCaps>,
     pub requeue: Option<Duration>,
+}
+
+/// `HotkeySwapped` / `SubnetReplaced` (True) while the identity check says so; the
+/// registration they block is in `RegistrationBlocked`.
+pub fn identity_condition(f: &RegisterFacts) -> Option<CondSpec> {
+    use crate::decide::identity::Identity;
+    let type_ = match &f.identity {
+        Identity::HotkeySwapped { .. } => types::HOTKEY_SWAPPED,
+        Identity::SubnetReplaced { .. } => types::SUBNET_REPLACED,
+        Identity::Clear | Identity::HotkeyChanged { .. } => return None,
+    };
+    let reason = f.identity.reason().unwrap_or_default();
+    Some(CondSpec::new(
+        type_,
+        true,
+        reason,
+        f.identity.message(&f.hotkey),
+    ))
 }
 
 fn blocked(reason: &str, message: impl Into<String>) -> Option<CondSpec> {
@@ -72,6 +93,8 @@ pub fn plan(f: &RegisterFacts, now: jiff::Timestamp) -> RegisterPlan {
         chain: f.chain.clone(),
         pending: f.in_flight,
         was_registered: f.was_registered,
+        identity: f.identity.clone(),
+        hotkey: f.hotkey.clone(),
     };
     match decide(&input) {
         RegistrationStep::Blocked(b) => RegisterPlan {
