@@ -117,3 +117,34 @@ def test_neuron_that_becomes_invalid_loses_its_pod_and_keeps_its_hotkey(cluster,
                                                                        "InvalidSpec", "True"),
              message="children back after the fix")
     assert status(get)["hotkey"] == hotkey
+
+
+def test_hotkey_conflict_across_namespaces(cluster, operator, apply, get, wait_for):
+    """One pod per hotkey cluster-wide: the same key under another Secret name in another
+    namespace is still the same hotkey (issue 13)."""
+    other = "validators"
+    apply(subnet())
+    apply(neuron(name="old", wallet={"hotkeySecret": "shared-hotkey"}))
+    wait_for(lambda: get("secrets", NS, "shared-hotkey") and status(get, "old").get("hotkey"),
+             message="older Neuron holds the hotkey")
+    hotkey = status(get, "old")["hotkey"]
+    time.sleep(1.05)  # creationTimestamp has second resolution
+    copy = get("secrets", NS, "shared-hotkey")
+    apply({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+           "metadata": {"name": "my-key", "namespace": other}, "data": copy["data"]})
+    apply({**subnet(), "metadata": {"name": "sn21", "namespace": other}})
+    n = neuron(name="new", wallet={"hotkeySecret": "my-key"})
+    n["metadata"]["namespace"] = other
+    apply(n)
+    new = wait_for(lambda: cond_is(x := get("neurons", other, "new"), "HotkeyConflict", "True") and x,
+                   message="HotkeyConflict on the newer Neuron in the other namespace")
+    msg = condition(new, "HotkeyConflict")["message"]
+    assert f"{NS}/old" in msg and hotkey in msg, msg
+    sts = get("statefulsets", other, "new")
+    assert sts is None or sts["spec"]["replicas"] == 0
+    assert not cond_is(get("neurons", NS, "old"), "HotkeyConflict", "True")
+    # the holder goes: the other namespace's Neuron takes the hotkey
+    cluster.delete("neurons", NS, "old")
+    wait_for(lambda: get("neurons", NS, "old") is None, timeout=20, message="the holder gone")
+    wait_for(lambda: not cond_is(get("neurons", other, "new"), "HotkeyConflict", "True"), timeout=20,
+             message="conflict cleared once the holder is gone")

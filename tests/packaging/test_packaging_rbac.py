@@ -25,7 +25,7 @@ def _grant(group, resources, verbs):
 
 
 NEEDED = (
-    _grant("tensorfleet.io", ["subnets"], ["get", "list", "watch"])
+    _grant("tensorfleet.io", ["subnets"], ["list", "watch"])
     | _grant("tensorfleet.io", ["neurons", "neuronsets"], ["list", "watch"])
     # fresh reads past the watch cache right after our own status write
     | _grant("tensorfleet.io", ["neurons", "neuronsets"], ["get"])

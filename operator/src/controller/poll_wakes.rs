@@ -33,11 +33,11 @@ pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron
         .collect()
 }
 
-/// Neurons of `ns` currently holding `HotkeyConflict=True`.
-pub fn in_conflict(ns: &str, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
+/// Neurons currently holding `HotkeyConflict=True`, in any namespace (the holder they lost to
+/// may have been in another).
+pub fn in_conflict(neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
     neurons
         .iter()
-        .filter(|n| n.namespace().as_deref() == Some(ns))
         .filter(|n| {
             n.status.as_ref().is_some_and(|s| {
                 crate::api::is_true(&s.conditions, crate::api::types::HOTKEY_CONFLICT)
@@ -115,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn conflicted_neurons_are_found_per_namespace() {
+    fn conflicted_neurons_are_found_in_every_namespace() {
         let conflicted = |ns: &str, name: &str| {
             let mut n = (*neuron(ns, name, "sn", Some([1; 32]))).clone();
             n.status.as_mut().unwrap().conditions = crate::api::merge_conditions(
@@ -136,7 +136,7 @@ mod tests {
             neuron("a", "holder", "sn", Some([1; 32])),
             conflicted("b", "elsewhere"),
         ];
-        let got: Vec<String> = in_conflict("a", &all).into_iter().map(|r| r.name).collect();
-        assert_eq!(got, ["loser"]);
+        let got: Vec<String> = in_conflict(&all).into_iter().map(|r| r.name).collect();
+        assert_eq!(got, ["loser", "elsewhere"]);
     }
 }

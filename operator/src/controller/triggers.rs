@@ -203,7 +203,7 @@ pub async fn run(
                     let ns = obj.namespace.as_deref().unwrap_or_default();
                     ctx.metrics.forget_neuron(ns, &obj.name);
                     ctx.pollers.stake_interest.forget(ns, &obj.name);
-                    for n in in_conflict(ns, &store.state()) {
+                    for n in in_conflict(&store.state()) {
                         let _ = neuron_tx.send(n);
                     }
                 }

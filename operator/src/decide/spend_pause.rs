@@ -92,6 +92,23 @@ mod tests {
     }
 
     #[test]
+    fn stake_failures_pause_like_registrations() {
+        let t = "2026-11-22T12:00:00Z";
+        let outcomes = [
+            ("Success", Some(t)),
+            ("AmountTooLow", Some(t)),
+            ("AmountTooLow", Some(t)),
+        ];
+        let (n, until) = failure_backoff(outcomes.iter().copied()).unwrap();
+        let at: Timestamp = t.parse().unwrap();
+        assert_eq!((n, until), (2, at + FAILURE_PAUSE * 2));
+        let recovered = [("AmountTooLow", Some(t)), ("Success", Some(t))];
+        assert_eq!(failure_backoff(recovered.iter().copied()), None);
+        let price = [("AmountTooLow", Some(t)), ("PriceLimitExceeded", Some(t))];
+        assert_eq!(failure_backoff(price.iter().copied()).map(|r| r.0), Some(1));
+    }
+
+    #[test]
     fn caps() {
         let cases = [
             (Some("0.5"), "1", Ok(TAO / 2)),

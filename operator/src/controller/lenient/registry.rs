@@ -109,6 +109,16 @@ impl Registry {
             .collect()
     }
 
+    /// Every undecodable object, as last seen.
+    pub fn all(&self) -> Vec<Arc<Undecodable>> {
+        self.entries
+            .lock()
+            .expect("registry lock")
+            .values()
+            .map(|e| e.object.clone())
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.entries.lock().expect("registry lock").len()
     }

@@ -109,7 +109,9 @@ fn api_of(ctx: &Context, ns: &str) -> Api<Neuron> {
 
 fn requeue(blocker: &Option<Blocker>, plan: &NeuronPlan) -> Duration {
     let base = match blocker {
-        Some(Blocker::HotkeyMissing(_)) => AWAIT_SECRET,
+        // The holder of a conflicting hotkey may go without an event for us (another namespace,
+        // a deletion the finalizer turned into a cleanup): look again on a short schedule.
+        Some(Blocker::HotkeyMissing(_)) | Some(Blocker::HotkeyConflict(_)) => AWAIT_SECRET,
         _ => RESYNC,
     };
     plan.requeue.map_or(base, |r| r.min(base))
@@ -185,6 +187,18 @@ async fn cleanup(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Action> {
         .collect();
     hold_or_release(ctx, neuron, &open).await?;
     ctx.executor.forget(ns, &name);
+    ctx.metrics.forget_neuron(ns, &name);
+    ctx.pollers.stake_interest.forget(ns, &name);
+    // Neurons that lost a HotkeyConflict to this one look again once it is gone from the cache
+    // (the finalizer is removed after this returns; the watch then drops it).
+    let lost = super::poll_wakes::in_conflict(&ctx.neurons.state());
+    let trigger = ctx.neuron_trigger.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        for r in lost {
+            let _ = trigger.send(r);
+        }
+    });
     Ok(Action::await_change())
 }
 

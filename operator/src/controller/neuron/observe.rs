@@ -192,22 +192,27 @@ async fn node_addresses(neuron: &Neuron, ctx: &Context, pod: Option<&Pod>) -> Re
 }
 
 /// The older Neuron in the namespace holding the same hotkey Secret or ss58, if any.
+/// The older Neuron, in any namespace, that runs the same hotkey (one pod per hotkey cluster-
+/// wide). Within a namespace one Secret name is one key even before its hotkey is known; across
+/// namespaces only the hotkey can tell. Claims are named `namespace/name`.
 fn conflict(neuron: &Neuron, ctx: &Context, ns: &str, secret: &str, ss58: &str) -> Option<String> {
-    let claim = |n: &Neuron, secret: String, hotkey: Option<String>| Claim {
-        name: n.name_any(),
-        created: n
-            .creation_timestamp()
-            .map(|t| t.0.to_string())
-            .unwrap_or_default(),
-        secret,
-        hotkey,
+    let claim = |n: &Neuron, secret: String, hotkey: Option<String>| {
+        let ns = n.namespace().unwrap_or_default();
+        Claim {
+            name: format!("{ns}/{}", n.name_any()),
+            created: n
+                .creation_timestamp()
+                .map(|t| t.0.to_string())
+                .unwrap_or_default(),
+            secret: format!("{ns}/{secret}"),
+            hotkey,
+        }
     };
     let me = claim(neuron, secret.to_string(), Some(ss58.to_string()));
     let others: Vec<Claim> = ctx
         .neurons
         .state()
         .iter()
-        .filter(|o| o.namespace().as_deref() == Some(ns) && o.name_any() != neuron.name_any())
         .map(|o| {
             claim(
                 o,
@@ -216,13 +221,23 @@ fn conflict(neuron: &Neuron, ctx: &Context, ns: &str, secret: &str, ss58: &str) 
             )
         })
         // An undecodable Neuron's pod runs on as it was: it keeps its claim.
-        .chain(
-            ctx.invalid_neurons
-                .in_namespace(ns)
-                .iter()
-                .filter_map(|u| super::super::lenient::claims::hotkey_claim(u))
-                .filter(|c| c.name != neuron.name_any()),
-        )
+        .chain(ctx.invalid_neurons.all().iter().filter_map(|u| {
+            let mut c = super::super::lenient::claims::hotkey_claim(u)?;
+            let ns = u.meta.namespace.clone().unwrap_or_default();
+            c.name = format!("{ns}/{}", c.name);
+            c.secret = format!("{ns}/{}", c.secret);
+            Some(c)
+        }))
+        .filter(|c| c.name != me.name)
         .collect();
-    decide::conflicting_holder(&me, &others).map(|c| c.name.clone())
+    let holder = decide::conflicting_holder(&me, &others)?;
+    // Same namespace: the name alone, as before; another namespace: namespace/name.
+    let prefix = format!("{ns}/");
+    Some(
+        holder
+            .name
+            .strip_prefix(&prefix)
+            .unwrap_or(&holder.name)
+            .to_string(),
+    )
 }

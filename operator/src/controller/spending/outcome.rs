@@ -110,10 +110,9 @@ fn failure_refusal(call: SpendCall, result: &TxResult) -> Done {
     };
     let class = classify(error);
     let Some(why) = reason(class) else {
-        // Until the ledger's own pause shows (its store may lag this write): never again at
-        // reconcile speed, each failure paid a fee.
-        let msg = format!("the chain refused the call ({pallet}.{error}); retrying after a pause");
-        return refuse("RetryBackoff", msg, 60);
+        // The ledger's failure pause takes it from here (`spend_pause::failure_backoff`); until
+        // the store shows the resolution, the spend reads as in flight.
+        return Done::Recorded;
     };
     // A stake whose price bound the pool moved past is no burn above a cap.
     let why = match (class, call) {
