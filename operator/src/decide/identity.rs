@@ -11,7 +11,9 @@
 //!   `BlockAtRegistration(netuid, uid)` as it was (HEAD `swap/swap_hotkey.rs`
 //!   `perform_hotkey_swap_on_one_subnet`). A neuron of our coldkey registered at the block of our
 //!   own registration, under a hotkey none of our registrations paid for, is our uid under its
-//!   new key. (A pruned uid taken by a new registration has a new registration block.)
+//!   new key. (A pruned uid taken by a new registration has a new registration block; a
+//!   registration of our coldkey made elsewhere in the same block looks alike: the user
+//!   overrides with [`CONFIRM_HOTKEY`] naming the key to register.)
 //! - Hotkey changed: the Secret now holds another key than the one this Neuron (this object)
 //!   paid for. A new key is registered only when the user confirms it (annotation
 //!   [`CONFIRM_HOTKEY`] = its ss58): a swapped-in or lost key must not cost a second burn.
@@ -88,6 +90,10 @@ pub fn check(i: &IdentityInput) -> Identity {
             return Identity::Clear;
         }
     }
+    // The user confirmed this key: register it, whatever its uid's history suggests.
+    if i.confirmed_hotkey.as_deref() == Some(i.hotkey.as_str()) {
+        return Identity::Clear;
+    }
     if let Some(coldkey) = &i.coldkey {
         let mut moved = i.neurons.iter().filter(|n| {
             &n.coldkey == coldkey
@@ -102,7 +108,7 @@ pub fn check(i: &IdentityInput) -> Identity {
             };
         }
     }
-    if ours.hotkey != i.hotkey && i.confirmed_hotkey.as_deref() != Some(i.hotkey.as_str()) {
+    if ours.hotkey != i.hotkey {
         return Identity::HotkeyChanged {
             registered: ours.hotkey.clone(),
         };
@@ -127,7 +133,7 @@ impl Identity {
                 "the netuid was registered anew at block {now} (this Neuron registered on the subnet registered at block {was}): it is another subnet; nothing is spent until annotation {CONFIRM_SUBNET}: \"{now}\" confirms it"
             ),
             Identity::HotkeySwapped { new_hotkey } => format!(
-                "the uid of hotkey {hotkey} now belongs to hotkey {new_hotkey} of the same coldkey (swap_hotkey); nothing is registered: put the new hotkey in the hotkey Secret"
+                "the uid of hotkey {hotkey} now belongs to hotkey {new_hotkey} of the same coldkey (swap_hotkey); nothing is registered: put the new hotkey in the hotkey Secret (or, if this is no swap, register {hotkey} anew with annotation {CONFIRM_HOTKEY}: \"{hotkey}\")"
             ),
             Identity::HotkeyChanged { registered } => format!(
                 "this Neuron registered hotkey {registered}, the hotkey Secret now holds {hotkey}: a new key is registered (paid) only when annotation {CONFIRM_HOTKEY}: \"{hotkey}\" confirms it"

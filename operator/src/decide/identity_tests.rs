@@ -64,6 +64,17 @@ fn identity_cases() {
             swapped(),
         ),
         (
+            "the user says it is no swap: the key is registered anew",
+            IdentityInput {
+                confirmed_hotkey: Some("5Old".into()),
+                ..input(
+                    ours("5Old", 500, Some(100)),
+                    vec![holder("5New", COLD, 500)],
+                )
+            },
+            Identity::Clear,
+        ),
+        (
             "same block, another coldkey: not ours",
             input(
                 ours("5Old", 500, Some(100)),
