@@ -23,6 +23,16 @@ use jiff::{SignedDuration, Timestamp};
 use kube::ResourceExt;
 use std::net::IpAddr;
 
+/// Whether the executor last found the chain ahead of this Neuron's snapshot (for registration
+/// or stake): the plan holds that request back, and nothing but a later poll may show the
+/// snapshot catching up, which wakes a Neuron only when its figures change.
+pub fn held_for_newer_view(ctx: &Context, obs: &Observed, owner: &Owner) -> bool {
+    let view = view_of(obs);
+    [Kind::Register, Kind::Stake]
+        .into_iter()
+        .any(|k| !ctx.executor.busy(owner, k) && ctx.executor.busy_or_ahead(owner, k, view))
+}
+
 /// The block of the plan's snapshot and when it was polled.
 fn view_of(obs: &Observed) -> Option<(u64, Option<Timestamp>)> {
     let block = obs.snapshot()?.block;

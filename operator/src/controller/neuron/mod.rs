@@ -43,6 +43,8 @@ const RESYNC: Duration = Duration::from_secs(300);
 const AWAIT_SECRET: Duration = Duration::from_secs(30);
 /// While the stores have not listed once.
 const NOT_READY: Duration = Duration::from_secs(1);
+/// Look again this soon while a request is held for a snapshot newer than the one read.
+const HELD: Duration = Duration::from_secs(3);
 
 pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action> {
     let neuron = super::freshness::current(neuron, &ctx).await?;
@@ -96,7 +98,10 @@ async fn apply(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Action> {
     if let Some(r) = &plan.restart {
         act::restart(neuron, ctx, ns, &obs, r).await?;
     }
-    let wait = requeue(&obs.blocker, &plan);
+    let mut wait = requeue(&obs.blocker, &plan);
+    if facts::held_for_newer_view(ctx, &obs, &facts::owner(neuron, &obs)) {
+        wait = wait.min(HELD);
+    }
     Ok(Action::requeue(super::chain_view::requeue(
         wait,
         obs.subnet.as_deref(),
