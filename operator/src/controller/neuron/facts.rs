@@ -30,7 +30,7 @@ pub fn held_for_newer_view(ctx: &Context, obs: &Observed, owner: &Owner) -> bool
     let view = view_of(obs);
     [Kind::Register, Kind::Stake]
         .into_iter()
-        .any(|k| !ctx.executor.busy(owner, k) && ctx.executor.busy_or_ahead(owner, k, view))
+        .any(|k| ctx.executor.chain_ahead(owner, k, view))
 }
 
 /// The block of the plan's snapshot and when it was polled.
@@ -164,12 +164,6 @@ fn register(
             ledger::spent(spends, Scope::Set(&set), None),
         )
     });
-    // Our coldkey: the coldkey Secret's payer, else the hotkey's owner on chain.
-    let payer = obs
-        .coldkey
-        .ids()
-        .map(|i| crate::chain::AccountId(i.payer))
-        .or(obs.info().map(|i| i.coldkey));
     let in_flight = ledger::in_flight(spends, &name)
         .iter()
         .any(|s| s.spec.call == SpendCall::Register)
@@ -192,7 +186,7 @@ fn register(
             || prev.phase == NeuronPhase::Deregistered
             || ledger::ever_registered(spends, &name),
         refusal: coldkey_refusal(&obs.coldkey, now).or_else(|| refused(ctx, owner, Kind::Register)),
-        identity: super::identity::identity(neuron, obs, payer.map(|p| p.ss58())),
+        identity: super::identity::identity(neuron, obs, obs.payer().map(|p| p.ss58())),
         hotkey: obs.hotkey.as_ref().map(|h| h.ss58()).unwrap_or_default(),
     }
 }

@@ -70,6 +70,14 @@ impl Observed {
         self.snapshot()?.neuron_by_hotkey(&self.hotkey_id()?)
     }
 
+    /// Our coldkey: the coldkey Secret's payer, else the hotkey's owner on chain.
+    pub fn payer(&self) -> Option<AccountId> {
+        self.coldkey
+            .ids()
+            .map(|i| AccountId(i.payer))
+            .or(self.info().map(|i| i.coldkey))
+    }
+
     pub fn subnet_key(&self) -> Option<SubnetKey> {
         let s = self.subnet.as_ref()?;
         Some(SubnetKey {

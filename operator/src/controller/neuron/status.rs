@@ -26,11 +26,7 @@ pub fn neuron_status(
     let snap = obs.snapshot();
     let registered = plan.registered;
     // coldkeypub: the coldkey Secret's payer, else the hotkey's owner on chain.
-    let payer = obs
-        .coldkey
-        .ids()
-        .map(|i| crate::chain::AccountId(i.payer))
-        .or(info.map(|i| i.coldkey));
+    let payer = obs.payer();
     let own = match (obs.hotkey_id(), payer, snap) {
         (Some(h), Some(c), Some(s)) => s.own_stake(&h, &c).unwrap_or(0),
         _ => 0,

@@ -244,8 +244,17 @@ impl Executor {
         kind: Kind,
         view: Option<(u64, Option<jiff::Timestamp>)>,
     ) -> bool {
-        self.busy(owner, kind)
-            || view.is_some_and(|(b, at)| self.deps.feedback.behind(&owner.key(), kind, b, at))
+        self.busy(owner, kind) || self.chain_ahead(owner, kind, view)
+    }
+
+    /// The last job found the chain ahead of a view at (block, polled at).
+    pub fn chain_ahead(
+        &self,
+        owner: &Owner,
+        kind: Kind,
+        view: Option<(u64, Option<jiff::Timestamp>)>,
+    ) -> bool {
+        view.is_some_and(|(b, at)| self.deps.feedback.behind(&owner.key(), kind, b, at))
     }
 
     /// The address this process served for the Neuron, at which block.
