@@ -25,6 +25,9 @@ pub mod types {
     pub const HOTKEY_SWAPPED: &str = "HotkeySwapped";
     /// The netuid was dissolved and registered anew since the Neuron registered on it.
     pub const SUBNET_REPLACED: &str = "SubnetReplaced";
+    /// Past immunity and among the lowest emitters of a full subnet: likely replaced by the
+    /// next registration.
+    pub const AT_RISK: &str = "AtRisk";
 }
 
 /// A condition as computed by `decide`, before it gets its transition time.

@@ -260,17 +260,16 @@ fn default_mount_path() -> String {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthSpec {
-    /// Validators: restart the pod when last_update is older than this many blocks; 0 = off. Default 1000.
-    #[serde(default = "default_max_weight_age")]
-    pub max_weight_age_blocks: u64,
+    /// Validators: restart the pod when last_update is older than this many blocks; 0 = off.
+    /// Unset: derived from the subnet (half its activity cutoff, which follows its tempo; the
+    /// WeightsFresh condition says which). Acted on within one poll interval of crossing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_weight_age_blocks: Option<u64>,
     /// Ceiling on operator-initiated restarts per hour. Default 3.
     #[serde(default = "default_max_restarts")]
     pub max_restarts_per_hour: u32,
 }
 
-fn default_max_weight_age() -> u64 {
-    1000
-}
 fn default_max_restarts() -> u32 {
     3
 }
@@ -278,7 +277,7 @@ fn default_max_restarts() -> u32 {
 impl Default for HealthSpec {
     fn default() -> Self {
         Self {
-            max_weight_age_blocks: default_max_weight_age(),
+            max_weight_age_blocks: None,
             max_restarts_per_hour: default_max_restarts(),
         }
     }

@@ -46,11 +46,19 @@ pub struct Change {
     /// An endpoint of the pool changed state (Healthy, Lagging, RateLimited...): of interest
     /// to the Subnet's status, not to its Neurons.
     pub endpoints: bool,
+    /// The view moved from the first block to the second (later) one: Neurons with a deadline
+    /// in between (weights turning stale, immunity ending) are due a look, their own figures
+    /// unchanged.
+    pub span: Option<(u64, u64)>,
 }
 
 impl Change {
     pub fn is_empty(&self) -> bool {
-        !self.subnet && !self.burn && self.hotkeys.is_empty() && !self.endpoints
+        !self.subnet
+            && !self.burn
+            && self.hotkeys.is_empty()
+            && !self.endpoints
+            && self.span.is_none()
     }
 }
 
@@ -113,6 +121,9 @@ impl ChainCache {
                 || state.endpoint.as_deref() != Some(endpoint.as_str())
                 || old.is_none_or(|o| !o.params.same_but_burn(&snap.params)),
             burn: old.is_some_and(|o| o.params.burn != snap.params.burn),
+            span: old
+                .map(|o| (o.block, snap.block))
+                .filter(|(from, to)| to > from),
             ..Change::default()
         };
         for n in &snap.neurons {

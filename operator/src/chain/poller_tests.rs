@@ -103,7 +103,7 @@ async fn polls_into_cache_and_reports_only_changes() {
     let chain = Arc::new(Scripted {
         answers: Mutex::new(VecDeque::from([
             Ok(snap(1, 0.0)),
-            Ok(snap(2, 0.0)), // block only: no event
+            Ok(snap(2, 0.0)), // block only: an event with the span alone
             Ok(snap(3, 0.5)), // figure changed
             Err(ChainError::Unreachable("gone".into())),
             Ok(snap(5, 0.5)), // back: subnet-level event
@@ -124,13 +124,15 @@ async fn polls_into_cache_and_reports_only_changes() {
     pollers.ensure(&key(), cfg.clone());
     pollers.ensure(&key(), cfg.clone()); // idempotent
     let mut events = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..6 {
         events.push(rx.recv().await.unwrap().change);
     }
-    // connect failure, first snapshot, figure change, unreachable, reachable again
+    // connect failure, first snapshot, block only, figure change, unreachable, reachable again
     let subnet_flags: Vec<bool> = events.iter().map(|c| c.subnet).collect();
-    assert_eq!(subnet_flags, [true, true, false, true, true]);
-    assert_eq!(events[2].hotkeys.len(), 1);
+    assert_eq!(subnet_flags, [true, true, false, false, true, true]);
+    assert_eq!(events[2].span, Some((1, 2)));
+    assert!(events[2].hotkeys.is_empty());
+    assert_eq!(events[3].hotkeys.len(), 1);
     let state = cache.get(&key()).unwrap();
     assert!(state.reachable);
     assert_eq!(state.snapshot.unwrap().block, 5);

@@ -216,6 +216,7 @@ impl Metrics {
         if let Some(l) = known {
             self.neuron_registered.remove(&l);
             self.lifecycle.axon_served.remove(&l);
+            self.lifecycle.at_risk.remove(&l);
             self.forget_figures(&l);
         }
     }

@@ -1,20 +1,42 @@
 //! Which Neurons a chain poll event, or a Neuron's deletion, concerns.
 
-use crate::api::Neuron;
+use crate::api::{Neuron, Role};
 use crate::chain::poller::PollEvent;
+use crate::chain::{AccountId, NeuronInfo, SubnetParams, SubnetSnapshot};
+use crate::decide::pruning::immunity_ends_at;
+use crate::decide::weights::age_limit;
 use kube::runtime::reflector::ObjectRef;
 use kube::ResourceExt;
 use std::sync::Arc;
 
 /// Neurons of the event's Subnet to reconcile: all of them when the Subnet-level view changed;
 /// those whose hotkey's figures changed; on a burn change, those without a uid (they may be
-/// waiting for the burn to fall under their cap).
-pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
+/// waiting for the burn to fall under their cap); those with a deadline (`deadlines`) in the
+/// blocks the view moved over, read from `snap`, the view the event reports.
+pub fn affected(
+    ev: &PollEvent,
+    neurons: &[Arc<Neuron>],
+    snap: Option<&SubnetSnapshot>,
+) -> Vec<ObjectRef<Neuron>> {
     let c = &ev.change;
-    if !c.subnet && !c.burn && c.hotkeys.is_empty() {
+    if !c.subnet && !c.burn && c.hotkeys.is_empty() && c.span.is_none() {
         return Vec::new();
     }
     let changed: Vec<String> = ev.change.hotkeys.iter().map(|h| h.ss58()).collect();
+    let due = |n: &Neuron| {
+        let (Some((from, to)), Some(snap)) = (c.span, snap) else {
+            return false;
+        };
+        let hotkey = n.status.as_ref().and_then(|s| s.hotkey.as_deref());
+        let info = hotkey
+            .and_then(|h| AccountId::from_ss58(h).ok())
+            .and_then(|h| snap.neuron_by_hotkey(&h));
+        info.is_some_and(|i| {
+            deadlines(n, i, &snap.params)
+                .into_iter()
+                .any(|d| from < d && d <= to)
+        })
+    };
     neurons
         .iter()
         .filter(|n| {
@@ -25,12 +47,25 @@ pub fn affected(ev: &PollEvent, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron
             let status = n.status.as_ref();
             ev.change.subnet
                 || (ev.change.burn && status.is_none_or(|s| s.uid.is_none()))
-                || status
-                    .and_then(|s| s.hotkey.as_ref())
-                    .is_none_or(|hk| changed.contains(hk))
+                || (!changed.is_empty()
+                    && status
+                        .and_then(|s| s.hotkey.as_ref())
+                        .is_none_or(|hk| changed.contains(hk)))
+                || due(n)
         })
         .map(|n| ObjectRef::from_obj(n.as_ref()))
         .collect()
+}
+
+/// The blocks at which a registered Neuron's verdict changes with no change of its figures:
+/// a validator's weights turning stale, the end of its immunity to pruning.
+fn deadlines(n: &Neuron, info: &NeuronInfo, params: &SubnetParams) -> Vec<u64> {
+    let stale = (n.spec.role == Role::Validator)
+        .then(|| age_limit(n.spec.health.max_weight_age_blocks, params))
+        .flatten()
+        .map(|l| l.stale_at(info.last_update));
+    let immunity = immunity_ends_at(info.registered_at_block, params.immunity_period);
+    stale.into_iter().chain([immunity]).collect()
 }
 
 /// Neurons currently holding `HotkeyConflict=True`, in any namespace (the holder they lost to
@@ -51,7 +86,6 @@ pub fn in_conflict(neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
 mod tests {
     use super::*;
     use crate::chain::cache::Change;
-    use crate::chain::AccountId;
     use crate::chain::SubnetKey;
 
     fn neuron(ns: &str, name: &str, subnet: &str, hotkey: Option<[u8; 32]>) -> Arc<Neuron> {
@@ -88,6 +122,7 @@ mod tests {
                 burn: false,
                 hotkeys: hotkeys.iter().map(|b| AccountId([*b; 32])).collect(),
                 endpoints: false,
+                span: None,
             },
         };
         let endpoints_only = PollEvent {
@@ -98,7 +133,7 @@ mod tests {
             ..ev(false, &[])
         };
         assert!(
-            affected(&endpoints_only, &all).is_empty(),
+            affected(&endpoints_only, &all, None).is_empty(),
             "an endpoint's state is the Subnet's business"
         );
         // (event, names reconciled): hotkey-level changes reach their Neuron (and those whose
@@ -109,9 +144,87 @@ mod tests {
             (ev(true, &[]), vec!["hk1", "hk2", "fresh"]),
         ];
         for (e, want) in cases {
-            let got: Vec<String> = affected(&e, &all).into_iter().map(|r| r.name).collect();
+            let got: Vec<String> = affected(&e, &all, None)
+                .into_iter()
+                .map(|r| r.name)
+                .collect();
             assert_eq!(got, want, "{e:?}");
         }
+    }
+
+    fn registered(hotkey: u8, last_update: u64, registered_at_block: u64) -> NeuronInfo {
+        let mut n: NeuronInfo = serde_json::from_value(serde_json::json!({
+            "uid": hotkey, "hotkey": AccountId([hotkey; 32]), "coldkey": AccountId([0; 32]),
+            "active": true, "axon": null, "stake": 0, "rank": 0.0, "trust": 0.0,
+            "consensus": 0.0, "incentive": 0.0, "dividends": 0.0, "emission": 0,
+            "last_update": 0, "validator_permit": true, "registered_at_block": 0}))
+        .unwrap();
+        n.last_update = last_update;
+        n.registered_at_block = registered_at_block;
+        n
+    }
+
+    #[test]
+    fn deadlines_crossed_by_a_new_block_wake_exactly_their_neurons() {
+        let mut validator = (*neuron("a", "v", "sn", Some([1; 32]))).clone();
+        validator.spec.role = Role::Validator;
+        validator.spec.health.max_weight_age_blocks = Some(5);
+        let mut derived = (*neuron("a", "d", "sn", Some([3; 32]))).clone();
+        derived.spec.role = Role::Validator;
+        let all = vec![
+            Arc::new(validator),
+            neuron("a", "m", "sn", Some([2; 32])),
+            Arc::new(derived),
+            neuron("a", "unregistered", "sn", Some([9; 32])),
+        ];
+        let snap = SubnetSnapshot {
+            netuid: 1,
+            block: 0,
+            params: SubnetParams {
+                immunity_period: 100,
+                activity_cutoff: 400,
+                weights_rate_limit: 10,
+                ..SubnetParams::default()
+            },
+            // v: weights at 100, stale from 106. m: immune until 1100. d: derived limit 200,
+            // stale from 301; immune until 100.
+            neurons: vec![
+                registered(1, 100, 0),
+                registered(2, 0, 1000),
+                registered(3, 100, 0),
+            ],
+            pool: None,
+            stakes: Vec::new(),
+        };
+        let span = |from, to| PollEvent {
+            subnet: SubnetKey {
+                namespace: "a".into(),
+                name: "sn".into(),
+            },
+            change: Change {
+                span: Some((from, to)),
+                ..Change::default()
+            },
+        };
+        let cases: [((u64, u64), &[&str]); 6] = [
+            ((104, 105), &[]),
+            ((105, 106), &["v"]),
+            ((106, 107), &[]),
+            ((99, 100), &["v", "d"]),
+            ((1099, 1100), &["m"]),
+            ((250, 400), &["d"]),
+        ];
+        for ((from, to), want) in cases {
+            let got: Vec<String> = affected(&span(from, to), &all, Some(&snap))
+                .into_iter()
+                .map(|r| r.name)
+                .collect();
+            assert_eq!(got, want, "{from} → {to}");
+        }
+        assert!(
+            affected(&span(105, 106), &all, None).is_empty(),
+            "no view, no deadline"
+        );
     }
 
     #[test]

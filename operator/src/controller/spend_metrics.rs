@@ -11,6 +11,8 @@ use prometheus_client::registry::Registry;
 pub struct LifecycleMetrics {
     /// 1 while the Neuron's AxonServed condition is True.
     pub axon_served: Family<NeuronLabels, Gauge>,
+    /// 1 while the Neuron's AtRisk condition is True (past immunity, among the lowest).
+    pub at_risk: Family<NeuronLabels, Gauge>,
     pub spent_rao: Family<SpendLabels, Counter>,
     pub registrations: Family<OutcomeLabels, Counter>,
     pub operator_restarts: Family<RestartLabels, Counter>,
@@ -34,6 +36,11 @@ impl LifecycleMetrics {
             "neuron_axon_served",
             "1 when the hotkey's axon on chain is the discovered address",
             m.axon_served.clone(),
+        );
+        r.register(
+            "neuron_at_risk",
+            "1 when the uid is past immunity and among the lowest emitters of a full subnet",
+            m.at_risk.clone(),
         );
         r.register(
             "operator_restarts",

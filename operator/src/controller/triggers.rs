@@ -168,13 +168,16 @@ pub async fn run(
         .with_nodes(nodes)
         .with_invalid(invalid_neurons, invalid_subnets),
     );
-    // Poll events → reconciles of the Subnet and of the Neurons whose hotkeys changed.
+    // Poll events → reconciles of the Subnet and of the Neurons whose hotkeys changed or whose
+    // deadline the new block crossed.
     let dispatch = {
         let store = store.clone();
         let neuron_tx = neuron_tx.clone();
+        let cache = cache.clone();
         async move {
             while let Some(ev) = poll_events.recv().await {
-                for r in affected(&ev, &store.state()) {
+                let snap = cache.get(&ev.subnet).and_then(|s| s.snapshot);
+                for r in affected(&ev, &store.state(), snap.as_deref()) {
                     let _ = neuron_tx.send(r);
                 }
                 if ev.change.subnet || ev.change.endpoints {
@@ -241,7 +244,7 @@ pub async fn run(
                             ..Default::default()
                         },
                     };
-                    for n in affected(&gone, &store.state()) {
+                    for n in affected(&gone, &store.state(), None) {
                         let _ = neuron_tx.send(n);
                     }
                 }

@@ -11,12 +11,14 @@ pub mod identity;
 pub mod ledger;
 pub mod neuron_plan;
 pub mod neuronset;
+pub mod pruning;
 pub mod registration;
 pub mod restart;
 pub mod rollout;
 pub mod spend_failure;
 pub mod spend_pause;
 pub mod stake;
+pub mod weights;
 
 pub use conflict::*;
 pub use neuron::*;

@@ -13,11 +13,12 @@ use crate::controller::spending::{Kind, Owner};
 use crate::controller::status::pod_summary;
 use crate::decide::ledger::{self, Scope};
 use crate::decide::neuron_plan::{
-    pick_ip, AxonFacts, HealthFacts, PlanInput, Refused, RegisterCaps, RegisterFacts, StakeFacts,
-    StakeTarget, WeightAge,
+    pick_ip, AxonFacts, HealthFacts, PlanInput, Refused, RegisterCaps, RegisterFacts,
+    RestartWindow, StakeFacts, StakeTarget, WeightAge,
 };
 use crate::decide::registration::ChainView;
 use crate::decide::spend_pause::{cap_rao, min_budget};
+use crate::decide::weights::age_limit;
 use crate::decide::ChainFacts;
 use jiff::{SignedDuration, Timestamp};
 use kube::ResourceExt;
@@ -110,6 +111,10 @@ pub fn plan_input(
         stake: stake(neuron, ctx, obs, &owner, now),
         axon: axon(neuron, ctx, obs, &owner),
         health: health(neuron, ctx, obs, prev, now),
+        risk: obs
+            .snapshot()
+            .zip(obs.hotkey_id())
+            .and_then(|(s, hk)| crate::decide::pruning::risk(s, &hk)),
     }
 }
 
@@ -309,6 +314,24 @@ fn axon(neuron: &Neuron, ctx: &Context, obs: &Observed, owner: &Owner) -> Option
     })
 }
 
+/// The shortest restart window after a weight set, for subnets without a rate limit.
+const RESTART_WINDOW_MIN_BLOCKS: u64 = 10;
+
+/// How long a validator's restart may wait for its window: one tempo of 12 s blocks, at most
+/// an hour (a node's GPUs may be failing).
+fn restart_wait_bound(tempo: u16) -> std::time::Duration {
+    std::time::Duration::from_secs((u64::from(tempo) * 12).min(3600))
+}
+
+/// When a condition of `type_` last turned True, from status.
+fn trouble_since(prev: &NeuronStatus, type_: &str) -> Option<Timestamp> {
+    let c = prev
+        .conditions
+        .iter()
+        .find(|c| c.type_ == type_ && c.status == "True")?;
+    Some(c.last_transition_time.0)
+}
+
 /// Restart times within the last hour, from status.
 pub fn recent_restarts(prev: &NeuronStatus, now: Timestamp) -> Vec<Timestamp> {
     let hour_ago = now - SignedDuration::from_hours(1);
@@ -328,15 +351,15 @@ fn health(
     now: Timestamp,
 ) -> HealthFacts {
     let h = &neuron.spec.health;
-    let weights = (neuron.spec.role == Role::Validator && h.max_weight_age_blocks > 0)
-        .then(|| {
-            let (block, info) = (obs.snapshot()?.block, obs.info()?);
-            Some(WeightAge {
-                age_blocks: block.saturating_sub(info.last_update),
-                max_age_blocks: h.max_weight_age_blocks,
-            })
+    let validator = neuron.spec.role == Role::Validator;
+    let weights = obs.snapshot().zip(obs.info()).and_then(|(s, info)| {
+        let limit = age_limit(h.max_weight_age_blocks, &s.params)?;
+        validator.then_some(WeightAge {
+            block: s.block,
+            last_update: info.last_update,
+            limit,
         })
-        .flatten();
+    });
     let gpu_before = prev
         .conditions
         .iter()
@@ -349,7 +372,14 @@ fn health(
                 c.message.clone(),
             )
         });
+    let window = obs.snapshot().zip(obs.info()).filter(|_| validator);
     HealthFacts {
+        window: window.map(|(s, info)| RestartWindow {
+            age_blocks: s.block.saturating_sub(info.last_update),
+            blocks: s.params.weights_rate_limit.max(RESTART_WINDOW_MIN_BLOCKS),
+            since: trouble_since(prev, types::GPU_UNHEALTHY).unwrap_or(now),
+            bound: restart_wait_bound(s.params.tempo),
+        }),
         weights,
         gpu: super::gpu::verdict(ctx, neuron, obs.pod.as_deref()),
         gpu_before,

@@ -122,7 +122,7 @@ fn requeue(blocker: &Option<Blocker>, plan: &NeuronPlan) -> Duration {
     plan.requeue.map_or(base, |r| r.min(base))
 }
 
-/// Warning Events for trouble newly shown, and for a lost uid.
+/// Warning Events for trouble newly shown, and for a lost uid; Normal Events for news.
 async fn announce(
     neuron: &Neuron,
     ctx: &Context,
@@ -138,6 +138,9 @@ async fn announce(
             &c.message,
         )
         .await;
+    }
+    for (reason, note) in neuron_plan::notices(&prev.conditions, plan) {
+        events::publish(&ctx.recorder, neuron, EventType::Normal, reason, &note).await;
     }
     if let (Some(uid), NeuronPhase::Deregistered) = (prev.uid, plan.phase) {
         if prev.phase != NeuronPhase::Deregistered {
@@ -173,12 +176,12 @@ fn metrics(
     );
     ctx.metrics
         .set_neuron(&l, status.chain.as_ref(), status.uid);
-    let served = crate::api::is_true(&status.conditions, types::AXON_SERVED);
-    ctx.metrics
-        .lifecycle
-        .axon_served
+    let is_true = |t| i64::from(crate::api::is_true(&status.conditions, t));
+    let life = &ctx.metrics.lifecycle;
+    life.axon_served
         .get_or_create(&l)
-        .set(i64::from(served));
+        .set(is_true(types::AXON_SERVED));
+    life.at_risk.get_or_create(&l).set(is_true(types::AT_RISK));
 }
 
 /// The Neuron is being deleted: its children go with it (owner references; the hotkey Secret

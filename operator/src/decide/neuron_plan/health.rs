@@ -1,24 +1,53 @@
-//! Health in the plan: `WeightsFresh` (validators with `maxWeightAgeBlocks`), `GpuUnhealthy`
-//! (the node agent's verdict), and whether to restart the pod for either — one restart at a
-//! time, under the shared backoff and `maxRestartsPerHour` (`decide::restart`).
+//! Health in the plan: `WeightsFresh` (validators, with `maxWeightAgeBlocks` or the limit
+//! derived from the subnet), `GpuUnhealthy` (the node agent's verdict), and whether to restart
+//! the pod for either — one restart at a time, under the shared backoff and
+//! `maxRestartsPerHour` (`decide::restart`), a validator's GPU restart timed to follow its
+//! weights (see [`RestartWindow`]).
 
 use super::until;
 use crate::api::{types, CondSpec};
 use crate::decide::gpu::GpuVerdict;
 use crate::decide::restart::{decide, weights_stale, RestartReason, RestartStep};
+use crate::decide::weights::AgeLimit;
 use jiff::Timestamp;
 use std::time::Duration;
 
-/// A validator's weight age, when the check applies and the snapshot shows the hotkey.
+/// A validator's weights as the snapshot shows them, when the check applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WeightAge {
+    /// The snapshot's block.
+    pub block: u64,
+    /// `LastUpdate` of the uid (mechanism 0): the last set, or commit under commit-reveal.
+    pub last_update: u64,
+    pub limit: AgeLimit,
+}
+
+impl WeightAge {
+    fn age(&self) -> u64 {
+        self.block.saturating_sub(self.last_update)
+    }
+}
+
+/// A validator's restart for anything but its weights waits for the blocks right after it set
+/// them: a restart then costs no weight set (it could not set again before `blocks`, the
+/// weights rate limit, anyway); a restart just before its next set would cost an epoch's
+/// weights. It waits at most `bound` from when the trouble was first shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RestartWindow {
+    /// Blocks since the validator's last weight set (or commit).
     pub age_blocks: u64,
-    pub max_age_blocks: u64,
+    /// How long after a set the window stays open.
+    pub blocks: u64,
+    /// When the trouble was first shown (its condition's transition time).
+    pub since: Timestamp,
+    pub bound: Duration,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct HealthFacts {
     pub weights: Option<WeightAge>,
+    /// Validators with a known last weight set; None restarts at once.
+    pub window: Option<RestartWindow>,
     /// None while a GPU Neuron's pod is on no node: GpuUnhealthy stays as `gpu_before`.
     pub gpu: Option<GpuVerdict>,
     pub gpu_before: Option<CondSpec>,
@@ -50,6 +79,9 @@ fn guarded(
 ) -> (String, Option<Restart>, Option<Duration>) {
     match decide(now, &f.recent_restarts, f.max_restarts_per_hour) {
         RestartStep::Restart => {
+            if let Some(wait) = f.window.and_then(|w| must_wait(&w, reason, now)) {
+                return wait;
+            }
             let r = Restart {
                 reason,
                 why: why.to_string(),
@@ -69,6 +101,28 @@ fn guarded(
     }
 }
 
+/// The deferral of a restart outside the validator's window: the note and when to look again
+/// (its next weight set also wakes it, as a change of its own figures).
+fn must_wait(
+    w: &RestartWindow,
+    reason: RestartReason,
+    now: Timestamp,
+) -> Option<(String, Option<Restart>, Option<Duration>)> {
+    if reason == RestartReason::WeightsStale || w.age_blocks <= w.blocks {
+        return None;
+    }
+    let deadline = w.since + w.bound;
+    if now >= deadline {
+        return None;
+    }
+    let note = format!(
+        "restart waits for the validator's next weight set (window: {} blocks after a \
+         set), at the latest until {deadline}",
+        w.blocks
+    );
+    Some((note, None, Some(until(now, deadline))))
+}
+
 fn noted(c: CondSpec, note: &str) -> CondSpec {
     let message = format!("{}; {note}", c.message);
     CondSpec { message, ..c }
@@ -84,16 +138,19 @@ pub fn plan(f: &HealthFacts, has_pod: bool, now: Timestamp) -> HealthPlan {
         let fresh = |status, reason, message: String| {
             CondSpec::new(types::WEIGHTS_FRESH, status, reason, message)
         };
-        if !weights_stale(w.age_blocks, w.max_age_blocks) {
+        // Stable between blocks (no age in it): a message that moved every block would make
+        // every reconcile a status write.
+        let (limit, stale_at) = (w.limit.describe(), w.limit.stale_at(w.last_update));
+        if !weights_stale(w.age(), w.limit.blocks) {
             let msg = format!(
-                "weights set {} blocks ago (limit {})",
-                w.age_blocks, w.max_age_blocks
+                "weights set at block {}, stale from block {stale_at} ({limit})",
+                w.last_update
             );
             p.conditions.push(fresh(true, "WeightsFresh", msg));
         } else {
             let stale = format!(
-                "weights set {} blocks ago, more than maxWeightAgeBlocks {}",
-                w.age_blocks, w.max_age_blocks
+                "weights set at block {}, stale since block {stale_at} ({limit})",
+                w.last_update
             );
             let c = fresh(false, "WeightsStale", stale.clone());
             if !has_pod {

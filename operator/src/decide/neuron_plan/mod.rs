@@ -7,10 +7,11 @@ mod axon;
 mod health;
 mod pod;
 mod register;
+mod risk;
 mod stake;
 
 pub use axon::{pick_ip, unreachable_from_internet, AxonFacts};
-pub use health::{HealthFacts, Restart, WeightAge};
+pub use health::{HealthFacts, Restart, RestartWindow, WeightAge};
 pub use pod::pod_trouble;
 pub use register::{RegisterCaps, RegisterFacts};
 pub use stake::{StakeFacts, StakeTarget};
@@ -53,6 +54,8 @@ pub struct PlanInput {
     /// None when `axon.serve` is false.
     pub axon: Option<AxonFacts>,
     pub health: HealthFacts,
+    /// The uid's place in the pruning order (None: not registered in the snapshot).
+    pub risk: Option<crate::decide::pruning::Risk>,
 }
 
 /// A chain action for the executor.
@@ -140,6 +143,9 @@ pub fn plan(i: &PlanInput) -> NeuronPlan {
         p.actions.extend(a.action);
         p.requeue = sooner(p.requeue, a.requeue);
     }
+    if p.registered {
+        p.conditions.extend(i.risk.as_ref().map(risk::condition));
+    }
     let h = health::plan(&i.health, i.pod.is_some(), i.now);
     p.conditions.extend(h.conditions);
     p.restart = h.restart;
@@ -148,7 +154,7 @@ pub fn plan(i: &PlanInput) -> NeuronPlan {
 }
 
 /// The condition types the plan owns on a Neuron (any other type is someone else's).
-pub const PLANNED_CONDITIONS: [&str; 13] = [
+pub const PLANNED_CONDITIONS: [&str; 14] = [
     types::READY,
     types::REGISTERED,
     types::POD_READY,
@@ -162,6 +168,7 @@ pub const PLANNED_CONDITIONS: [&str; 13] = [
     types::GPU_UNHEALTHY,
     types::HOTKEY_SWAPPED,
     types::SUBNET_REPLACED,
+    types::AT_RISK,
 ];
 
 /// Warning Events the plan warrants against the previous conditions: a condition of these
@@ -171,7 +178,8 @@ pub fn warnings<'a>(prev: &[crate::api::Condition], plan: &'a NeuronPlan) -> Vec
         types::REGISTRATION_BLOCKED
         | types::GPU_UNHEALTHY
         | types::HOTKEY_SWAPPED
-        | types::SUBNET_REPLACED => c.status,
+        | types::SUBNET_REPLACED
+        | types::AT_RISK => c.status,
         types::POD_READY => {
             !c.status
                 && !["PodNotReady", "PodMissing", "NotRegistered", "Suspended"]
@@ -204,6 +212,14 @@ pub fn warnings<'a>(prev: &[crate::api::Condition], plan: &'a NeuronPlan) -> Vec
                 .iter()
                 .any(|p| p.type_ == c.type_ && p.reason == c.reason && p.status == status)
         })
+        .collect()
+}
+
+/// Normal Events the plan warrants against the previous conditions: (reason, message).
+pub fn notices(prev: &[crate::api::Condition], plan: &NeuronPlan) -> Vec<(&'static str, String)> {
+    risk::immunity_ended(prev, &plan.conditions)
+        .map(|m| ("ImmunityEnded", m))
+        .into_iter()
         .collect()
 }
 

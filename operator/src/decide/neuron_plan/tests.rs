@@ -54,6 +54,7 @@ fn input() -> PlanInput {
             max_restarts_per_hour: 3,
             ..Default::default()
         },
+        risk: None,
     }
 }
 

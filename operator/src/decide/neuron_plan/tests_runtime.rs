@@ -1,6 +1,8 @@
 //! The plan's axon, health and pod parts, and its conditions and Events.
 
 use super::*;
+use crate::decide::pruning::Risk;
+use crate::decide::weights::{AgeLimit, LimitSource};
 
 fn axon() -> AxonFacts {
     AxonFacts {
@@ -84,12 +86,21 @@ fn axon_table() {
     }
 }
 
+/// Weights set `age` blocks before the snapshot, under a limit set on the Neuron.
+fn weights(age: u64, max: u64) -> WeightAge {
+    WeightAge {
+        block: 10_000,
+        last_update: 10_000 - age,
+        limit: AgeLimit {
+            blocks: max,
+            source: LimitSource::Spec,
+        },
+    }
+}
+
 #[test]
 fn health_restarts_once_and_respects_the_guard() {
-    let stale = WeightAge {
-        age_blocks: 2000,
-        max_age_blocks: 1000,
-    };
+    let stale = weights(2000, 1000);
     let unhealthy = GpuVerdict::Unhealthy {
         health: GpuHealth::default(),
         node: "n1".into(),
@@ -123,10 +134,7 @@ fn health_restarts_once_and_respects_the_guard() {
 
     // Fresh weights, healthy GPUs; stale without a pod restarts nothing.
     let mut i = registered(input());
-    i.health.weights = Some(WeightAge {
-        age_blocks: 10,
-        max_age_blocks: 1000,
-    });
+    i.health.weights = Some(weights(10, 1000));
     i.health.gpu = Some(GpuVerdict::Healthy(GpuHealth::default()));
     let p = plan(&i);
     assert_eq!(
@@ -180,10 +188,7 @@ fn plan_only_sets_its_own_condition_types() {
     let mut i = registered(input());
     i.stake = Some(stake(Some(TAO)));
     i.axon = Some(axon());
-    i.health.weights = Some(WeightAge {
-        age_blocks: 1,
-        max_age_blocks: 10,
-    });
+    i.health.weights = Some(weights(1, 10));
     for c in plan(&i).conditions {
         assert!(PLANNED_CONDITIONS.contains(&c.type_), "{}", c.type_);
     }
@@ -204,4 +209,104 @@ fn warnings_once_per_reason() {
     assert!(warnings(&shown, &plan(&i)).is_empty());
     // A healthy plan warns of nothing.
     assert!(warnings(&[], &plan(&registered(input()))).is_empty());
+}
+
+#[test]
+fn weights_messages_do_not_move_with_the_block() {
+    let mut i = registered(input());
+    i.health.weights = Some(weights(10, 1000));
+    let a = cond(&plan(&i), types::WEIGHTS_FRESH).unwrap().clone();
+    i.health.weights = Some(WeightAge {
+        block: 10_200,
+        ..weights(10, 1000)
+    });
+    let b = cond(&plan(&i), types::WEIGHTS_FRESH).unwrap().clone();
+    assert_eq!(a, b, "200 blocks later, same weights: same condition");
+    assert_eq!(
+        a.message,
+        "weights set at block 9990, stale from block 10991 (maxWeightAgeBlocks 1000)"
+    );
+}
+
+#[test]
+fn a_validator_gpu_restart_waits_for_its_window() {
+    let unhealthy = GpuVerdict::Unhealthy {
+        health: GpuHealth::default(),
+        node: "n1".into(),
+        message: "node n1 reports unhealthy GPUs".into(),
+        restart: true,
+    };
+    let window = |age_blocks, waited_mins| RestartWindow {
+        age_blocks,
+        blocks: 100,
+        since: now() - SignedDuration::from_mins(waited_mins),
+        bound: Duration::from_secs(3600),
+    };
+    // (blocks since its last weight set, minutes waited) → restart now?
+    let cases = [
+        (5, 0, true),
+        (100, 0, true),
+        (250, 0, false),
+        (250, 59, false),
+        (250, 60, true),
+    ];
+    for (age, waited, restarts) in cases {
+        let mut i = registered(input());
+        i.health.gpu = Some(unhealthy.clone());
+        i.health.window = Some(window(age, waited));
+        let p = plan(&i);
+        assert_eq!(
+            p.restart.is_some(),
+            restarts,
+            "age {age}, waited {waited} min"
+        );
+        if !restarts {
+            let c = cond(&p, types::GPU_UNHEALTHY).unwrap();
+            assert!(
+                c.message
+                    .contains("waits for the validator's next weight set"),
+                "{c:?}"
+            );
+            let left = Duration::from_secs(60 * (60 - waited as u64));
+            assert_eq!(p.requeue, Some(left), "looks again when the wait ends");
+        }
+    }
+    // Stale weights are the trouble itself: no waiting for a weight set that does not come.
+    let mut i = registered(input());
+    i.health.weights = Some(weights(2000, 1000));
+    i.health.window = Some(window(2000, 0));
+    assert_eq!(
+        plan(&i).restart.map(|r| r.reason),
+        Some(RestartReason::WeightsStale)
+    );
+}
+
+#[test]
+fn at_risk_shows_for_registered_neurons_and_warns_once() {
+    let risky = Risk::AtRisk {
+        position: 0,
+        among: 1,
+        candidates: 12,
+    };
+    let mut i = registered(input());
+    i.risk = Some(risky.clone());
+    let p = plan(&i);
+    let c = cond(&p, types::AT_RISK).unwrap();
+    assert!(c.status && c.reason == "LowestEmission", "{c:?}");
+    let warned = warnings(&[], &p);
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    let t = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now());
+    let shown = crate::api::merge_conditions(&[], &p.conditions, Some(1), &t);
+    assert!(warnings(&shown, &plan(&i)).is_empty(), "once");
+    // Immune until now, not any more: the Normal Event.
+    let mut immune = registered(input());
+    immune.risk = Some(Risk::Immune { until_block: 50 });
+    let before = crate::api::merge_conditions(&[], &plan(&immune).conditions, Some(1), &t);
+    let n = notices(&before, &p);
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].0, "ImmunityEnded");
+    // Not registered: no AtRisk at all.
+    let mut i = input();
+    i.risk = Some(risky);
+    assert_eq!(cond(&plan(&i), types::AT_RISK), None);
 }
