@@ -100,6 +100,7 @@ async fn live_register_stake_serve_and_read_back() {
     // Stake 0.1 TAO, limited to 1 % above the price read now.
     let query = SnapshotQuery {
         stakes: vec![(hotkey, payer)],
+        ..SnapshotQuery::default()
     };
     let snap = chain.snapshot(netuid, &query).await.unwrap();
     let pool = snap.pool.expect("a dynamic subnet has a pool");

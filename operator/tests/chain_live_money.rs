@@ -52,6 +52,7 @@ async fn live_at_4_tao_per_alpha_2_tao_buy_half_an_alpha() {
     with_pool(&l, 4000 * TAO, 1000 * TAO, async {
         let query = SnapshotQuery {
             stakes: vec![(hotkey, coldkey)],
+            ..SnapshotQuery::default()
         };
         let snap = l.chain.snapshot(l.netuid, &query).await.unwrap();
         let pool = snap.pool.unwrap();
@@ -118,6 +119,7 @@ async fn live_a_delegators_stake_counts_in_the_total_not_in_our_own() {
     fund(&l, &delegator, 30 * TAO).await;
     let query = SnapshotQuery {
         stakes: vec![(hotkey, ours.payer()), (hotkey, delegator)],
+        ..SnapshotQuery::default()
     };
     let before = l.chain.snapshot(l.netuid, &query).await.unwrap();
     let own_before = before.own_stake(&hotkey, &ours.payer()).unwrap();
@@ -169,6 +171,7 @@ async fn live_a_hotkey_swap_keeps_the_uid_and_the_owner() {
     let new = id(&fresh_key());
     let query = SnapshotQuery {
         stakes: vec![(old, ours.payer()), (new, ours.payer())],
+        ..SnapshotQuery::default()
     };
     let before = l.chain.snapshot(l.netuid, &query).await.unwrap();
     let was = before.neuron_by_hotkey(&old).unwrap().clone();

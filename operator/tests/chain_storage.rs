@@ -98,7 +98,7 @@ fn uids_absent_is_unregistered_not_uid_zero() {
 
 #[test]
 fn subnet_parameters_decode_from_metadata_typed_values() {
-    let given: [(&str, u64); 22] = [
+    let given: [(&str, u64); 23] = [
         ("NetworksAdded", 1),
         ("Burn", 1_500_000_000),
         ("MinBurn", 500_000),
@@ -121,6 +121,7 @@ fn subnet_parameters_decode_from_metadata_typed_values() {
         ("SubnetMechanism", 1),
         ("MechanismCountCurrent", 2),
         ("LastEpochBlock", 4_811_000),
+        ("RevealPeriodEpochs", 2),
     ];
     let flags = [
         "NetworksAdded",
@@ -181,6 +182,8 @@ fn subnet_parameters_decode_from_metadata_typed_values() {
             network_registered_at: 4_800_000,
             mechanism_count: if spec >= 320 { 2 } else { 1 },
             last_epoch_block: None,
+            // Both fixtures have it (commit-reveal v2 predates spec 218).
+            reveal_period_epochs: 2,
         };
         assert_eq!(p, want, "{f}");
         assert_eq!(

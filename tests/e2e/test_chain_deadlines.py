@@ -155,3 +155,48 @@ def test_at_risk_after_immunity_on_a_full_subnet(cluster, start_chain, operator,
     wait_for(lambda: (x := condition(get("neurons", NS, "miner-0"), "AtRisk")) and x["reason"] == "AboveLowest",
              timeout=20, message="not at risk with a better emission")
     assert metric(operator.metrics(), "tensorfleet_neuron_at_risk", namespace=NS, neuron="miner-0") == 0
+
+
+def test_commits_without_reveals_are_stale(cluster, start_chain, operator, apply, get, wait_for,
+                                           kubelet_create_pod_for):
+    """Under commit-reveal `last_update` moves at commit time; only a reveal writes the weights
+    row. A validator that keeps committing but whose row never changes is stale once the row is
+    older than the limit plus the reveal delay ((reveal period 1 + 1) × (tempo 10 + 1) = 22)."""
+    chain = start_chain(burn=TAO // 10, tempo=10, commit_reveal_enabled=True, reveal_period_epochs=1)
+    hotkey = registered_with_pod(chain, apply, get, wait_for, kubelet_create_pod_for, role="validator",
+                                 health={"maxWeightAgeBlocks": 20, "maxRestartsPerHour": 2})
+    set_at = chain.advance(1)
+    chain.set_figures(NETUID, hotkey, last_update=set_at, weights=[[0, 65535]])  # a commit and a reveal
+    wait_for(lambda: f"set at block {set_at}," in weights(get).get("message", ""), timeout=20,
+             message="WeightsFresh at the commit")
+
+    # Commit every 5 blocks, never reveal again: last_update stays fresh, the row does not move.
+    deleted_at = None
+    for _ in range(60):
+        head = chain.advance(1)
+        if head % 5 == 0:
+            chain.set_figures(NETUID, hotkey, last_update=head)
+        wait_for(lambda: polled(operator, chain, head), timeout=10, message=f"polled {head}")
+        if get("pods", NS, POD) is None:
+            deleted_at = head
+            break
+    assert deleted_at, "no restart in 60 blocks of commits without reveals"
+    st = wait_for(lambda: (s := status(get)).get("operatorRestarts", {}).get("count") == 1 and s,
+                  timeout=20, message="restart recorded")
+    assert st["operatorRestarts"]["lastReason"] == "RevealsMissing"
+    w = weights(get)
+    assert (w["status"], w["reason"]) == ("False", "RevealsMissing"), w
+    # "... no reveal has changed them since block S: stale since block X (..., plus the reveal
+    # delay of 22 blocks)", X = S + 20 + 22 + 1, S no earlier than the row was written.
+    since = int(w["message"].split("since block ")[1].split(":")[0])
+    stale = int(w["message"].split("stale since block ")[1].split(" ")[0])
+    assert "reveal delay of 22 blocks" in w["message"], w
+    assert since >= set_at and stale == since + 43, (since, stale, w["message"])
+    # Acted on at the crossing block (or the one after, if the poll raced the advance).
+    assert stale <= deleted_at <= stale + 1, (stale, deleted_at)
+
+    # A reveal lands: fresh again.
+    kubelet_create_pod_for(get("statefulsets", NS, "miner-0"))
+    head = chain.advance(1)
+    chain.set_figures(NETUID, hotkey, last_update=head, weights=[[0, 30000]])
+    wait_for(lambda: weights(get).get("status") == "True", timeout=20, message="fresh after a reveal")

@@ -5,7 +5,7 @@
 use super::pool::{EndpointReport, EndpointState};
 pub use super::SubnetKey;
 use super::{AccountId, SubnetSnapshot};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock};
 
 /// What the poller last saw for one Subnet.
@@ -31,6 +31,10 @@ pub struct SubnetChainState {
     /// Endpoints whose older snapshots were discarded and logged, until one of theirs is
     /// recorded again (so the log says it once per endpoint and episode).
     pub stale_logged: BTreeSet<String>,
+    /// Each queried uid's weights row: its digest and the first block it was seen with it
+    /// (under commit-reveal, the block a reveal last landed by; the first sight counts as a
+    /// change, so nothing is judged on what happened before the operator looked).
+    pub weights_since: BTreeMap<u16, (u64, u64)>,
 }
 
 /// What a poll changed, for deciding whom to reconcile.
@@ -141,6 +145,19 @@ impl ChainCache {
                 change.hotkeys.insert(s.hotkey);
             }
         }
+        for w in &snap.weights {
+            let before = state.weights_since.get(&w.uid).map(|(d, _)| *d);
+            if before != Some(w.digest) {
+                state.weights_since.insert(w.uid, (w.digest, snap.block));
+                // A reveal landed: its validator's staleness deadline moved.
+                if let Some(n) = snap.neurons.iter().find(|n| n.uid == w.uid) {
+                    change.hotkeys.insert(n.hotkey);
+                }
+            }
+        }
+        state
+            .weights_since
+            .retain(|uid, _| snap.weights.iter().any(|w| w.uid == *uid));
         state.netuid = snap.netuid;
         state.seen_block = Some(snap.block);
         state.snapshot = Some(Arc::new(snap));

@@ -41,6 +41,7 @@ fn snap(block: u64, burn: u64, neurons: Vec<NeuronInfo>) -> SubnetSnapshot {
         neurons,
         pool: None,
         stakes: Vec::new(),
+        weights: Vec::new(),
     }
 }
 
@@ -221,4 +222,38 @@ fn endpoint_state_changes_are_changes_figures_are_not() {
         ..Change::default()
     };
     assert!(!only_endpoints.is_empty());
+}
+
+#[test]
+fn a_weights_row_is_tracked_from_the_block_it_was_first_seen_with() {
+    use crate::chain::WeightsRow;
+    let c = ChainCache::new();
+    let e = || "ws://a".to_string();
+    let with_row = |block, row: &[u8]| SubnetSnapshot {
+        weights: vec![WeightsRow::from_scale(1, Some(row))],
+        ..snap(block, 10, vec![info(1, 0.0)])
+    };
+    let since = |c: &ChainCache| c.get(&key()).unwrap().weights_since.get(&1).map(|w| w.1);
+    rec(&c, e(), with_row(10, &[4, 1, 0, 255, 255]), t(1));
+    assert_eq!(since(&c), Some(10), "first sight");
+    // The same row later: nothing changed, the block it was first seen with stays.
+    let same = rec(&c, e(), with_row(20, &[4, 1, 0, 255, 255]), t(2));
+    assert!(same.hotkeys.is_empty(), "{same:?}");
+    assert_eq!(since(&c), Some(10));
+    // A reveal wrote another row: tracked from now, and its validator is due a look.
+    let revealed = rec(&c, e(), with_row(30, &[4, 2, 0, 255, 255]), t(3));
+    assert_eq!(revealed.hotkeys, BTreeSet::from([AccountId([1; 32])]));
+    assert_eq!(since(&c), Some(30));
+    // No longer asked for: forgotten.
+    rec(&c, e(), snap(40, 10, vec![info(1, 0.0)]), t(4));
+    assert_eq!(since(&c), None);
+    let empty = WeightsRow::from_scale(3, None);
+    assert_eq!(
+        (empty.entries, WeightsRow::from_scale(3, Some(&[0])).digest),
+        (0, empty.digest)
+    );
+    assert_eq!(
+        WeightsRow::from_scale(3, Some(&[4, 1, 0, 255, 255])).entries,
+        1
+    );
 }

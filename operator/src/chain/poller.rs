@@ -32,50 +32,66 @@ pub struct PollEvent {
 /// connection as the poller (and never open their own).
 type Clients = Arc<Mutex<HashMap<SubnetKey, Arc<dyn Chain>>>>;
 
-/// The (hotkey, coldkey) pairs each Subnet's snapshot reads the own stake of, by the name of
-/// the Neuron that asked (a Neuron's pair replaces its previous one).
+/// What each Subnet's snapshot reads for its Neurons beyond the subnet itself, by the name of
+/// the Neuron that asked (a Neuron's ask replaces its previous one).
 #[derive(Default)]
-pub struct StakeInterest(Mutex<HashMap<SubnetKey, Pairs>>);
+pub struct Interest(Mutex<HashMap<SubnetKey, Asks>>);
 
-/// (hotkey, coldkey) by Neuron name.
-type Pairs = BTreeMap<String, (AccountId, AccountId)>;
+/// One Neuron's asks: the (hotkey, coldkey) pair whose own stake to read, and (validators)
+/// the uid whose weights row to read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ask {
+    pub stake: Option<(AccountId, AccountId)>,
+    pub weights_of: Option<u16>,
+}
+
+/// Asks by Neuron name.
+type Asks = BTreeMap<String, Ask>;
 
 /// A running poller: its config, its task and the bell that makes it poll now.
 type Task = (PollConfig, JoinHandle<()>, Arc<Notify>);
 
-impl StakeInterest {
-    /// Records (or with `None` forgets) `neuron`'s pair; true when that changed anything.
-    pub fn set(&self, key: &SubnetKey, neuron: &str, pair: Option<(AccountId, AccountId)>) -> bool {
-        let mut map = self.0.lock().expect("stake interest lock");
+impl Interest {
+    /// Records `neuron`'s ask (an empty one forgets it); true when that changed anything.
+    pub fn set(&self, key: &SubnetKey, neuron: &str, ask: Ask) -> bool {
+        let mut map = self.0.lock().expect("interest lock");
         let of_subnet = map.entry(key.clone()).or_default();
-        let before = of_subnet.get(neuron).copied();
-        match pair {
-            Some(p) => of_subnet.insert(neuron.to_string(), p),
-            None => of_subnet.remove(neuron),
-        };
-        before != pair
+        let before = of_subnet.get(neuron).copied().unwrap_or_default();
+        if ask == Ask::default() {
+            of_subnet.remove(neuron);
+        } else {
+            of_subnet.insert(neuron.to_string(), ask);
+        }
+        before != ask
     }
 
-    /// Forgets a deleted Neuron's pair, whichever Subnet it was on.
+    /// Forgets a deleted Neuron's ask, whichever Subnet it was on.
     pub fn forget(&self, namespace: &str, neuron: &str) {
-        let mut map = self.0.lock().expect("stake interest lock");
-        for (key, pairs) in map.iter_mut() {
+        let mut map = self.0.lock().expect("interest lock");
+        for (key, asks) in map.iter_mut() {
             if key.namespace == namespace {
-                pairs.remove(neuron);
+                asks.remove(neuron);
             }
         }
     }
 
-    /// The snapshot query of `key`: its distinct pairs, in a stable order.
+    /// The snapshot query of `key`: its distinct pairs and uids, in a stable order.
     pub fn query(&self, key: &SubnetKey) -> SnapshotQuery {
-        let map = self.0.lock().expect("stake interest lock");
-        let mut stakes: Vec<(AccountId, AccountId)> = map
-            .get(key)
-            .map(|m| m.values().copied().collect())
-            .unwrap_or_default();
+        let map = self.0.lock().expect("interest lock");
+        let asks = map.get(key);
+        let mut stakes: Vec<(AccountId, AccountId)> = asks
+            .into_iter()
+            .flat_map(|m| m.values().filter_map(|a| a.stake))
+            .collect();
+        let mut weights: Vec<u16> = asks
+            .into_iter()
+            .flat_map(|m| m.values().filter_map(|a| a.weights_of))
+            .collect();
         stakes.sort();
         stakes.dedup();
-        SnapshotQuery { stakes }
+        weights.sort();
+        weights.dedup();
+        SnapshotQuery { stakes, weights }
     }
 }
 
@@ -86,8 +102,8 @@ pub struct Pollers {
     events: mpsc::UnboundedSender<PollEvent>,
     tasks: Mutex<HashMap<SubnetKey, Task>>,
     clients: Clients,
-    /// Whose own stake the snapshots read.
-    pub stake_interest: Arc<StakeInterest>,
+    /// What the snapshots read for the Neurons (own stakes, weights rows).
+    pub interest: Arc<Interest>,
 }
 
 impl Pollers {
@@ -102,7 +118,7 @@ impl Pollers {
             events,
             tasks: Mutex::new(HashMap::new()),
             clients: Clients::default(),
-            stake_interest: Arc::default(),
+            interest: Arc::default(),
         }
     }
 
@@ -136,7 +152,7 @@ impl Pollers {
             self.cache.clone(),
             self.events.clone(),
             self.clients.clone(),
-            (self.stake_interest.clone(), wake.clone()),
+            (self.interest.clone(), wake.clone()),
         ));
         tasks.insert(key.clone(), (config, handle, wake));
     }
@@ -202,7 +218,7 @@ async fn poll_loop(
     cache: Arc<ChainCache>,
     events: mpsc::UnboundedSender<PollEvent>,
     clients: Clients,
-    (interest, wake): (Arc<StakeInterest>, Arc<Notify>),
+    (interest, wake): (Arc<Interest>, Arc<Notify>),
 ) {
     let mut ticker = tokio::time::interval(cfg.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -88,6 +88,7 @@ fn snap(block: u64, incentive: f64) -> SubnetSnapshot {
         neurons: vec![crate::chain::cache::tests::info(1, incentive)],
         pool: None,
         stakes: Vec::new(),
+        weights: Vec::new(),
     }
 }
 

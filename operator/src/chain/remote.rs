@@ -142,6 +142,7 @@ fn read_args(
         hotkey,
         account,
         stakes: Vec::new(),
+        weights: Vec::new(),
     }
 }
 
@@ -158,6 +159,7 @@ impl Chain for RemoteFakeChain {
     ) -> Result<SubnetSnapshot, ChainError> {
         let args = ReadArgs {
             stakes: query.stakes.clone(),
+            weights: query.weights.clone(),
             ..read_args(Some(netuid), None, None)
         };
         self.call(Method::Snapshot, &args).await

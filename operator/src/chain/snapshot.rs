@@ -46,6 +46,9 @@ pub struct SubnetParams {
     /// every `tempo` blocks from it, HEAD `coinbase/run_coinbase.rs:1097-1140`); None: the
     /// legacy schedule `(block + netuid + 1) % (tempo + 1) == tempo`.
     pub last_epoch_block: Option<u64>,
+    /// `RevealPeriodEpochs` (HEAD default 1, `lib.rs:2526`): a commit made in epoch e is
+    /// revealed in epoch e + this, and expires after it (`weights.rs:1287-1292`).
+    pub reveal_period_epochs: u64,
 }
 
 impl SubnetParams {
@@ -145,11 +148,45 @@ pub struct OwnStake {
     pub alpha: u64,
 }
 
+/// One uid's `Weights(netuid, uid)` row (mechanism 0), as a digest: what matters is whether
+/// it changed. Under commit-reveal only a reveal writes it (`last_update` moves at commit
+/// time, HEAD `weights.rs:136-137`, `:851-853`), so a row that stays the same while commits
+/// land is a validator whose reveals do not land.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WeightsRow {
+    pub uid: u16,
+    /// A hash of the row's SCALE bytes (an absent row hashes as the empty vector).
+    pub digest: u64,
+    /// Number of (uid, weight) pairs.
+    pub entries: u32,
+}
+
+impl WeightsRow {
+    /// From the storage value as fetched (`None`: the empty default row).
+    pub fn from_scale(uid: u16, bytes: Option<&[u8]>) -> Self {
+        use parity_scale_codec::Decode;
+        use std::hash::{Hash, Hasher};
+        let bytes = bytes.unwrap_or(&[0]);
+        let entries = parity_scale_codec::Compact::<u32>::decode(&mut &bytes[..])
+            .map(|c| c.0)
+            .unwrap_or(0);
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut h);
+        Self {
+            uid,
+            digest: h.finish(),
+            entries,
+        }
+    }
+}
+
 /// What a snapshot reads beyond the subnet itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SnapshotQuery {
     /// (hotkey, coldkey) pairs whose own stake to read.
     pub stakes: Vec<(AccountId, AccountId)>,
+    /// uids whose weights row to read (our validators').
+    pub weights: Vec<u16>,
 }
 
 /// A whole subnet at one block.
@@ -165,11 +202,19 @@ pub struct SubnetSnapshot {
     /// The own stake of each queried (hotkey, coldkey) pair, in query order.
     #[serde(default)]
     pub stakes: Vec<OwnStake>,
+    /// The weights row of each queried uid, in query order.
+    #[serde(default)]
+    pub weights: Vec<WeightsRow>,
 }
 
 impl SubnetSnapshot {
     pub fn neuron_by_hotkey(&self, hotkey: &AccountId) -> Option<&NeuronInfo> {
         self.neurons.iter().find(|n| &n.hotkey == hotkey)
+    }
+
+    /// The weights row of `uid`, if it was queried.
+    pub fn weights_row(&self, uid: u16) -> Option<&WeightsRow> {
+        self.weights.iter().find(|w| w.uid == uid)
     }
 
     /// The alpha `coldkey` holds on `hotkey`, if that pair was queried.

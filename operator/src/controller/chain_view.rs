@@ -30,7 +30,7 @@ pub async fn of(ctx: &Context, ns: &str, subnet: Option<&Subnet>) -> Option<Subn
     let Some(client) = ctx.pollers.client(&key) else {
         return cached;
     };
-    let query = ctx.pollers.stake_interest.query(&key);
+    let query = ctx.pollers.interest.query(&key);
     match client.snapshot(subnet.spec.netuid, &query).await {
         Ok(snap) => Some(SubnetChainState {
             netuid: subnet.spec.netuid,

@@ -1,10 +1,11 @@
 //! Which Neurons a chain poll event, or a Neuron's deletion, concerns.
 
 use crate::api::{Neuron, Role};
+use crate::chain::cache::SubnetChainState;
 use crate::chain::poller::PollEvent;
-use crate::chain::{AccountId, NeuronInfo, SubnetParams, SubnetSnapshot};
+use crate::chain::{AccountId, NeuronInfo, SubnetParams};
 use crate::decide::pruning::immunity_ends_at;
-use crate::decide::weights::age_limit;
+use crate::decide::weights::WeightAge;
 use kube::runtime::reflector::ObjectRef;
 use kube::ResourceExt;
 use std::sync::Arc;
@@ -16,8 +17,9 @@ use std::sync::Arc;
 pub fn affected(
     ev: &PollEvent,
     neurons: &[Arc<Neuron>],
-    snap: Option<&SubnetSnapshot>,
+    view: Option<&SubnetChainState>,
 ) -> Vec<ObjectRef<Neuron>> {
+    let snap = view.and_then(|v| v.snapshot.as_deref());
     let c = &ev.change;
     if !c.subnet && !c.burn && c.hotkeys.is_empty() && c.span.is_none() {
         return Vec::new();
@@ -32,7 +34,8 @@ pub fn affected(
             .and_then(|h| AccountId::from_ss58(h).ok())
             .and_then(|h| snap.neuron_by_hotkey(&h));
         info.is_some_and(|i| {
-            deadlines(n, i, &snap.params)
+            let since = view.and_then(|v| v.weights_since.get(&i.uid)).map(|w| w.1);
+            deadlines(n, i, &snap.params, since)
                 .into_iter()
                 .any(|d| from < d && d <= to)
         })
@@ -58,14 +61,20 @@ pub fn affected(
 }
 
 /// The blocks at which a registered Neuron's verdict changes with no change of its figures:
-/// a validator's weights turning stale, the end of its immunity to pruning.
-fn deadlines(n: &Neuron, info: &NeuronInfo, params: &SubnetParams) -> Vec<u64> {
-    let stale = (n.spec.role == Role::Validator)
-        .then(|| age_limit(n.spec.health.max_weight_age_blocks, params))
-        .flatten()
-        .map(|l| l.stale_at(info.last_update));
+/// a validator's weights turning stale (set, or committed without a reveal), the end of its
+/// immunity to pruning.
+fn deadlines(n: &Neuron, info: &NeuronInfo, params: &SubnetParams, since: Option<u64>) -> Vec<u64> {
+    let limit = n.spec.health.max_weight_age_blocks;
+    let weights = (n.spec.role == Role::Validator)
+        .then(|| WeightAge::of(limit, params, 0, info.last_update, since))
+        .flatten();
     let immunity = immunity_ends_at(info.registered_at_block, params.immunity_period);
-    stale.into_iter().chain([immunity]).collect()
+    weights
+        .iter()
+        .flat_map(|w| [Some(w.stale_at()), w.reveals_stale_at()])
+        .flatten()
+        .chain([immunity])
+        .collect()
 }
 
 /// Neurons currently holding `HotkeyConflict=True`, in any namespace (the holder they lost to
@@ -86,7 +95,7 @@ pub fn in_conflict(neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
 mod tests {
     use super::*;
     use crate::chain::cache::Change;
-    use crate::chain::SubnetKey;
+    use crate::chain::{SubnetKey, SubnetSnapshot};
 
     fn neuron(ns: &str, name: &str, subnet: &str, hotkey: Option<[u8; 32]>) -> Arc<Neuron> {
         let mut n = Neuron::new(
@@ -153,15 +162,11 @@ mod tests {
     }
 
     fn registered(hotkey: u8, last_update: u64, registered_at_block: u64) -> NeuronInfo {
-        let mut n: NeuronInfo = serde_json::from_value(serde_json::json!({
-            "uid": hotkey, "hotkey": AccountId([hotkey; 32]), "coldkey": AccountId([0; 32]),
-            "active": true, "axon": null, "stake": 0, "rank": 0.0, "trust": 0.0,
-            "consensus": 0.0, "incentive": 0.0, "dividends": 0.0, "emission": 0,
-            "last_update": 0, "validator_permit": true, "registered_at_block": 0}))
-        .unwrap();
-        n.last_update = last_update;
-        n.registered_at_block = registered_at_block;
-        n
+        NeuronInfo {
+            last_update,
+            registered_at_block,
+            ..crate::chain::cache::tests::info(hotkey, 0.0)
+        }
     }
 
     #[test]
@@ -195,6 +200,11 @@ mod tests {
             ],
             pool: None,
             stakes: Vec::new(),
+            weights: Vec::new(),
+        };
+        let view = SubnetChainState {
+            snapshot: Some(Arc::new(snap)),
+            ..SubnetChainState::default()
         };
         let span = |from, to| PollEvent {
             subnet: SubnetKey {
@@ -215,7 +225,7 @@ mod tests {
             ((250, 400), &["d"]),
         ];
         for ((from, to), want) in cases {
-            let got: Vec<String> = affected(&span(from, to), &all, Some(&snap))
+            let got: Vec<String> = affected(&span(from, to), &all, Some(&view))
                 .into_iter()
                 .map(|r| r.name)
                 .collect();

@@ -176,8 +176,8 @@ pub async fn run(
         let cache = cache.clone();
         async move {
             while let Some(ev) = poll_events.recv().await {
-                let snap = cache.get(&ev.subnet).and_then(|s| s.snapshot);
-                for r in affected(&ev, &store.state(), snap.as_deref()) {
+                let view = cache.get(&ev.subnet);
+                for r in affected(&ev, &store.state(), view.as_ref()) {
                     let _ = neuron_tx.send(r);
                 }
                 if ev.change.subnet || ev.change.endpoints {
@@ -205,7 +205,7 @@ pub async fn run(
                 if let Err(controller::Error::ObjectNotFound(obj)) = &r {
                     let ns = obj.namespace.as_deref().unwrap_or_default();
                     ctx.metrics.forget_neuron(ns, &obj.name);
-                    ctx.pollers.stake_interest.forget(ns, &obj.name);
+                    ctx.pollers.interest.forget(ns, &obj.name);
                     for n in in_conflict(&store.state()) {
                         let _ = neuron_tx.send(n);
                     }

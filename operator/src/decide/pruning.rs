@@ -71,24 +71,11 @@ mod tests {
     use super::*;
     use crate::chain::{NeuronInfo, SubnetParams};
 
-    fn neuron(uid: u16, emission: u64, registered_at_block: u64) -> NeuronInfo {
+    fn neuron(uid: u8, emission: u64, registered_at_block: u64) -> NeuronInfo {
         NeuronInfo {
-            uid,
-            hotkey: AccountId([uid as u8; 32]),
-            coldkey: AccountId([0; 32]),
-            active: true,
-            axon: None,
-            stake: 0,
-            rank: 0.0,
-            trust: 0.0,
-            consensus: 0.0,
-            incentive: 0.0,
-            dividends: 0.0,
-            validator_trust: None,
             emission,
-            last_update: 0,
-            validator_permit: false,
             registered_at_block,
+            ..crate::chain::cache::tests::info(uid, 0.0)
         }
     }
 
@@ -104,6 +91,7 @@ mod tests {
             neurons,
             pool: None,
             stakes: Vec::new(),
+            weights: Vec::new(),
         }
     }
 
@@ -174,7 +162,7 @@ mod tests {
         let s = snap(
             1000,
             40,
-            (0..40).map(|u| neuron(u, u64::from(u), 0)).collect(),
+            (0..40u8).map(|u| neuron(u, u64::from(u), 0)).collect(),
         );
         let at = |uid: u8| risk(&s, &AccountId([uid; 32]));
         assert!(matches!(

@@ -6,6 +6,8 @@ use jiff::{SignedDuration, Timestamp};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RestartReason {
     WeightsStale,
+    /// Under commit-reveal: commits land, but no reveal changes the weights.
+    RevealsMissing,
     GpuUnhealthy,
 }
 
@@ -13,6 +15,7 @@ impl RestartReason {
     pub fn as_str(self) -> &'static str {
         match self {
             RestartReason::WeightsStale => "WeightsStale",
+            RestartReason::RevealsMissing => "RevealsMissing",
             RestartReason::GpuUnhealthy => "GpuUnhealthy",
         }
     }

@@ -10,6 +10,101 @@
 //! 136-137`), so the same limit applies to commits.
 
 use crate::chain::SubnetParams;
+use crate::decide::restart::{weights_stale, RestartReason};
+
+/// A validator's weights as the snapshot shows them, when the check applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeightAge {
+    /// The snapshot's block.
+    pub block: u64,
+    /// `LastUpdate` of the uid (mechanism 0): the last set, or commit under commit-reveal.
+    pub last_update: u64,
+    pub limit: AgeLimit,
+    /// Under commit-reveal, with the weights row read: the block it last changed by.
+    pub reveals_since: Option<u64>,
+    /// [`reveal_delay`] of the subnet.
+    pub reveal_delay: u64,
+}
+
+/// What the weights say: the message of `WeightsFresh`, and for stale ones the restart reason.
+/// Messages name blocks, never ages: a message that moved every block would make every
+/// reconcile a status write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Fresh(String),
+    Stale {
+        reason: RestartReason,
+        message: String,
+    },
+}
+
+impl WeightAge {
+    /// A validator's weights in `block`'s view: the limit from `spec` or the subnet (None: the
+    /// check is off), `reveals_since` as the cache tracked it (only used under commit-reveal).
+    pub fn of(
+        spec: Option<u64>,
+        params: &SubnetParams,
+        block: u64,
+        last_update: u64,
+        reveals_since: Option<u64>,
+    ) -> Option<Self> {
+        Some(Self {
+            block,
+            last_update,
+            limit: age_limit(spec, params)?,
+            reveals_since: reveals_since.filter(|_| params.commit_reveal_enabled),
+            reveal_delay: reveal_delay(params),
+        })
+    }
+
+    /// The first block at which the weights, set at `last_update`, are stale.
+    pub fn stale_at(&self) -> u64 {
+        self.limit.stale_at(self.last_update)
+    }
+
+    /// Under commit-reveal, the first block at which a weights row unchanged since
+    /// `reveals_since`, while commits keep landing, counts as stale: the limit plus the reveal
+    /// delay after it.
+    pub fn reveals_stale_at(&self) -> Option<u64> {
+        let since = self.reveals_since.filter(|s| self.last_update > *s)?;
+        Some(
+            since
+                .saturating_add(self.limit.blocks)
+                .saturating_add(self.reveal_delay)
+                .saturating_add(1),
+        )
+    }
+}
+
+pub fn verdict(w: &WeightAge) -> Verdict {
+    let (limit, stale_at) = (w.limit.describe(), w.stale_at());
+    let age = w.block.saturating_sub(w.last_update);
+    if weights_stale(age, w.limit.blocks) {
+        return Verdict::Stale {
+            reason: RestartReason::WeightsStale,
+            message: format!(
+                "weights set at block {}, stale since block {stale_at} ({limit})",
+                w.last_update
+            ),
+        };
+    }
+    if let Some(at) = w.reveals_stale_at().filter(|at| w.block >= *at) {
+        return Verdict::Stale {
+            reason: RestartReason::RevealsMissing,
+            message: format!(
+                "weights committed at block {} but no reveal has changed them since block {}: \
+                 stale since block {at} ({limit}, plus the reveal delay of {} blocks)",
+                w.last_update,
+                w.reveals_since.unwrap_or_default(),
+                w.reveal_delay
+            ),
+        };
+    }
+    Verdict::Fresh(format!(
+        "weights set at block {}, stale from block {stale_at} ({limit})",
+        w.last_update
+    ))
+}
 
 /// Where the limit came from (said in the condition).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +170,13 @@ pub fn age_limit(spec: Option<u64>, params: &SubnetParams) -> Option<AgeLimit> {
     })
 }
 
+/// Blocks a commit may wait for its reveal: one made in epoch e is revealed in epoch
+/// e + `RevealPeriodEpochs` and expires after it (HEAD `weights.rs:1287-1292`), so at most
+/// period + 1 epochs of tempo + 1 blocks.
+pub fn reveal_delay(params: &SubnetParams) -> u64 {
+    (params.reveal_period_epochs.max(1) + 1) * (u64::from(params.tempo) + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +215,45 @@ mod tests {
             let got = age_limit(spec, &params(tempo, cutoff, rl)).map(|l| (l.blocks, l.source));
             assert_eq!(got, want, "{spec:?} tempo {tempo} cutoff {cutoff} rl {rl}");
         }
+    }
+
+    #[test]
+    fn reveals_have_the_reveal_delay_on_top_of_the_limit() {
+        let l = AgeLimit {
+            blocks: 100,
+            source: LimitSource::Spec,
+        };
+        // Tempo 360, reveal period 1 (HEAD's default): 2 epochs of 361 blocks.
+        let p = SubnetParams {
+            tempo: 360,
+            reveal_period_epochs: 1,
+            ..SubnetParams::default()
+        };
+        assert_eq!(reveal_delay(&p), 722);
+        let commit_reveal = SubnetParams {
+            commit_reveal_enabled: true,
+            ..p.clone()
+        };
+        // Row unchanged since 1000, commits since: stale at 1000 + 100 + 722 + 1.
+        let w = WeightAge::of(Some(100), &commit_reveal, 1500, 1400, Some(1000)).unwrap();
+        assert_eq!(w.reveals_stale_at(), Some(1000 + 100 + 722 + 1));
+        // No commit since the row changed, or commit-reveal off: no reveal deadline.
+        let idle = WeightAge::of(Some(100), &commit_reveal, 1500, 900, Some(1000)).unwrap();
+        assert_eq!(idle.reveals_stale_at(), None);
+        let off = WeightAge::of(Some(100), &p, 1500, 1400, Some(1000)).unwrap();
+        assert_eq!(off.reveals_stale_at(), None);
+        assert_eq!(l.stale_at(1400), w.stale_at());
+        // A runtime that does not say: period 1.
+        let unknown = SubnetParams {
+            reveal_period_epochs: 0,
+            ..p.clone()
+        };
+        assert_eq!(reveal_delay(&unknown), 722);
+        let longer = SubnetParams {
+            reveal_period_epochs: 3,
+            ..p
+        };
+        assert_eq!(reveal_delay(&longer), 4 * 361);
     }
 
     #[test]

@@ -87,6 +87,7 @@ fn from_value(m: &Value<()>) -> Result<Metagraph, ChainError> {
         network_registered_at: opt_u64("network_registered_at"),
         mechanism_count: 1,
         last_epoch_block: None,
+        reveal_period_epochs: opt_u64("commit_reveal_period"),
     };
     let accounts = |name: &str| -> Result<Vec<[u8; 32]>, ChainError> {
         field(m, name)

@@ -108,7 +108,7 @@ pub fn decode_value(
 /// Subnet-parameter entries a snapshot without `get_metagraph` reads, each keyed by netuid.
 /// Entries a runtime lacks are skipped (e.g. `MechanismCountCurrent` before spec 320,
 /// `ActivityCutoffFactorMilli` before 423, `SubnetTAO` before dynamic TAO).
-pub const PARAM_ENTRIES: [&str; 22] = [
+pub const PARAM_ENTRIES: [&str; 23] = [
     "NetworksAdded",
     "Burn",
     "MinBurn",
@@ -131,6 +131,7 @@ pub const PARAM_ENTRIES: [&str; 22] = [
     "SubnetMechanism",
     "MechanismCountCurrent",
     "LastEpochBlock",
+    "RevealPeriodEpochs",
 ];
 
 /// Keys of the [`PARAM_ENTRIES`] this runtime has, for `netuid`.
@@ -206,6 +207,7 @@ pub fn decode_params(
         network_registered_at: get("NetworkRegisteredAt"),
         mechanism_count: u8::try_from(num("MechanismCountCurrent").unwrap_or(1)).unwrap_or(1),
         last_epoch_block: num("LastEpochBlock"),
+        reveal_period_epochs: get("RevealPeriodEpochs"),
     };
     let extras = ParamExtras {
         reserves: num("SubnetTAO").zip(num("SubnetAlphaIn")),

@@ -16,7 +16,8 @@ use super::reads::{self, best, query, runtime_call, At};
 use super::stake;
 use super::storage::{self, ParamExtras};
 use crate::chain::{
-    ChainError, NeuronInfo, Pool, SnapshotQuery, SubnetParams, SubnetSnapshot, RAO_PER_TAO,
+    ChainError, NeuronInfo, Pool, SnapshotQuery, SubnetParams, SubnetSnapshot, WeightsRow,
+    RAO_PER_TAO,
 };
 
 /// Messages already logged by this client (a decode problem is reported once, not per poll).
@@ -52,6 +53,8 @@ pub async fn snapshot(
     let last_epoch = storage::key_if_present(&at, SUBTENSOR, "LastEpochBlock", (netuid,))?;
     batch.extend(mechanisms.clone());
     batch.extend(last_epoch.clone());
+    let weights_at = batch.len();
+    batch.extend(weights_reads(&at, netuid, &query_.weights)?);
     // A price that cannot be read leaves the pool unknown, not the snapshot failed.
     let price = async { Ok::<_, ChainError>(reads::alpha_price(c, &at, netuid).await.ok()) };
     let (graph, price, values) = futures::try_join!(
@@ -85,6 +88,7 @@ pub async fn snapshot(
         params.last_epoch_block = Some(u64_at(&md, read, v)?);
     }
     let own = stakes.decode(&md, &values[..stakes.reads.len()])?;
+    let weights = weights_rows(&query_.weights, &values[weights_at..]);
     Ok(SubnetSnapshot {
         netuid,
         block: at.block_number(),
@@ -99,7 +103,27 @@ pub async fn snapshot(
                 price_rao,
             }),
         stakes: own,
+        weights,
     })
+}
+
+/// The `Weights(netuid, uid)` keys of `uids` (mechanism 0: its storage index is the netuid,
+/// HEAD `subnets/mechanism.rs:35-40`).
+fn weights_reads<C: subxt::client::OfflineClientAtBlockT<super::config::SubtensorConfig>>(
+    at: &subxt::client::ClientAtBlock<super::config::SubtensorConfig, C>,
+    netuid: u16,
+    uids: &[u16],
+) -> Result<Vec<storage::Read>, ChainError> {
+    uids.iter()
+        .map(|uid| storage::key(at, SUBTENSOR, "Weights", (netuid, *uid)))
+        .collect()
+}
+
+fn weights_rows(uids: &[u16], values: &[Option<Vec<u8>>]) -> Vec<WeightsRow> {
+    uids.iter()
+        .zip(values)
+        .map(|(uid, v)| WeightsRow::from_scale(*uid, v.as_deref()))
+        .collect()
 }
 
 /// The price on runtimes without `SwapRuntimeApi`: 1 on stable subnets (`SubnetMechanism` 0,
@@ -152,6 +176,8 @@ async fn lite_snapshot(
     let per_uid = batch.len();
     let stakes = stake::reads(&at, netuid, &query_.stakes)?;
     batch.extend(stakes.reads.iter().cloned());
+    let weights_at = batch.len();
+    batch.extend(weights_reads(&at, netuid, &query_.weights)?);
     let (values, price) = match reads_price_api(&md) {
         true => {
             let (v, p) =
@@ -176,7 +202,8 @@ async fn lite_snapshot(
             alpha_in,
             price_rao: price,
         }),
-        stakes: stakes.decode(&md, &values[per_uid..])?,
+        stakes: stakes.decode(&md, &values[per_uid..weights_at])?,
+        weights: weights_rows(&query_.weights, &values[weights_at..]),
     })
 }
 

@@ -134,7 +134,9 @@ impl ChainState {
 
     /// Sets a registered hotkey's figures: any [`NeuronInfo`] field but `uid`, `hotkey`,
     /// `coldkey` and `axon`; `stake` sets its owner's own alpha directly (others' stake on the
-    /// hotkey is unchanged). Emission as the chain pays it is [`ChainState::emit`].
+    /// hotkey is unchanged); `weights` (`[[uid, weight], ...]`) writes its `Weights` row, as a
+    /// reveal does (a commit moves only `last_update`). Emission as the chain pays it is
+    /// [`ChainState::emit`].
     pub fn set_figures(
         &mut self,
         netuid: u16,
@@ -155,7 +157,16 @@ impl ChainState {
             return Err(format!("`{k}` is not a figure"));
         }
         let stake = obj.remove("stake");
-        let n = &mut self.subnets.get_mut(&netuid).expect("registered").neurons[uid as usize];
+        let weights: Option<Vec<(u16, u16)>> = obj
+            .remove("weights")
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| format!("weights: expected [[uid, weight], ...]: {e}"))?;
+        let sn = self.subnets.get_mut(&netuid).expect("registered");
+        if let Some(w) = weights {
+            sn.weights.insert(uid, w);
+        }
+        let n = &mut sn.neurons[uid as usize];
         *n = patch(n, &changes)?;
         if let Some(s) = stake {
             let s = s.as_u64().ok_or("stake: expected u64 rao")?;

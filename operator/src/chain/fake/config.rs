@@ -80,6 +80,8 @@ pub struct SubnetConfig {
     pub weights_version: u64,
     /// HEAD's default is on for every subnet.
     pub commit_reveal_enabled: bool,
+    /// `RevealPeriodEpochs` (HEAD default 1).
+    pub reveal_period_epochs: u64,
     /// `NetworkRegisteredAt`: changes when the netuid is dissolved and registered anew.
     pub registered_at: u64,
     pub mechanism_count: u8,
@@ -117,6 +119,7 @@ impl Default for SubnetConfig {
             weights_rate_limit: 100,
             weights_version: 0,
             commit_reveal_enabled: true,
+            reveal_period_epochs: 1,
             registered_at: 0,
             mechanism_count: 1,
             swap_mechanism: 0,

@@ -147,7 +147,10 @@ fn dispatch(chain: &FakeChain, method: Method, body: &Bytes) -> Result<Response,
         Method::Head => reply(chain.get_head()),
         Method::Snapshot => {
             let a: ReadArgs = parse(body)?;
-            let query = SnapshotQuery { stakes: a.stakes };
+            let query = SnapshotQuery {
+                stakes: a.stakes,
+                weights: a.weights,
+            };
             reply(chain.get_snapshot(need(a.netuid, "netuid")?, &query))
         }
         Method::UidOf => {

@@ -10,7 +10,7 @@ use super::ledger::LedgerEntry;
 use super::shares::HotkeyAlpha;
 use crate::chain::{
     AccountId, ColdkeySwap, NeuronInfo, OwnStake, Pool, SnapshotQuery, SubnetParams,
-    SubnetSnapshot, RAO_PER_TAO,
+    SubnetSnapshot, WeightsRow, RAO_PER_TAO,
 };
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +27,9 @@ pub struct Subnet {
     pub neurons: Vec<NeuronInfo>,
     /// Blocks of past registrations (for the per-block / per-interval rate limits).
     pub registration_blocks: Vec<u64>,
+    /// `Weights(netuid, uid)` rows written (a reveal, or `set_weights` without commit-reveal).
+    #[serde(default)]
+    pub weights: BTreeMap<u16, Vec<(u16, u16)>>,
 }
 
 impl Subnet {
@@ -35,6 +38,7 @@ impl Subnet {
             config,
             neurons: Vec::new(),
             registration_blocks: Vec::new(),
+            weights: BTreeMap::new(),
         }
     }
 
@@ -232,6 +236,7 @@ impl ChainState {
             mechanism_count: c.mechanism_count,
             // The fake runs the legacy epoch schedule.
             last_epoch_block: None,
+            reveal_period_epochs: c.reveal_period_epochs,
         };
         let neurons = sn
             .neurons
@@ -253,6 +258,14 @@ impl ChainState {
                 alpha: self.stake_of(netuid, hotkey, coldkey),
             })
             .collect();
+        let weights = query
+            .weights
+            .iter()
+            .map(|uid| {
+                let row = sn.weights.get(uid).map(parity_scale_codec::Encode::encode);
+                WeightsRow::from_scale(*uid, row.as_deref())
+            })
+            .collect();
         Some(SubnetSnapshot {
             netuid,
             block: self.head,
@@ -260,6 +273,7 @@ impl ChainState {
             neurons,
             pool: self.pool(netuid),
             stakes,
+            weights,
         })
     }
 

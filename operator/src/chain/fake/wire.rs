@@ -178,4 +178,6 @@ pub struct ReadArgs {
     pub account: Option<AccountId>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stakes: Vec<(AccountId, AccountId)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<u16>,
 }

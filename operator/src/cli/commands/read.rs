@@ -89,6 +89,7 @@ pub async fn neuron(
     // The owner's own stake needs the owner, known only now: read once more with it.
     let query = SnapshotQuery {
         stakes: vec![(*hotkey, owner)],
+        ..SnapshotQuery::default()
     };
     let s = chain.snapshot(netuid, &query).await?;
     let Some(n) = s.neuron_by_hotkey(hotkey) else {

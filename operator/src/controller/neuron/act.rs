@@ -3,7 +3,8 @@
 //! the pod. Nothing here decides, signs or waits on a block.
 
 use super::observe::{Coldkey, Observed};
-use crate::api::{Network, Neuron};
+use crate::api::{Network, Neuron, Role};
+use crate::chain::poller::Ask;
 use crate::chain::AccountId;
 use crate::children::{self, service_external};
 use crate::controller::apply::{apply_over, delete_owned};
@@ -84,21 +85,27 @@ pub async fn children(
     }
 }
 
-/// Asks the Subnet's poller to read the coldkey's own stake on the hotkey from now on (a new
-/// pair polls at once): stake targets and status are about it.
-pub fn watch_own_stake(neuron: &Neuron, ctx: &Context, obs: &Observed) {
+/// Asks the Subnet's poller to read, from now on, the coldkey's own stake on the hotkey (stake
+/// targets and status are about it) and a validator's weights row (a new ask polls at once).
+pub fn watch_chain_reads(neuron: &Neuron, ctx: &Context, obs: &Observed) {
     let Some(key) = obs.subnet_key() else { return };
     let payer = obs
         .coldkey
         .ids()
         .map(|i| AccountId(i.payer))
         .or(obs.info().map(|i| i.coldkey));
-    let pair = obs.hotkey_id().zip(payer);
-    if ctx
-        .pollers
-        .stake_interest
-        .set(&key, &neuron.name_any(), pair)
-    {
+    // A validator's weights row under commit-reveal: a reveal is the only thing that writes it.
+    let commit_reveal = obs
+        .snapshot()
+        .is_some_and(|s| s.params.commit_reveal_enabled);
+    let ask = Ask {
+        stake: obs.hotkey_id().zip(payer),
+        weights_of: obs
+            .info()
+            .filter(|_| neuron.spec.role == Role::Validator && commit_reveal)
+            .map(|i| i.uid),
+    };
+    if ctx.pollers.interest.set(&key, &neuron.name_any(), ask) {
         ctx.pollers.poll_now(&key);
     }
 }

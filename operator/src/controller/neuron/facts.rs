@@ -18,7 +18,6 @@ use crate::decide::neuron_plan::{
 };
 use crate::decide::registration::ChainView;
 use crate::decide::spend_pause::{cap_rao, min_budget};
-use crate::decide::weights::age_limit;
 use crate::decide::ChainFacts;
 use jiff::{SignedDuration, Timestamp};
 use kube::ResourceExt;
@@ -353,12 +352,19 @@ fn health(
     let h = &neuron.spec.health;
     let validator = neuron.spec.role == Role::Validator;
     let weights = obs.snapshot().zip(obs.info()).and_then(|(s, info)| {
-        let limit = age_limit(h.max_weight_age_blocks, &s.params)?;
-        validator.then_some(WeightAge {
-            block: s.block,
-            last_update: info.last_update,
-            limit,
-        })
+        let since = obs
+            .chain
+            .as_ref()
+            .and_then(|c| c.weights_since.get(&info.uid))
+            .map(|(_, since)| *since);
+        let w = WeightAge::of(
+            h.max_weight_age_blocks,
+            &s.params,
+            s.block,
+            info.last_update,
+            since,
+        );
+        w.filter(|_| validator)
     });
     let gpu_before = prev
         .conditions

@@ -72,7 +72,7 @@ async fn apply(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Action> {
     let plan = neuron_plan::plan(&input);
     act::children(neuron, ctx, ns, &obs, &plan).await?;
     act::request(neuron, ctx, &obs, &plan);
-    act::watch_own_stake(neuron, ctx, &obs);
+    act::watch_chain_reads(neuron, ctx, &obs);
     let status = status::neuron_status(neuron, &obs, &input, &plan, &prev);
     announce(neuron, ctx, &prev, &plan).await;
     metrics(neuron, ctx, &obs, &status);
@@ -196,7 +196,7 @@ async fn cleanup(neuron: &Neuron, ctx: &Context, ns: &str) -> Result<Action> {
     hold_or_release(ctx, neuron, &open).await?;
     ctx.executor.forget(ns, &name);
     ctx.metrics.forget_neuron(ns, &name);
-    ctx.pollers.stake_interest.forget(ns, &name);
+    ctx.pollers.interest.forget(ns, &name);
     // Neurons that lost a HotkeyConflict to this one look again once it is gone from the cache
     // (the finalizer is removed after this returns; the watch then drops it).
     let lost = super::poll_wakes::in_conflict(&ctx.neurons.state());

@@ -38,6 +38,7 @@ pub async fn stake(deps: &Deps, req: &Request) -> Done {
     // The own alpha and the price, read now: the target is a TAO value at this price.
     let query = crate::chain::SnapshotQuery {
         stakes: vec![(req.hotkey, signer.payer())],
+        ..crate::chain::SnapshotQuery::default()
     };
     let snap = match chain.snapshot(req.netuid, &query).await {
         Ok(s) => s,

@@ -7,26 +7,11 @@
 use super::until;
 use crate::api::{types, CondSpec};
 use crate::decide::gpu::GpuVerdict;
-use crate::decide::restart::{decide, weights_stale, RestartReason, RestartStep};
-use crate::decide::weights::AgeLimit;
+use crate::decide::restart::{decide, RestartReason, RestartStep};
+pub use crate::decide::weights::WeightAge;
+use crate::decide::weights::{verdict, Verdict};
 use jiff::Timestamp;
 use std::time::Duration;
-
-/// A validator's weights as the snapshot shows them, when the check applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WeightAge {
-    /// The snapshot's block.
-    pub block: u64,
-    /// `LastUpdate` of the uid (mechanism 0): the last set, or commit under commit-reveal.
-    pub last_update: u64,
-    pub limit: AgeLimit,
-}
-
-impl WeightAge {
-    fn age(&self) -> u64 {
-        self.block.saturating_sub(self.last_update)
-    }
-}
 
 /// A validator's restart for anything but its weights waits for the blocks right after it set
 /// them: a restart then costs no weight set (it could not set again before `blocks`, the
@@ -108,7 +93,8 @@ fn must_wait(
     reason: RestartReason,
     now: Timestamp,
 ) -> Option<(String, Option<Restart>, Option<Duration>)> {
-    if reason == RestartReason::WeightsStale || w.age_blocks <= w.blocks {
+    let weights = [RestartReason::WeightsStale, RestartReason::RevealsMissing];
+    if weights.contains(&reason) || w.age_blocks <= w.blocks {
         return None;
     }
     let deadline = w.since + w.bound;
@@ -138,28 +124,18 @@ pub fn plan(f: &HealthFacts, has_pod: bool, now: Timestamp) -> HealthPlan {
         let fresh = |status, reason, message: String| {
             CondSpec::new(types::WEIGHTS_FRESH, status, reason, message)
         };
-        // Stable between blocks (no age in it): a message that moved every block would make
-        // every reconcile a status write.
-        let (limit, stale_at) = (w.limit.describe(), w.limit.stale_at(w.last_update));
-        if !weights_stale(w.age(), w.limit.blocks) {
-            let msg = format!(
-                "weights set at block {}, stale from block {stale_at} ({limit})",
-                w.last_update
-            );
-            p.conditions.push(fresh(true, "WeightsFresh", msg));
-        } else {
-            let stale = format!(
-                "weights set at block {}, stale since block {stale_at} ({limit})",
-                w.last_update
-            );
-            let c = fresh(false, "WeightsStale", stale.clone());
-            if !has_pod {
-                p.conditions.push(noted(c, "no pod to restart"));
-            } else {
-                let (note, restart, requeue) = guarded(f, RestartReason::WeightsStale, &stale, now);
-                p.conditions.push(noted(c, &note));
-                p.restart = restart;
-                p.requeue = requeue;
+        match verdict(&w) {
+            Verdict::Fresh(msg) => p.conditions.push(fresh(true, "WeightsFresh", msg)),
+            Verdict::Stale { reason, message } => {
+                let c = fresh(false, reason.as_str(), message.clone());
+                if !has_pod {
+                    p.conditions.push(noted(c, "no pod to restart"));
+                } else {
+                    let (note, restart, requeue) = guarded(f, reason, &message, now);
+                    p.conditions.push(noted(c, &note));
+                    p.restart = restart;
+                    p.requeue = requeue;
+                }
             }
         }
     }

@@ -95,6 +95,8 @@ fn weights(age: u64, max: u64) -> WeightAge {
             blocks: max,
             source: LimitSource::Spec,
         },
+        reveals_since: None,
+        reveal_delay: 0,
     }
 }
 
@@ -309,4 +311,40 @@ fn at_risk_shows_for_registered_neurons_and_warns_once() {
     let mut i = input();
     i.risk = Some(risky);
     assert_eq!(cond(&plan(&i), types::AT_RISK), None);
+}
+
+#[test]
+fn commits_without_reveals_are_stale_after_the_reveal_delay() {
+    // Commits land (last at 9990), the weights row unchanged since 9000; limit 500, reveal
+    // delay 200: stale from 9000 + 500 + 200 + 1 = 9701 (the snapshot is at 10,000).
+    let w = WeightAge {
+        reveals_since: Some(9000),
+        reveal_delay: 200,
+        ..weights(10, 500)
+    };
+    let mut i = registered(input());
+    i.health.weights = Some(w);
+    let p = plan(&i);
+    let c = cond(&p, types::WEIGHTS_FRESH).unwrap();
+    assert_eq!(
+        (c.status, c.reason.as_str()),
+        (false, "RevealsMissing"),
+        "{c:?}"
+    );
+    assert!(c.message.starts_with("weights committed at block 9990 but no reveal has changed them since block 9000: stale since block 9701"), "{}", c.message);
+    assert_eq!(
+        p.restart.map(|r| r.reason),
+        Some(RestartReason::RevealsMissing)
+    );
+    // A reveal 300 blocks ago: fresh.
+    i.health.weights = Some(WeightAge {
+        reveals_since: Some(9700),
+        ..w
+    });
+    let p = plan(&i);
+    assert_eq!(
+        reason(&p, types::WEIGHTS_FRESH).as_deref(),
+        Some("WeightsFresh")
+    );
+    assert_eq!(p.restart, None);
 }

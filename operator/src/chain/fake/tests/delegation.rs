@@ -31,6 +31,7 @@ fn delegated() -> ChainState {
 fn figures(s: &ChainState) -> (u64, u64, u64, u64) {
     let query = SnapshotQuery {
         stakes: [1, 2, 3].map(|c| (acct(10), acct(c))).to_vec(),
+        ..SnapshotQuery::default()
     };
     let snap = s.snapshot(NETUID, &query).unwrap();
     let own = |c| snap.own_stake(&acct(10), &acct(c)).unwrap();

@@ -132,6 +132,7 @@ fn a_swap_on_one_subnet_moves_the_uid_and_the_stake_and_keeps_the_owner() {
             (acct(11), acct(1)),
             (acct(11), acct(2)),
         ],
+        ..SnapshotQuery::default()
     };
     let before = s.snapshot(NETUID, &query).unwrap();
     let out = s
@@ -257,6 +258,7 @@ fn a_dissolved_netuid_refunds_its_stakers_and_comes_back_as_another_subnet() {
         .is_err());
     let query = SnapshotQuery {
         stakes: vec![(acct(10), acct(1))],
+        ..SnapshotQuery::default()
     };
     let snap = s.snapshot(NETUID, &query).unwrap();
     assert_eq!(snap.params.network_registered_at, LATE + 5);
