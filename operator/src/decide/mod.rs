@@ -17,6 +17,7 @@ pub mod rollout;
 pub mod spend_failure;
 pub mod spend_pause;
 pub mod stake;
+pub mod subnet_changes;
 
 pub use conflict::*;
 pub use neuron::*;
