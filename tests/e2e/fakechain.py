@@ -208,7 +208,9 @@ class FakeChain:
 
     def inject_fault(self, method, fault, count=1):
         """method: head|snapshot|uid_of|free_balance|account_nonce|register|add_stake|
-        remove_stake|serve_axon; fault: timeout|disconnect|included_result_lost (writes only)."""
+        remove_stake|serve_axon; fault: timeout|disconnect|included_result_lost (writes only)|
+        front_run (add_stake only: someone else's buy of a tenth of the pool's TAO lands just
+        before the call, after the caller read the price: price ×1.21)."""
         return self._post("/admin/faults", {"method": method, "fault": fault, "count": count})
 
     def clear_faults(self):
