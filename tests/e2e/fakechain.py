@@ -89,7 +89,7 @@ class FakeChain:
     def set_subnet(self, netuid, **params):
         """Creates the subnet if missing and sets parameters (burn, min_burn, max_burn,
         burn_half_life, registration_allowed, tempo, immunity_period, max_allowed_uids,
-        serving_rate_limit, subtoken_enabled, max_regs_per_block, max_regs_per_interval,
+        activity_cutoff, weights_version, commit_reveal_enabled, serving_rate_limit, subtoken_enabled, max_regs_per_block, max_regs_per_interval,
         regs_interval_blocks, difficulty, burn_block, registered_at, and the pool:
         swap_mechanism (0 stable 1:1, 1 dynamic), pool_tao and pool_alpha (rao; the price is
         pool_tao / pool_alpha), fee_rate (of 65535, default 33 = HEAD's 0.05 %)).
@@ -208,7 +208,9 @@ class FakeChain:
 
     def inject_fault(self, method, fault, count=1):
         """method: head|snapshot|uid_of|free_balance|account_nonce|register|add_stake|
-        remove_stake|serve_axon; fault: timeout|disconnect|included_result_lost (writes only)."""
+        remove_stake|serve_axon; fault: timeout|disconnect|included_result_lost (writes only)|
+        front_run (add_stake only: someone else's buy of a tenth of the pool's TAO lands just
+        before the call, after the caller read the price: price ×1.21)."""
         return self._post("/admin/faults", {"method": method, "fault": fault, "count": count})
 
     def clear_faults(self):

@@ -124,6 +124,24 @@ pub struct SubnetStatus {
     /// current runtimes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_cutoff: Option<u64>,
+    /// The burn's floor (`MinBurn`), rao. The current burn is `burnRao`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_burn_rao: Option<u64>,
+    /// The burn's ceiling (`MaxBurn`), rao.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_burn_rao: Option<u64>,
+    /// `WeightsVersionKey`: the version validators must set weights with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_version: Option<u64>,
+    /// Whether validators must commit weights and reveal them later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_reveal_enabled: Option<bool>,
+    /// Changes of the hyperparameters above (`tempo`, `minBurnRao`, `maxBurnRao`,
+    /// `immunityPeriod`, `weightsVersion`, `commitRevealEnabled`, `maxAllowedUids`,
+    /// `activityCutoff`) seen by the operator, oldest first, the last 20 kept. Each also gave a
+    /// `HyperparameterChanged` Event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HyperparameterChange>,
     /// Incentive mechanisms of the subnet; Neuron figures are mechanism 0's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mechanism_count: Option<u8>,
@@ -137,6 +155,23 @@ pub struct SubnetStatus {
     pub neurons: Option<NeuronCounts>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
+}
+
+/// One hyperparameter change, as seen between two polls.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HyperparameterChange {
+    /// The block of the first snapshot showing the new value (it changed at or before it).
+    pub block: u64,
+    /// When the operator saw it (RFC 3339).
+    pub time: String,
+    /// The status field's name: `tempo`, `minBurnRao`, `maxBurnRao`, `immunityPeriod`,
+    /// `weightsVersion`, `commitRevealEnabled`, `maxAllowedUids` or `activityCutoff`.
+    pub parameter: String,
+    /// The value recorded before, as written in that field.
+    pub from: String,
+    /// The new value.
+    pub to: String,
 }
 
 /// How an endpoint serves.

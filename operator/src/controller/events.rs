@@ -2,8 +2,16 @@
 //! 1000 characters; a failure to publish is logged, never fatal.
 
 use k8s_openapi::api::core::v1::ObjectReference;
-use kube::runtime::events::{Event, EventType, Recorder};
-use kube::Resource;
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::{Client, Resource};
+
+/// Who reports our Events: the controller, and the pod it runs in when known.
+pub fn reporter() -> Reporter {
+    Reporter {
+        controller: "tensorfleet".into(),
+        instance: std::env::var("POD_NAME").ok(),
+    }
+}
 
 /// Publishes an Event on `obj`.
 pub async fn publish_on(
@@ -34,6 +42,22 @@ pub async fn publish<K: Resource<DynamicType = ()>>(
     note: &str,
 ) {
     publish_on(recorder, &obj.object_ref(&()), type_, reason, note).await
+}
+
+/// Publishes an Event on `obj` as an occurrence of its own. A `Recorder` folds every Event with
+/// the same object, type, reason and action within 6 min into one series that keeps the FIRST
+/// note (kube-runtime 5 leaves the note out of its key), so a second, different change (say
+/// `immunityPeriod` right after `tempo`) would only bump a count on the first's Event. A fresh
+/// recorder has nothing to fold into.
+pub async fn publish_distinct<K: Resource<DynamicType = ()>>(
+    client: &Client,
+    obj: &K,
+    type_: EventType,
+    reason: &str,
+    note: &str,
+) {
+    let recorder = Recorder::new(client.clone(), reporter());
+    publish(&recorder, obj, type_, reason, note).await
 }
 
 /// A Neuron's reference from its namespace, name and uid (the executor has no Neuron object).

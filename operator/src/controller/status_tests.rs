@@ -80,6 +80,23 @@ fn subnet_writes_only_on_material_change_or_stale_block() {
             },
             true,
         ),
+        // A hyperparameter change (its value and history entry) is written at once.
+        (
+            s(1, "2026-01-01T00:09:00Z", 5),
+            SubnetStatus {
+                weights_version: Some(2),
+                ..s(2, "2026-01-01T00:10:00Z", 5)
+            },
+            true,
+        ),
+        (
+            s(1, "2026-01-01T00:09:00Z", 5),
+            SubnetStatus {
+                history: vec![crate::api::HyperparameterChange::default()],
+                ..s(2, "2026-01-01T00:10:00Z", 5)
+            },
+            true,
+        ),
     ];
     for (i, (old, new, want)) in cases.into_iter().enumerate() {
         assert_eq!(

@@ -4,14 +4,17 @@
 use super::apply::apply_status;
 use super::context::Context;
 use super::error::{Error, Result};
+use super::events::publish_distinct;
 use super::status::{endpoint_status, subnet_status_changed};
 use crate::api::{format_tao, is_true, merge_conditions, types, Subnet, SubnetStatus};
 use crate::chain::poller::PollConfig;
-use crate::chain::SubnetKey;
+use crate::chain::{SubnetKey, SubnetParams};
 use crate::decide::ledger::{self, Scope};
+use crate::decide::subnet_changes::{change_message, record_changes, Hyperparams};
 use crate::decide::{self, Member, PollState};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::runtime::controller::Action;
+use kube::runtime::events::EventType;
 use kube::{Api, ResourceExt};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +31,9 @@ pub fn key_of(subnet: &Subnet) -> Result<SubnetKey> {
 }
 
 pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action> {
+    // Hyperparameter changes are judged against the status we last wrote: a store behind
+    // that write would report them again.
+    let subnet = super::freshness::current(subnet, &ctx).await?;
     let key = key_of(&subnet)?;
     if subnet.metadata.deletion_timestamp.is_some() {
         ctx.pollers.stop(&key);
@@ -110,7 +116,13 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
     let conditions = decide::subnet_conditions(invalid_msg.as_deref(), &poll);
     let snap = state.as_ref().and_then(|s| s.snapshot.clone());
     let params = snap.as_ref().map(|s| &s.params);
-    let status = SubnetStatus {
+    let recorded = record_changes(
+        &prev,
+        params.map(hyperparams).as_ref(),
+        snap.as_ref().map_or(0, |s| s.block),
+        &now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    );
+    let mut status = SubnetStatus {
         observed_generation: subnet.metadata.generation,
         endpoint: state.as_ref().and_then(|s| s.endpoint.clone()),
         endpoints: state
@@ -122,15 +134,11 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
             .as_ref()
             .and_then(|s| s.polled_at)
             .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        tempo: params.map(|p| p.tempo),
         burn_rao: params.map(|p| p.burn),
         burn_tao: params.map(|p| format_tao(p.burn)),
         difficulty: params.map(|p| p.difficulty),
         registration_allowed: params.map(|p| p.registration_allowed),
         subnetwork_n: params.map(|p| p.subnetwork_n),
-        max_allowed_uids: params.map(|p| p.max_allowed_uids),
-        immunity_period: params.map(|p| p.immunity_period),
-        activity_cutoff: params.map(|p| p.activity_cutoff),
         mechanism_count: params.map(|p| p.mechanism_count),
         alpha_price: snap
             .as_ref()
@@ -138,19 +146,51 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
             .map(|p| format_tao(p.price_rao)),
         spent_rao_last24h: Some(spent),
         neurons: Some(counts),
+        history: recorded.history,
         conditions: merge_conditions(
             &prev.conditions,
             &conditions,
             subnet.metadata.generation,
             &Time(now),
         ),
+        ..Default::default()
     };
+    recorded.values.write_into(&mut status);
     if let Some((reason, message)) = decide::subnet_warning(&prev.conditions, &conditions) {
         ctx.warn(subnet.as_ref(), reason, message).await;
     }
     if subnet_status_changed(subnet.status.as_ref(), &status, now) {
         let api: Api<Subnet> = Api::namespaced(ctx.client.clone(), &key.namespace);
-        apply_status(&api, &subnet.name_any(), &status).await?;
+        let written = apply_status(&api, &subnet.name_any(), &status).await?;
+        super::freshness::wrote(&ctx, &written);
+    }
+    // After the write: a failed write reports the change again on the next try rather than
+    // twice (and a change always differs from the recorded status, so it is written).
+    for change in &recorded.changes {
+        let note = change_message(change);
+        tracing::info!(subnet = %key, %note, "hyperparameter changed");
+        publish_distinct(
+            &ctx.client,
+            subnet.as_ref(),
+            EventType::Normal,
+            "HyperparameterChanged",
+            &note,
+        )
+        .await;
     }
     Ok(Action::requeue(RESYNC))
+}
+
+/// The fleet-relevant parameters of a snapshot, named as in status.
+fn hyperparams(p: &SubnetParams) -> Hyperparams {
+    Hyperparams {
+        tempo: Some(p.tempo),
+        min_burn_rao: Some(p.min_burn),
+        max_burn_rao: Some(p.max_burn),
+        immunity_period: Some(p.immunity_period),
+        weights_version: Some(p.weights_version),
+        commit_reveal_enabled: Some(p.commit_reveal_enabled),
+        max_allowed_uids: Some(p.max_allowed_uids),
+        activity_cutoff: Some(p.activity_cutoff),
+    }
 }

@@ -19,7 +19,7 @@ use futures::{Future, FutureExt, Stream, StreamExt};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Pod, Secret, Service};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::events::Recorder;
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::{controller, WatchStreamExt};
 use kube::{Client, Resource, ResourceExt};
@@ -55,11 +55,7 @@ pub async fn run(
     let (neuron_tx, neuron_rx) = mpsc::unbounded_channel::<ObjectRef<Neuron>>();
     let (subnet_tx, subnet_rx) = mpsc::unbounded_channel::<ObjectRef<Subnet>>();
     let (set_tx, set_rx) = mpsc::unbounded_channel::<ObjectRef<NeuronSet>>();
-    let reporter = Reporter {
-        controller: "tensorfleet".into(),
-        instance: std::env::var("POD_NAME").ok(),
-    };
-    let recorder = Recorder::new(client.clone(), reporter);
+    let recorder = Recorder::new(client.clone(), super::events::reporter());
     // Objects of our kinds that do not decode stay out of the typed watches and stores (one of
     // them would stop every list of its kind) and are reported on themselves.
     let invalid_neurons = Arc::new(lenient::Registry::default());

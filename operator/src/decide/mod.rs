@@ -18,6 +18,7 @@ pub mod rollout;
 pub mod spend_failure;
 pub mod spend_pause;
 pub mod stake;
+pub mod subnet_changes;
 pub mod weights;
 
 pub use conflict::*;

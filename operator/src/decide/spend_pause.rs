@@ -65,10 +65,28 @@ pub fn retry_after_failures(records: &[RegistrationRecord]) -> Option<(u32, Time
 pub fn failure_backoff<'a>(
     outcomes: impl DoubleEndedIterator<Item = (&'a str, Option<&'a str>)>,
 ) -> Option<(u32, Timestamp)> {
+    backoff(outcomes, false)
+}
+
+/// [`failure_backoff`] for stake operations, where a price-limit refusal counts as a failure:
+/// unlike the burn, which decays back under a cap by itself, a pool price that keeps running
+/// past the bound would otherwise cost a fee every short pause, and from the ledger the pause
+/// also holds across an operator restart.
+pub fn stake_failure_backoff<'a>(
+    outcomes: impl DoubleEndedIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Option<(u32, Timestamp)> {
+    backoff(outcomes, true)
+}
+
+fn backoff<'a>(
+    outcomes: impl DoubleEndedIterator<Item = (&'a str, Option<&'a str>)>,
+    price_limit_fails: bool,
+) -> Option<(u32, Timestamp)> {
+    let counts = |r: &str| price_limit_fails || !price_limited(r);
     let run: Vec<(&str, Option<&str>)> = outcomes
         .rev()
-        .filter(|(r, _)| !never_included(r) && !price_limited(r))
-        .take_while(|(r, _)| failed(r))
+        .filter(|(r, _)| !never_included(r) && counts(r))
+        .take_while(|(r, _)| failed(r) || (price_limit_fails && price_limited(r)))
         .collect();
     let last = run.first()?;
     let at: Timestamp = last.1?.parse().ok()?;
@@ -106,6 +124,40 @@ mod tests {
         assert_eq!(failure_backoff(recovered.iter().copied()), None);
         let price = [("AmountTooLow", Some(t)), ("PriceLimitExceeded", Some(t))];
         assert_eq!(failure_backoff(price.iter().copied()).map(|r| r.0), Some(1));
+    }
+
+    #[test]
+    fn a_stake_refused_for_its_price_limit_pauses_like_a_failure() {
+        let t = |s: &str| -> Timestamp { s.parse().unwrap() };
+        let (t0, t1) = ("2026-11-22T12:00:00Z", "2026-11-22T12:05:00Z");
+        // (outcomes oldest first, expected (failures in a row, until))
+        let cases = [
+            (
+                vec![("Success", t0), ("PriceLimitExceeded", t1)],
+                Some((1, t("2026-11-22T12:06:00Z"))),
+            ),
+            (
+                vec![("PriceLimitExceeded", t0), ("PriceLimitExceeded", t1)],
+                Some((2, t("2026-11-22T12:07:00Z"))),
+            ),
+            (
+                vec![("AmountTooLow", t0), ("PriceLimitExceeded", t1)],
+                Some((2, t("2026-11-22T12:07:00Z"))),
+            ),
+            // never reached a block: neither counts nor ends the run
+            (
+                vec![("PriceLimitExceeded", t0), ("Expired", t1)],
+                Some((1, t("2026-11-22T12:01:00Z"))),
+            ),
+            (vec![("PriceLimitExceeded", t0), ("Success", t1)], None),
+        ];
+        for (outcomes, want) in cases {
+            let it = outcomes.iter().map(|(r, at)| (*r, Some(*at)));
+            assert_eq!(stake_failure_backoff(it), want, "{outcomes:?}");
+        }
+        // registrations keep their own short price pause (`price_pause`)
+        let reg = [("RegistrationPriceLimitExceeded", Some(t1))];
+        assert_eq!(failure_backoff(reg.iter().copied()), None);
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub enum Fault {
     Disconnect,
     /// Writes only: the extrinsic is applied but the caller gets `OutcomeUnknown`.
     IncludedResultLost,
+    /// `add_stake` only: someone else's buy of a tenth of the pool's TAO lands in the block just
+    /// before the call (price ×1.21), after the caller read the price it limits by.
+    FrontRun,
 }
 
 /// Which views answer every chain call with HTTP 429 ("too many requests"), as a rate-limiting
@@ -77,6 +80,11 @@ impl Faults {
     pub fn inject(&mut self, method: Method, fault: Fault, count: u32) -> Result<(), String> {
         if fault == Fault::IncludedResultLost && !method.is_write() {
             return Err(format!("{fault:?} only applies to writes, not {method:?}"));
+        }
+        if fault == Fault::FrontRun && method != Method::AddStake {
+            return Err(format!(
+                "{fault:?} only applies to add_stake, not {method:?}"
+            ));
         }
         let q = self.queued.entry(method).or_default();
         q.extend(std::iter::repeat_n(fault, count as usize));
@@ -118,4 +126,13 @@ impl Faults {
         *self.calls.entry(method).or_default() += 1;
         self.queued.get_mut(&method).and_then(|q| q.pop_front())
     }
+}
+
+/// [`Fault::FrontRun`]'s buy on a dynamic pool: a tenth of its TAO in, fee-less, the constant
+/// product kept (tao × alpha), so the price tao / alpha rises by 1.1² = 1.21.
+pub fn front_run(c: &mut super::config::SubnetConfig) {
+    let k = u128::from(c.pool_tao) * u128::from(c.pool_alpha);
+    let tao = c.pool_tao + c.pool_tao / 10;
+    c.pool_tao = tao;
+    c.pool_alpha = u64::try_from(k / u128::from(tao.max(1))).unwrap_or(u64::MAX);
 }

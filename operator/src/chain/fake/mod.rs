@@ -150,10 +150,16 @@ impl FakeChain {
     fn write(
         &self,
         m: Method,
+        netuid: Option<u16>,
         build: impl FnOnce(&ChainState) -> Result<Submission, ChainError>,
     ) -> Result<TxOutcome, ChainError> {
         let mut inner = self.lock();
         let fault = Self::gate(&mut inner, self.view, m)?;
+        if fault == Some(Fault::FrontRun) {
+            if let Some(sn) = netuid.and_then(|n| inner.state.subnets.get_mut(&n)) {
+                faults::front_run(&mut sn.config);
+            }
+        }
         let submission = build(&inner.state)?;
         let outcome = inner.state.submit(submission)?;
         if fault == Some(Fault::IncludedResultLost) {
@@ -235,7 +241,7 @@ impl FakeChain {
     /// refuse before signing when `Burn` at the birth block is above the limit, else
     /// `burned_register`.
     pub fn register_as(&self, a: &RegisterArgs) -> Result<TxOutcome, ChainError> {
-        self.write(Method::Register, |s| {
+        self.write(Method::Register, Some(a.netuid), |s| {
             let call = if s.runtime.has_register_limit {
                 Call::RegisterLimit {
                     netuid: a.netuid,
@@ -266,7 +272,7 @@ impl FakeChain {
     pub fn stake_as(&self, m: Method, a: &StakeArgs) -> Result<TxOutcome, ChainError> {
         let (netuid, hotkey, amount) = (a.netuid, a.hotkey, a.amount_rao);
         let adding = m == Method::AddStake;
-        self.write(m, |s| {
+        self.write(m, Some(netuid), |s| {
             let call = match (a.limit, s.runtime.has_stake_limit, adding) {
                 (Some(l), true, true) => Call::AddStakeLimit {
                     netuid,
@@ -318,7 +324,7 @@ impl FakeChain {
     }
 
     pub fn serve_axon_as(&self, a: &ServeArgs) -> Result<TxOutcome, ChainError> {
-        self.write(Method::ServeAxon, |_| Ok(a.submission()))
+        self.write(Method::ServeAxon, None, |_| Ok(a.submission()))
     }
 }
 

@@ -114,12 +114,13 @@ fn failure_refusal(call: SpendCall, result: &TxResult) -> Done {
         // the store shows the resolution, the spend reads as in flight.
         return Done::Recorded;
     };
-    // A stake whose price bound the pool moved past is no burn above a cap.
-    let why = match (class, call) {
+    // A stake whose price bound the pool moved past is no burn above a cap; it counts as a
+    // failed step (`spend_pause::stake_failure_backoff`: 60 s first), so say why that long.
+    let (why, secs) = match (class, call) {
         (SpendFailure::PriceLimit, SpendCall::AddStake | SpendCall::RemoveStake) => {
-            "PriceBeyondLimit"
+            ("PriceBeyondLimit", 60)
         }
-        _ => why,
+        _ => (why, 30),
     };
     let msg = match class {
         SpendFailure::PriceLimit if call != SpendCall::Register => format!("the price moved past the limit by inclusion ({error}: a fee was paid, no stake moved); waiting"),
@@ -127,7 +128,7 @@ fn failure_refusal(call: SpendCall, result: &TxResult) -> Done {
         SpendFailure::ProxyMisconfigured => format!("the chain refused the proxied call ({pallet}.{error}): the proxy key has no proxy of a type that may make it for the coldkey"),
         _ => format!("the chain refused the call ({pallet}.{error})"),
     };
-    refuse(why, msg, 30)
+    refuse(why, msg, secs)
 }
 
 fn call_word(c: SpendCall) -> &'static str {

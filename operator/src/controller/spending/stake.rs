@@ -8,7 +8,7 @@ use super::{Action, Deps, Request};
 use crate::api::SpendCall;
 use crate::chain::{PriceLimit, StakeRequest};
 use crate::decide::ledger::{self as ledger_sums, Scope};
-use crate::decide::spend_pause::failure_backoff;
+use crate::decide::spend_pause::stake_failure_backoff;
 use crate::decide::stake::{self, StakeInput, StakeStep};
 use jiff::Timestamp;
 
@@ -59,8 +59,16 @@ pub async fn stake(deps: &Deps, req: &Request) -> Done {
     let now = Timestamp::now();
     let records = ledger_sums::stake_records(&spends, &req.owner.neuron);
     let outcomes = records.iter().map(|r| (r.result.as_str(), r.at.as_deref()));
-    if let Some((n, until)) = failure_backoff(outcomes).filter(|(_, u)| now < *u) {
-        let msg = format!("{n} failed stake operation(s) in a row; next attempt after {until}");
+    if let Some((n, until)) = stake_failure_backoff(outcomes).filter(|(_, u)| now < *u) {
+        let last = records
+            .iter()
+            .rev()
+            .map(|r| r.result.as_str())
+            .find(|r| !matches!(*r, "" | "Expired" | "NonceUsedElsewhere"))
+            .unwrap_or_default();
+        let msg = format!(
+            "{n} failed stake operation(s) in a row (the last: {last}); next attempt after {until}"
+        );
         let secs = now.duration_until(until).as_secs().max(1);
         return refuse("RetryBackoff", msg, secs);
     }

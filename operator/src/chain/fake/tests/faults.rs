@@ -1,7 +1,7 @@
 //! The in-process `FakeChain` through the `Chain` trait: faults, counters, old-runtime fallback.
 
 use super::*;
-use crate::chain::{Chain, RegisterRequest, Signer};
+use crate::chain::{Chain, PriceLimit, RegisterRequest, Signer, StakeRequest};
 
 /// A chain where coldkey keypair(1) is funded, and its register request for hotkey acct(10).
 fn setup() -> (FakeChain, Signer) {
@@ -102,6 +102,57 @@ fn included_result_lost_is_refused_for_reads() {
     let chain = FakeChain::default();
     let r = chain.with_faults(|f| f.inject(Method::Snapshot, Fault::IncludedResultLost, 1));
     assert!(r.is_err());
+}
+
+#[tokio::test]
+async fn a_front_run_moves_the_price_before_one_add_stake() {
+    let (chain, signer) = setup();
+    let pool =
+        serde_json::json!({"swap_mechanism": 1, "pool_tao": 4000 * TAO, "pool_alpha": 1000 * TAO});
+    chain.with_state(|s| {
+        s.patch_subnet(NETUID, &pool).unwrap();
+        s.register_external(NETUID, acct(10), Some(signer.payer()), false)
+            .unwrap();
+    });
+    let price = || chain.with_state(|s| s.pool(NETUID).unwrap().price_rao);
+    assert!(chain
+        .with_faults(|f| f.inject(Method::RemoveStake, Fault::FrontRun, 1))
+        .is_err());
+    chain
+        .with_faults(|f| f.inject(Method::AddStake, Fault::FrontRun, 1))
+        .unwrap();
+    let before = price();
+    let stake = |nonce| StakeRequest {
+        netuid: NETUID,
+        hotkey: acct(10),
+        amount_rao: TAO,
+        limit: Some(PriceLimit {
+            limit_price_rao: before + before / 100,
+            allow_partial: false,
+        }),
+        signer: &signer,
+        tx: tx(nonce),
+    };
+    let free = chain.free_balance(&signer.payer()).await.unwrap();
+    let out = chain.add_stake(&stake(0)).await.unwrap();
+    assert_eq!(out.result, TxResult::failed("Swap", "PriceLimitExceeded"));
+    // 4000 → 4400 TAO for 1000 → 909.09 alpha: ×1.21
+    assert_eq!(price() / 1_000_000, before * 121 / 100 / 1_000_000);
+    let paid = free - chain.free_balance(&signer.payer()).await.unwrap();
+    assert!(paid < TAO / 1000, "only the fee: {paid}");
+    // One call only: priced again, the next is within its limit.
+    let again = price();
+    let ok = StakeRequest {
+        limit: Some(PriceLimit {
+            limit_price_rao: again + again / 100,
+            allow_partial: false,
+        }),
+        ..stake(1)
+    };
+    assert_eq!(
+        chain.add_stake(&ok).await.unwrap().result,
+        TxResult::Success
+    );
 }
 
 #[tokio::test]
