@@ -75,8 +75,8 @@ def pod_deletes(cluster):
             if r.verb == "delete" and r.resource == "pods" and r.name == POD and r.user != AGENT_TOKEN]
 
 
-def test_unhealthy_gpu_node_restarts_the_pod_once(cluster, tmp_path, agent, start_chain, start_operator,
-                                                  apply, get, wait_for, kubelet_create_pod_for):
+def healthy_node(cluster, tmp_path, agent, get, wait_for):
+    """NODE labelled healthy by a running agent; returns (its devices file, its labels)."""
     dev = tmp_path / "devices.json"
     dev.write_text(json.dumps(devices()))
     cluster.ensure_node(NODE)
@@ -85,6 +85,12 @@ def test_unhealthy_gpu_node_restarts_the_pod_once(cluster, tmp_path, agent, star
     wait_for(lambda: node_labels().get("tensorfleet.io/gpu.healthy") == "true", timeout=30,
              message=f"agent labels {NODE}")
     assert proc.poll() is None
+    return dev, node_labels
+
+
+def test_unhealthy_gpu_node_restarts_the_pod_once(cluster, tmp_path, agent, start_chain, start_operator,
+                                                  apply, get, wait_for, kubelet_create_pod_for):
+    dev, node_labels = healthy_node(cluster, tmp_path, agent, get, wait_for)
     assert node_labels()["tensorfleet.io/gpu.count"] == "1"
     assert any(r.user == AGENT_TOKEN and r.verb == "patch" and r.resource == "nodes" for r in cluster.requests)
 
@@ -128,3 +134,40 @@ def test_unhealthy_gpu_node_restarts_the_pod_once(cluster, tmp_path, agent, star
     assert get("pods", NS, POD) is not None
     assert len(pod_deletes(cluster)) == 1, pod_deletes(cluster)
     assert status(get)["operatorRestarts"]["count"] == 1
+
+
+def test_a_validator_gpu_restart_waits_for_its_next_weight_set(cluster, tmp_path, agent, start_chain,
+                                                               start_operator, apply, get, wait_for,
+                                                               kubelet_create_pod_for):
+    """Not right before a weight set: the restart waits for the window after the next one (the
+    weights rate limit, 10 blocks here), at most a tempo (360 blocks of 12 s, capped at 1 h)."""
+    from lifecycle_env import NETUID, polled
+    dev, node_labels = healthy_node(cluster, tmp_path, agent, get, wait_for)
+    operator = start_operator()
+    chain = start_chain(burn=TAO // 10, weights_rate_limit=10)
+    setup(apply, chain, role="validator", gpus=1, health={"maxWeightAgeBlocks": 1000})
+    wait_for(lambda: replicas(get) == 1, timeout=30, message="registered")
+    kubelet_create_pod_for(get("statefulsets", NS, "miner-0"), node=NODE)
+    hotkey = status(get)["hotkey"]
+    set_at = chain.advance(1)
+    chain.set_figures(NETUID, hotkey, last_update=set_at)
+    head = chain.advance(50)  # weights set 50 blocks ago: fresh, but past the window
+    wait_for(lambda: polled(operator, chain, head), timeout=20, message="polled")
+    wait_for(lambda: gpu_cond(get).get("status") == "False", timeout=20, message="GpuUnhealthy False")
+
+    dev.write_text(json.dumps(devices(xids=[79])))
+    c = wait_for(lambda: (c := gpu_cond(get)).get("status") == "True" and c, timeout=30,
+                 message="GpuUnhealthy True")
+    assert "restart waits for the validator's next weight set (window: 10 blocks" in c["message"], c
+    for _ in range(3):
+        head = chain.advance(1)
+        wait_for(lambda: polled(operator, chain, head), timeout=10, message="polled")
+    time.sleep(3)
+    assert get("pods", NS, POD) is not None and pod_deletes(cluster) == [], "held for the window"
+
+    # The validator sets weights: the window opens, the restart comes at once.
+    chain.set_figures(NETUID, hotkey, last_update=chain.advance(1))
+    wait_for(lambda: get("pods", NS, POD) is None, timeout=15, message="restart in the window")
+    r = wait_for(lambda: (r := status(get).get("operatorRestarts") or {}).get("count") == 1 and r, timeout=20,
+                 message="restart recorded")
+    assert r["lastReason"] == "GpuUnhealthy"
