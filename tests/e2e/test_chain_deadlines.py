@@ -200,3 +200,24 @@ def test_commits_without_reveals_are_stale(cluster, start_chain, operator, apply
     head = chain.advance(1)
     chain.set_figures(NETUID, hotkey, last_update=head, weights=[[0, 30000]])
     wait_for(lambda: weights(get).get("status") == "True", timeout=20, message="fresh after a reveal")
+
+
+def test_with_two_mechanisms_the_oldest_weights_count(cluster, start_chain, operator, apply, get, wait_for,
+                                                      kubelet_create_pod_for):
+    """A subnet with two incentive mechanisms: a validator sets weights on each. Fresh weights on
+    mechanism 0 do not hide stale ones on mechanism 1."""
+    chain = start_chain(burn=TAO // 10, mechanism_count=2, commit_reveal_enabled=False)
+    hotkey = registered_with_pod(chain, apply, get, wait_for, kubelet_create_pod_for, role="validator",
+                                 health={"maxWeightAgeBlocks": 10, "maxRestartsPerHour": 2})
+    now = chain.advance(1)
+    chain.set_figures(NETUID, hotkey, last_update=now, mechanism_last_update=[now])
+    wait_for(lambda: f"set at block {now} on mechanism 0 (the oldest of 2)," in weights(get).get("message", ""),
+             timeout=20, message="both mechanisms fresh")
+    # Mechanism 0 keeps being set; mechanism 1 stops.
+    for _ in range(4):
+        head = chain.advance(3)
+        chain.set_figures(NETUID, hotkey, last_update=head)
+        wait_for(lambda: polled(operator, chain, head), timeout=10, message="polled")
+    wait_for(lambda: get("pods", NS, POD) is None, timeout=POLL + 8, message="restart for mechanism 1")
+    w = weights(get)
+    assert w["reason"] == "WeightsStale" and f"block {now} on mechanism 1 (the oldest of 2)" in w["message"], w

@@ -28,7 +28,7 @@ NEEDED = (
     _grant("tensorfleet.io", ["subnets"], ["list", "watch"])
     | _grant("tensorfleet.io", ["neurons", "neuronsets"], ["list", "watch"])
     # fresh reads past the watch cache right after our own status write
-    | _grant("tensorfleet.io", ["neurons", "neuronsets"], ["get"])
+    | _grant("tensorfleet.io", ["neurons", "neuronsets", "subnets"], ["get"])
     | _grant("tensorfleet.io", ["subnets/status", "neurons/status", "neuronsets/status"], ["patch"])
     | _grant("tensorfleet.io", ["neurons"], ["create", "patch", "delete"])
     # the ledger finalizer on NeuronSets (Neurons are patched already)

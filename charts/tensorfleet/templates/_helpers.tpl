@@ -90,7 +90,7 @@ one Role per watched namespace (watch.mode=namespaced). One rule per line so tha
 tie a `rbac-justify:` comment to its rule: a justified rule may go unused in the end-to-end suite.
 */}}
 {{- define "tensorfleet.namespacedRules" -}}
-- {apiGroups: ["tensorfleet.io"], resources: ["subnets"], verbs: ["list", "watch"]}
+- {apiGroups: ["tensorfleet.io"], resources: ["subnets"], verbs: ["get", "list", "watch"]}  # rbac-justify: get reads a Subnet past the watch cache right after our own status write (hyperparameter history is reported once)
 - {apiGroups: ["tensorfleet.io"], resources: ["neurons"], verbs: ["get", "list", "watch"]}  # rbac-justify: get reads a Neuron past the watch cache right after our own status write
 - {apiGroups: ["tensorfleet.io"], resources: ["subnets/status", "neurons/status"], verbs: ["patch"]}
 - {apiGroups: ["tensorfleet.io"], resources: ["neuronsets"], verbs: ["list", "watch"]}  # rbac-justify: the NeuronSet controller watches its sets

@@ -42,6 +42,7 @@ fn snap(block: u64, burn: u64, neurons: Vec<NeuronInfo>) -> SubnetSnapshot {
         pool: None,
         stakes: Vec::new(),
         weights: Vec::new(),
+        mechanism_last_update: Vec::new(),
     }
 }
 

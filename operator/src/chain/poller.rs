@@ -91,7 +91,11 @@ impl Interest {
         stakes.dedup();
         weights.sort();
         weights.dedup();
-        SnapshotQuery { stakes, weights }
+        SnapshotQuery {
+            stakes,
+            weights,
+            mechanisms: 1,
+        }
     }
 }
 
@@ -255,7 +259,11 @@ async fn poll_loop(
                 }
             },
         };
-        let query = interest.query(&key);
+        let mut query = interest.query(&key);
+        query.mechanisms = cache
+            .get(&key)
+            .and_then(|s| s.snapshot)
+            .map_or(1, |s| s.params.mechanism_count);
         let (served_by, result) =
             match tokio::time::timeout(deadline, pool.snapshot_from(cfg.netuid, &query)).await {
                 Ok(r) => r,

@@ -89,6 +89,7 @@ fn snap(block: u64, incentive: f64) -> SubnetSnapshot {
         pool: None,
         stakes: Vec::new(),
         weights: Vec::new(),
+        mechanism_last_update: Vec::new(),
     }
 }
 

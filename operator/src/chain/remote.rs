@@ -143,6 +143,7 @@ fn read_args(
         account,
         stakes: Vec::new(),
         weights: Vec::new(),
+        mechanisms: 0,
     }
 }
 
@@ -160,6 +161,7 @@ impl Chain for RemoteFakeChain {
         let args = ReadArgs {
             stakes: query.stakes.clone(),
             weights: query.weights.clone(),
+            mechanisms: query.mechanisms,
             ..read_args(Some(netuid), None, None)
         };
         self.call(Method::Snapshot, &args).await

@@ -187,6 +187,9 @@ pub struct SnapshotQuery {
     pub stakes: Vec<(AccountId, AccountId)>,
     /// uids whose weights row to read (our validators').
     pub weights: Vec<u16>,
+    /// Incentive mechanisms the subnet had at the last poll: above 1, each other mechanism's
+    /// `LastUpdate` is read too.
+    pub mechanisms: u8,
 }
 
 /// A whole subnet at one block.
@@ -205,11 +208,27 @@ pub struct SubnetSnapshot {
     /// The weights row of each queried uid, in query order.
     #[serde(default)]
     pub weights: Vec<WeightsRow>,
+    /// `LastUpdate` of mechanisms 1, 2, … (by uid) when asked for (mechanism 0's is in each
+    /// [`NeuronInfo`]): a validator sets weights on every mechanism of its subnet.
+    #[serde(default)]
+    pub mechanism_last_update: Vec<Vec<u64>>,
 }
 
 impl SubnetSnapshot {
     pub fn neuron_by_hotkey(&self, hotkey: &AccountId) -> Option<&NeuronInfo> {
         self.neurons.iter().find(|n| &n.hotkey == hotkey)
+    }
+
+    /// The oldest `LastUpdate` of `n` over the subnet's mechanisms, and which mechanism it is
+    /// (0 when there is one, or mechanism 0 is the oldest).
+    pub fn oldest_last_update(&self, n: &NeuronInfo) -> (u64, u8) {
+        let others = self.mechanism_last_update.iter().enumerate();
+        others
+            .filter_map(|(i, by_uid)| Some((*by_uid.get(usize::from(n.uid))?, i as u8 + 1)))
+            .fold(
+                (n.last_update, 0),
+                |oldest, m| if m.0 < oldest.0 { m } else { oldest },
+            )
     }
 
     /// The weights row of `uid`, if it was queried.
@@ -229,6 +248,30 @@ impl SubnetSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_oldest_last_update_over_mechanisms() {
+        let n = |uid, last_update| NeuronInfo {
+            uid,
+            last_update,
+            ..crate::chain::cache::tests::info(uid as u8, 0.0)
+        };
+        let mut s = SubnetSnapshot {
+            netuid: 1,
+            block: 500,
+            params: SubnetParams::default(),
+            neurons: vec![n(0, 400), n(1, 300)],
+            pool: None,
+            stakes: Vec::new(),
+            weights: Vec::new(),
+            mechanism_last_update: Vec::new(),
+        };
+        assert_eq!(s.oldest_last_update(&s.neurons[0].clone()), (400, 0));
+        // Mechanism 1: uid 0 set at 350 (older), uid 1 at 320 (newer than its 300 on 0).
+        s.mechanism_last_update = vec![vec![350, 320], vec![]];
+        assert_eq!(s.oldest_last_update(&s.neurons[0].clone()), (350, 1));
+        assert_eq!(s.oldest_last_update(&s.neurons[1].clone()), (300, 0));
+    }
 
     #[test]
     fn pool_values_alpha_at_the_price() {

@@ -3,7 +3,7 @@
 use crate::api::{Neuron, Role};
 use crate::chain::cache::SubnetChainState;
 use crate::chain::poller::PollEvent;
-use crate::chain::{AccountId, NeuronInfo, SubnetParams};
+use crate::chain::{AccountId, NeuronInfo, SubnetSnapshot};
 use crate::decide::pruning::immunity_ends_at;
 use crate::decide::weights::WeightAge;
 use kube::runtime::reflector::ObjectRef;
@@ -35,7 +35,7 @@ pub fn affected(
             .and_then(|h| snap.neuron_by_hotkey(&h));
         info.is_some_and(|i| {
             let since = view.and_then(|v| v.weights_since.get(&i.uid)).map(|w| w.1);
-            deadlines(n, i, &snap.params, since)
+            deadlines(n, i, snap, since)
                 .into_iter()
                 .any(|d| from < d && d <= to)
         })
@@ -63,10 +63,11 @@ pub fn affected(
 /// The blocks at which a registered Neuron's verdict changes with no change of its figures:
 /// a validator's weights turning stale (set, or committed without a reveal), the end of its
 /// immunity to pruning.
-fn deadlines(n: &Neuron, info: &NeuronInfo, params: &SubnetParams, since: Option<u64>) -> Vec<u64> {
-    let limit = n.spec.health.max_weight_age_blocks;
+fn deadlines(n: &Neuron, info: &NeuronInfo, snap: &SubnetSnapshot, since: Option<u64>) -> Vec<u64> {
+    let (limit, params) = (n.spec.health.max_weight_age_blocks, &snap.params);
+    let (last_update, _) = snap.oldest_last_update(info);
     let weights = (n.spec.role == Role::Validator)
-        .then(|| WeightAge::of(limit, params, 0, info.last_update, since))
+        .then(|| WeightAge::of(limit, params, 0, last_update, since))
         .flatten();
     let immunity = immunity_ends_at(info.registered_at_block, params.immunity_period);
     weights
@@ -95,7 +96,7 @@ pub fn in_conflict(neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
 mod tests {
     use super::*;
     use crate::chain::cache::Change;
-    use crate::chain::{SubnetKey, SubnetSnapshot};
+    use crate::chain::{SubnetKey, SubnetParams};
 
     fn neuron(ns: &str, name: &str, subnet: &str, hotkey: Option<[u8; 32]>) -> Arc<Neuron> {
         let mut n = Neuron::new(
@@ -201,6 +202,7 @@ mod tests {
             pool: None,
             stakes: Vec::new(),
             weights: Vec::new(),
+            mechanism_last_update: Vec::new(),
         };
         let view = SubnetChainState {
             snapshot: Some(Arc::new(snap)),

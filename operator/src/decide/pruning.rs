@@ -92,6 +92,7 @@ mod tests {
             pool: None,
             stakes: Vec::new(),
             weights: Vec::new(),
+            mechanism_last_update: Vec::new(),
         }
     }
 

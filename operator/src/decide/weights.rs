@@ -24,6 +24,10 @@ pub struct WeightAge {
     pub reveals_since: Option<u64>,
     /// [`reveal_delay`] of the subnet.
     pub reveal_delay: u64,
+    /// The subnet's incentive mechanisms, and the one whose `LastUpdate` is `last_update` (the
+    /// oldest: a validator sets weights on each).
+    pub mechanisms: u8,
+    pub oldest_mechanism: u8,
 }
 
 /// What the weights say: the message of `WeightsFresh`, and for stale ones the restart reason.
@@ -54,7 +58,28 @@ impl WeightAge {
             limit: age_limit(spec, params)?,
             reveals_since: reveals_since.filter(|_| params.commit_reveal_enabled),
             reveal_delay: reveal_delay(params),
+            mechanisms: params.mechanism_count.max(1),
+            oldest_mechanism: 0,
         })
+    }
+
+    /// `last_update` is mechanism `m`'s (the oldest).
+    pub fn on_mechanism(self, m: u8) -> Self {
+        Self {
+            oldest_mechanism: m,
+            ..self
+        }
+    }
+
+    /// "block 123", or "block 123 on mechanism 1 (the oldest of 2)" on a subnet with several.
+    fn set_at(&self) -> String {
+        match self.mechanisms {
+            0 | 1 => format!("block {}", self.last_update),
+            n => format!(
+                "block {} on mechanism {} (the oldest of {n})",
+                self.last_update, self.oldest_mechanism
+            ),
+        }
     }
 
     /// The first block at which the weights, set at `last_update`, are stale.
@@ -83,8 +108,8 @@ pub fn verdict(w: &WeightAge) -> Verdict {
         return Verdict::Stale {
             reason: RestartReason::WeightsStale,
             message: format!(
-                "weights set at block {}, stale since block {stale_at} ({limit})",
-                w.last_update
+                "weights set at {}, stale since block {stale_at} ({limit})",
+                w.set_at()
             ),
         };
     }
@@ -101,8 +126,8 @@ pub fn verdict(w: &WeightAge) -> Verdict {
         };
     }
     Verdict::Fresh(format!(
-        "weights set at block {}, stale from block {stale_at} ({limit})",
-        w.last_update
+        "weights set at {}, stale from block {stale_at} ({limit})",
+        w.set_at()
     ))
 }
 
@@ -254,6 +279,30 @@ mod tests {
             ..p
         };
         assert_eq!(reveal_delay(&longer), 4 * 361);
+    }
+
+    #[test]
+    fn with_several_mechanisms_the_oldest_counts_and_is_named() {
+        let p = SubnetParams {
+            mechanism_count: 2,
+            ..SubnetParams::default()
+        };
+        let w = WeightAge::of(Some(5), &p, 110, 100, None)
+            .unwrap()
+            .on_mechanism(1);
+        let want = "weights set at block 100 on mechanism 1 (the oldest of 2), stale since block \
+                    106 (maxWeightAgeBlocks 5)";
+        assert_eq!(
+            verdict(&w),
+            Verdict::Stale {
+                reason: RestartReason::WeightsStale,
+                message: want.into()
+            }
+        );
+        let one = WeightAge::of(Some(5), &SubnetParams::default(), 102, 100, None).unwrap();
+        assert!(
+            matches!(verdict(&one), Verdict::Fresh(m) if m.starts_with("weights set at block 100, "))
+        );
     }
 
     #[test]

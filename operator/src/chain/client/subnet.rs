@@ -55,6 +55,8 @@ pub async fn snapshot(
     batch.extend(last_epoch.clone());
     let weights_at = batch.len();
     batch.extend(weights_reads(&at, netuid, &query_.weights)?);
+    let mechanisms_at = batch.len();
+    batch.extend(mechanism_reads(&at, netuid, query_.mechanisms)?);
     // A price that cannot be read leaves the pool unknown, not the snapshot failed.
     let price = async { Ok::<_, ChainError>(reads::alpha_price(c, &at, netuid).await.ok()) };
     let (graph, price, values) = futures::try_join!(
@@ -88,7 +90,12 @@ pub async fn snapshot(
         params.last_epoch_block = Some(u64_at(&md, read, v)?);
     }
     let own = stakes.decode(&md, &values[..stakes.reads.len()])?;
-    let weights = weights_rows(&query_.weights, &values[weights_at..]);
+    let weights = weights_rows(&query_.weights, &values[weights_at..mechanisms_at]);
+    let mechanism_last_update = batch[mechanisms_at..]
+        .iter()
+        .zip(&values[mechanisms_at..])
+        .map(|(read, v)| last_updates(&md, read, v.as_deref()))
+        .collect();
     Ok(SubnetSnapshot {
         netuid,
         block: at.block_number(),
@@ -104,7 +111,30 @@ pub async fn snapshot(
             }),
         stakes: own,
         weights,
+        mechanism_last_update,
     })
+}
+
+/// `LastUpdate` of mechanisms 1 .. `count` (storage index `mechanism × 4096 + netuid`, HEAD
+/// `subnets/mechanism.rs:28-40`; Identity-hashed, `lib.rs:2321`).
+fn mechanism_reads<C: subxt::client::OfflineClientAtBlockT<super::config::SubtensorConfig>>(
+    at: &subxt::client::ClientAtBlock<super::config::SubtensorConfig, C>,
+    netuid: u16,
+    count: u8,
+) -> Result<Vec<storage::Read>, ChainError> {
+    (1..u16::from(count))
+        .map(|m| storage::key(at, SUBTENSOR, "LastUpdate", (m * 4096 + netuid,)))
+        .collect()
+}
+
+/// A `Vec<u64>` by uid (empty when absent or not decodable: nothing is judged on it).
+fn last_updates(md: &subxt::Metadata, read: &storage::Read, v: Option<&[u8]>) -> Vec<u64> {
+    let value = storage::decode_value(md, read, v).ok().flatten();
+    let items = value
+        .as_ref()
+        .and_then(super::value::list)
+        .unwrap_or_default();
+    items.into_iter().filter_map(super::value::u64_of).collect()
 }
 
 /// The `Weights(netuid, uid)` keys of `uids` (mechanism 0: its storage index is the netuid,
@@ -204,6 +234,8 @@ async fn lite_snapshot(
         }),
         stakes: stakes.decode(&md, &values[per_uid..weights_at])?,
         weights: weights_rows(&query_.weights, &values[weights_at..]),
+        // No runtime without `get_metagraph` has several mechanisms.
+        mechanism_last_update: Vec::new(),
     })
 }
 

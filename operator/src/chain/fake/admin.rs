@@ -135,7 +135,8 @@ impl ChainState {
     /// Sets a registered hotkey's figures: any [`NeuronInfo`] field but `uid`, `hotkey`,
     /// `coldkey` and `axon`; `stake` sets its owner's own alpha directly (others' stake on the
     /// hotkey is unchanged); `weights` (`[[uid, weight], ...]`) writes its `Weights` row, as a
-    /// reveal does (a commit moves only `last_update`). Emission as the chain pays it is
+    /// reveal does (a commit moves only `last_update`); `mechanism_last_update` (`[block, ...]`)
+    /// the `LastUpdate` of mechanisms 1, 2, …. Emission as the chain pays it is
     /// [`ChainState::emit`].
     pub fn set_figures(
         &mut self,
@@ -162,9 +163,17 @@ impl ChainState {
             .map(serde_json::from_value)
             .transpose()
             .map_err(|e| format!("weights: expected [[uid, weight], ...]: {e}"))?;
+        let mechanisms: Option<Vec<u64>> = obj
+            .remove("mechanism_last_update")
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| format!("mechanism_last_update: expected [block, ...]: {e}"))?;
         let sn = self.subnets.get_mut(&netuid).expect("registered");
         if let Some(w) = weights {
             sn.weights.insert(uid, w);
+        }
+        if let Some(m) = mechanisms {
+            sn.mechanism_last_update.insert(uid, m);
         }
         let n = &mut sn.neurons[uid as usize];
         *n = patch(n, &changes)?;

@@ -150,6 +150,7 @@ fn dispatch(chain: &FakeChain, method: Method, body: &Bytes) -> Result<Response,
             let query = SnapshotQuery {
                 stakes: a.stakes,
                 weights: a.weights,
+                mechanisms: a.mechanisms,
             };
             reply(chain.get_snapshot(need(a.netuid, "netuid")?, &query))
         }

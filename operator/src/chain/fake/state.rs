@@ -30,6 +30,9 @@ pub struct Subnet {
     /// `Weights(netuid, uid)` rows written (a reveal, or `set_weights` without commit-reveal).
     #[serde(default)]
     pub weights: BTreeMap<u16, Vec<(u16, u16)>>,
+    /// `LastUpdate` of mechanisms 1, 2, … by uid, where set (else the registration block).
+    #[serde(default)]
+    pub mechanism_last_update: BTreeMap<u16, Vec<u64>>,
 }
 
 impl Subnet {
@@ -39,6 +42,7 @@ impl Subnet {
             neurons: Vec::new(),
             registration_blocks: Vec::new(),
             weights: BTreeMap::new(),
+            mechanism_last_update: BTreeMap::new(),
         }
     }
 
@@ -266,6 +270,17 @@ impl ChainState {
                 WeightsRow::from_scale(*uid, row.as_deref())
             })
             .collect();
+        let mechanisms = query.mechanisms.min(c.mechanism_count);
+        let mechanism_last_update = (1..mechanisms)
+            .map(|m| {
+                let of = |(uid, n): (usize, &NeuronInfo)| {
+                    let set = sn.mechanism_last_update.get(&(uid as u16));
+                    let at = set.and_then(|v| v.get(usize::from(m) - 1));
+                    at.copied().unwrap_or(n.registered_at_block)
+                };
+                sn.neurons.iter().enumerate().map(of).collect()
+            })
+            .collect();
         Some(SubnetSnapshot {
             netuid,
             block: self.head,
@@ -274,6 +289,7 @@ impl ChainState {
             pool: self.pool(netuid),
             stakes,
             weights,
+            mechanism_last_update,
         })
     }
 

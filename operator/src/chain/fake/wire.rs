@@ -180,4 +180,6 @@ pub struct ReadArgs {
     pub stakes: Vec<(AccountId, AccountId)>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub weights: Vec<u16>,
+    #[serde(default)]
+    pub mechanisms: u8,
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::controller::neuron::health::recent_restarts;
 
 #[test]
 fn addresses_follow_the_chain_rules() {

@@ -11,6 +11,7 @@
 mod act;
 mod facts;
 mod gpu;
+mod health;
 mod identity;
 mod observe;
 mod status;

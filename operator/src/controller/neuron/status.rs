@@ -100,7 +100,7 @@ fn restarts(prev: &NeuronStatus, plan: &NeuronPlan, now: Timestamp) -> Option<Op
     let Some(r) = &plan.restart else {
         return prev.operator_restarts.clone();
     };
-    let mut recent: Vec<String> = super::facts::recent_restarts(prev, now)
+    let mut recent: Vec<String> = super::health::recent_restarts(prev, now)
         .iter()
         .map(|t| t.to_string())
         .collect();

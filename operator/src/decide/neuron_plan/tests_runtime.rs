@@ -97,6 +97,8 @@ fn weights(age: u64, max: u64) -> WeightAge {
         },
         reveals_since: None,
         reveal_delay: 0,
+        mechanisms: 1,
+        oldest_mechanism: 0,
     }
 }
 
