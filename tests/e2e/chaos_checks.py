@@ -210,6 +210,12 @@ def settled(cluster, chain, fleet: Fleet) -> "dict[str, str] | Pending | None":
     neurons = {n["metadata"]["name"]: n for n in cluster.list("neurons", NS)}
     if set(neurons) != set(fleet.subnet_of):
         return None
+    # An intent whose outcome is not known yet counts as spent against its budget (it may have
+    # been included): until it resolves, a Neuron blocked by that budget is not settled either.
+    open_intents = [s["metadata"]["name"] for s in cluster.list("spends", NS)
+                    if not (s.get("status") or {}).get("result")]
+    if open_intents:
+        return Pending(f"{len(open_intents)} intents unresolved, e.g. {open_intents[:3]}")
     registered = {r["hotkey"] for r in registrations(chain)}
     replicas = {s["metadata"]["name"]: s["spec"].get("replicas", 1)
                 for s in cluster.list("statefulsets", NS)}
@@ -262,7 +268,9 @@ def check_verdicts(verdicts: dict[str, str], neurons: list[dict], fleet: Fleet,
             left = [rao(p.budget_24h) - spent[p.name]] if p.budget_24h else []
             if fleet.set_of(name) and p.set_budget:
                 left.append(rao(p.set_budget) - spent[fleet.set_of(name)])
-            assert left and min(left) < BURN, f"{name}: BudgetExhausted with {left} rao left"
+            said = next((c.get("message") for c in status[name].get("conditions") or []
+                         if c.get("type") == "RegistrationBlocked"), None)
+            assert left and min(left) < BURN, f"{name}: BudgetExhausted with {left} rao left ({said})"
         else:
             assert v == "registered", f"{name}: {v}"
     counts = defaultdict(int)
