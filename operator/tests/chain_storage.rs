@@ -202,3 +202,18 @@ fn subnet_parameters_decode_from_metadata_typed_values() {
         );
     }
 }
+
+/// The keys a snapshot reads for our validators' weights (mechanism 0) and for the other
+/// mechanisms' `LastUpdate` are Identity-hashed on both runtimes: the raw little-endian index
+/// and uid after the prefix (HEAD `lib.rs:2321`, `:2336-2345`; `subnets/mechanism.rs:35-40`).
+#[test]
+fn weights_and_mechanism_last_update_keys_are_identity_hashed() {
+    for (f, spec) in BOTH {
+        let at = offline_at(metadata(f), spec);
+        let w = storage::key(&at, "SubtensorModule", "Weights", (2u16, 5u16)).unwrap();
+        assert_eq!(w.key.len(), 32 + 4, "{f}");
+        assert_eq!(&w.key[32..], &[2, 0, 5, 0], "{f}");
+        let lu = storage::key(&at, "SubtensorModule", "LastUpdate", (4096u16 + 2,)).unwrap();
+        assert_eq!(&lu.key[32..], &(4096u16 + 2).to_le_bytes(), "{f}");
+    }
+}
