@@ -125,6 +125,7 @@ pub async fn run(
         &watched,
         watches::SpendWakes {
             neurons: neuron_tx.clone(),
+            neuron_store: store.clone(),
             sets: set_tx,
             subnets: subnet_tx.clone(),
         },

@@ -4,6 +4,7 @@
 
 use super::lenient;
 use super::watched::{api, ours, Watched};
+use crate::api::types;
 use crate::api::{labels, Neuron, NeuronSet, Spend, Subnet};
 use crate::children::hotkey_secret_name;
 use futures::stream::BoxStream;
@@ -15,6 +16,7 @@ use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
+use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub type Touched<K> = BoxStream<'static, Result<K, watcher::Error>>;
@@ -58,6 +60,33 @@ pub fn secret_index(
     (store, stream)
 }
 
+/// The Neurons shown `RegistrationBlocked/BudgetExhausted` that share a budget with `spend`
+/// (its Subnet's 24 h budget, its NeuronSet's): an intent counts at its limit until it resolves,
+/// so its resolution (or its discarding) may give them room again. Nothing else would wake them
+/// before the resync.
+pub fn held_by_budget(spend: &Spend, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
+    let ns = spend.namespace();
+    neurons
+        .iter()
+        .filter(|n| n.namespace() == ns && n.name_any() != spend.spec.neuron)
+        .filter(|n| {
+            n.spec.subnet == spend.spec.subnet
+                || spend.spec.neuron_set.is_some()
+                    && n.labels().get(labels::NEURON_SET) == spend.spec.neuron_set.as_ref()
+        })
+        .filter(|n| {
+            n.status.as_ref().is_some_and(|st| {
+                st.conditions.iter().any(|c| {
+                    c.type_ == types::REGISTRATION_BLOCKED
+                        && c.status == "True"
+                        && c.reason == crate::decide::registration::BUDGET_EXHAUSTED
+                })
+            })
+        })
+        .map(|n| ObjectRef::from_obj(n.as_ref()))
+        .collect()
+}
+
 /// The Neurons a user's Secret change concerns: those naming it as hotkey or coldkey Secret.
 /// Our own Secrets (labelled) wake their Neuron through the managed watch instead.
 pub fn neurons_of_secret(
@@ -80,9 +109,11 @@ pub fn neurons_of_secret(
         .collect()
 }
 
-/// Where a changed Spend's news goes: its Neuron, its NeuronSet, its Subnet.
+/// Where a changed Spend's news goes: its Neuron, its NeuronSet, its Subnet, and the Neurons
+/// its budget holds back (`held_by_budget`).
 pub struct SpendWakes {
     pub neurons: UnboundedSender<ObjectRef<Neuron>>,
+    pub neuron_store: Store<Neuron>,
     pub sets: UnboundedSender<ObjectRef<NeuronSet>>,
     pub subnets: UnboundedSender<ObjectRef<Subnet>>,
 }
@@ -112,6 +143,9 @@ pub fn ledger(client: &Client, w: &Watched<'_>, wakes: SpendWakes) -> Store<Spen
             let _ = wakes
                 .neurons
                 .send(ObjectRef::new(&s.spec.neuron).within(&ns));
+            for n in held_by_budget(&s, &wakes.neuron_store.state()) {
+                let _ = wakes.neurons.send(n);
+            }
             let _ = wakes
                 .subnets
                 .send(ObjectRef::new(&s.spec.subnet).within(&ns));
@@ -121,4 +155,69 @@ pub fn ledger(client: &Client, w: &Watched<'_>, wakes: SpendWakes) -> Store<Spen
         }
     });
     store
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Condition, NeuronStatus, SpendCall};
+    use crate::children::testutil::neuron;
+    use crate::decide::ledger::tests::spend;
+
+    /// A Neuron on `subnet` (in `set`), shown RegistrationBlocked with `reason` if any.
+    fn blocked(name: &str, subnet: &str, set: Option<&str>, reason: Option<&str>) -> Arc<Neuron> {
+        let mut n = neuron(name, subnet, "miner");
+        if let Some(set) = set {
+            n.metadata.labels = Some([(labels::NEURON_SET.to_string(), set.to_string())].into());
+        }
+        n.status = Some(NeuronStatus {
+            conditions: reason
+                .map(|r| Condition {
+                    type_: types::REGISTRATION_BLOCKED.into(),
+                    status: "True".into(),
+                    reason: r.into(),
+                    message: "m".into(),
+                    observed_generation: None,
+                    last_transition_time: k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                        "2026-01-01T00:00:00Z".parse().expect("timestamp"),
+                    ),
+                })
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        });
+        Arc::new(n)
+    }
+
+    #[test]
+    fn a_spend_wakes_the_neurons_its_budget_holds_back() {
+        let neurons = [
+            blocked("a", "sn", None, Some("BudgetExhausted")),
+            blocked("b", "sn", None, Some("BurnAboveCap")),
+            blocked("c", "sn", None, None),
+            blocked("d", "other", None, Some("BudgetExhausted")),
+            blocked("e", "other", Some("set"), Some("BudgetExhausted")),
+            blocked("self", "sn", None, Some("BudgetExhausted")),
+        ];
+        let names = |s: &Spend| {
+            let mut v: Vec<String> = held_by_budget(s, &neurons)
+                .into_iter()
+                .map(|r| r.name)
+                .collect();
+            v.sort();
+            v
+        };
+        let mut standalone = spend("self", None, SpendCall::Register, 1, "t", None);
+        standalone.metadata.namespace = Some("miners".into());
+        // Same Subnet and blocked by a budget: woken; another reason, no block, another Subnet
+        // or the spend's own Neuron (woken anyway): not.
+        assert_eq!(names(&standalone), ["a"]);
+        let mut of_set = spend("self", Some("set"), SpendCall::Register, 1, "t", None);
+        of_set.metadata.namespace = Some("miners".into());
+        // A set's spend also frees the set's budget, whatever Subnet its members are on.
+        assert_eq!(names(&of_set), ["a", "e"]);
+        let mut elsewhere = standalone.clone();
+        elsewhere.metadata.namespace = Some("validators".into());
+        assert!(names(&elsewhere).is_empty(), "another namespace's budgets");
+    }
 }

@@ -34,11 +34,14 @@ pub enum Blocked {
     },
 }
 
+/// The reason of `RegistrationBlocked` when a budget has too little left for the burn.
+pub const BUDGET_EXHAUSTED: &str = "BudgetExhausted";
+
 impl Blocked {
     pub fn reason(&self) -> &'static str {
         match self {
             Blocked::BurnAboveCap { .. } => "BurnAboveCap",
-            Blocked::BudgetExhausted { .. } => "BudgetExhausted",
+            Blocked::BudgetExhausted { .. } => BUDGET_EXHAUSTED,
             Blocked::RegistrationDisabled => "RegistrationDisabled",
             Blocked::NoColdkey => "NoColdkey",
             Blocked::ReregisterDisabled => "ReregisterDisabled",
