@@ -215,6 +215,10 @@ fn connect_pool(
     Ok(Arc::new(pool?))
 }
 
+/// Polls asked for between ticks (a new ask) come at most this often: a fleet that starts asks
+/// once per Neuron, and one snapshot answers every ask made before it.
+pub const WAKE_GAP: Duration = Duration::from_secs(1);
+
 async fn poll_loop(
     key: SubnetKey,
     cfg: PollConfig,
@@ -231,11 +235,20 @@ async fn poll_loop(
     // Kept for the poller's life: the pool follows its endpoints' health, and each client
     // reconnects by itself.
     let mut pool: Option<Arc<EndpointPool>> = None;
+    let mut last_poll: Option<tokio::time::Instant> = None;
     loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = wake.notified() => {}
+        let woken = tokio::select! {
+            _ = ticker.tick() => false,
+            _ = wake.notified() => true,
+        };
+        if let Some(wait) = last_poll.and_then(|t| WAKE_GAP.checked_sub(t.elapsed())) {
+            if woken {
+                tokio::time::sleep(wait).await;
+            }
         }
+        // This poll answers every ask made until now: forget the bell they rang meanwhile.
+        let _ = futures::FutureExt::now_or_never(wake.notified());
+        last_poll = Some(tokio::time::Instant::now());
         let now = jiff::Timestamp::now();
         let pool = match &pool {
             Some(p) => p.clone(),

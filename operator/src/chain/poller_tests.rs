@@ -10,6 +10,15 @@ use std::collections::VecDeque;
 
 struct Scripted {
     answers: Mutex<VecDeque<Result<SubnetSnapshot, ChainError>>>,
+    /// When each snapshot was asked for.
+    asked: Mutex<Vec<tokio::time::Instant>>,
+}
+
+fn scripted(answers: impl IntoIterator<Item = Result<SubnetSnapshot, ChainError>>) -> Scripted {
+    Scripted {
+        answers: Mutex::new(answers.into_iter().collect()),
+        asked: Mutex::default(),
+    }
 }
 
 #[async_trait]
@@ -18,6 +27,7 @@ impl Chain for Scripted {
         Err(ChainError::Unsupported("head".into()))
     }
     async fn snapshot(&self, _: u16, _: &SnapshotQuery) -> Result<SubnetSnapshot, ChainError> {
+        self.asked.lock().unwrap().push(tokio::time::Instant::now());
         let mut a = self.answers.lock().unwrap();
         // The last answer repeats once the script is exhausted.
         if a.len() > 1 {
@@ -102,15 +112,13 @@ fn key() -> SubnetKey {
 
 #[tokio::test]
 async fn polls_into_cache_and_reports_only_changes() {
-    let chain = Arc::new(Scripted {
-        answers: Mutex::new(VecDeque::from([
-            Ok(snap(1, 0.0)),
-            Ok(snap(2, 0.0)), // block only: an event with the span alone
-            Ok(snap(3, 0.5)), // figure changed
-            Err(ChainError::Unreachable("gone".into())),
-            Ok(snap(5, 0.5)), // back: subnet-level event
-        ])),
-    });
+    let chain = Arc::new(scripted([
+        Ok(snap(1, 0.0)),
+        Ok(snap(2, 0.0)), // block only: an event with the span alone
+        Ok(snap(3, 0.5)), // figure changed
+        Err(ChainError::Unreachable("gone".into())),
+        Ok(snap(5, 0.5)), // back: subnet-level event
+    ]));
     let cache = Arc::new(ChainCache::new());
     let (tx, mut rx) = mpsc::unbounded_channel();
     let connector = Arc::new(Connector {
@@ -145,4 +153,38 @@ async fn polls_into_cache_and_reports_only_changes() {
     assert!(!pollers.is_running(&key()));
     assert!(cache.get(&key()).is_none());
     assert!(pollers.client(&key()).is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn asks_between_ticks_poll_at_most_once_per_wake_gap() {
+    let chain = Arc::new(scripted([Ok(snap(1, 0.0))]));
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let connector = Arc::new(Connector {
+        chain: chain.clone(),
+        fail_first: Mutex::new(0),
+    });
+    let pollers = Pollers::new(connector, Arc::new(ChainCache::new()), tx);
+    let cfg = PollConfig {
+        netuid: 21,
+        endpoints: vec!["ws://x".into()],
+        interval: Duration::from_secs(60),
+    };
+    let t0 = tokio::time::Instant::now();
+    pollers.ensure(&key(), cfg);
+    // An ask every 100 ms until 2.9 s, as the Neurons of a starting fleet make them.
+    for _ in 0..29 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        pollers.poll_now(&key());
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let at: Vec<u128> = chain
+        .asked
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|t| (*t - t0).as_millis())
+        .collect();
+    // The first tick at once, then one poll per gap while asks keep coming, and the last ask
+    // answered within a gap; never a poll per ask.
+    assert_eq!(at, [0, 1000, 2000, 3000], "snapshots at (ms)");
 }

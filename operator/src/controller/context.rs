@@ -41,7 +41,8 @@ pub struct Context {
     pub neuron_trigger: tokio::sync::mpsc::UnboundedSender<ObjectRef<Neuron>>,
     /// Versions of our own Neuron status writes the store may not show yet.
     pub written: super::freshness::WrittenVersions,
-    /// When each object's status was last written (by `ns/name`), for the block-counter refresh.
+    /// When each object's status was last written (Neurons by `ns/name`, Subnets by
+    /// `Subnet/ns/name`), for the block-counter refresh and the tally coalescing.
     status_writes: Mutex<HashMap<String, jiff::Timestamp>>,
     /// Consecutive failures per object, for exponential backoff.
     failures: Mutex<HashMap<String, u32>>,
@@ -148,11 +149,15 @@ impl Context {
     }
 
     pub fn last_status_write(&self, key: &str) -> Option<String> {
+        self.status_written_at(key).map(|t| t.to_string())
+    }
+
+    pub fn status_written_at(&self, key: &str) -> Option<jiff::Timestamp> {
         self.status_writes
             .lock()
             .expect("status lock")
             .get(key)
-            .map(|t| t.to_string())
+            .copied()
     }
 
     pub fn record_status_write(&self, key: &str, at: jiff::Timestamp) {

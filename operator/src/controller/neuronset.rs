@@ -23,7 +23,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{DeleteParams, Preconditions};
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
-use kube::runtime::finalizer::{finalizer, Event as Finalizer};
+use kube::runtime::finalizer::Event as Finalizer;
 use kube::{Api, ResourceExt};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,29 +34,38 @@ const RESYNC: Duration = Duration::from_secs(300);
 const UNSETTLED: Duration = Duration::from_secs(5);
 
 pub async fn reconcile(set: Arc<NeuronSet>, ctx: Arc<Context>) -> Result<Action> {
-    let set = super::freshness::current(set, &ctx).await?;
+    let set = match super::freshness::current(set, &ctx).await? {
+        super::freshness::Current::Ready(o) => o,
+        super::freshness::Current::Wait(d) => return Ok(Action::requeue(d)),
+    };
     let ns = set
         .namespace()
         .ok_or_else(|| Error::MissingNamespace(set.name_any()))?;
     let api: Api<NeuronSet> = Api::namespaced(ctx.client.clone(), &ns);
-    finalizer(&api, super::neuron::LEDGER_FINALIZER, set, |event| async {
-        match event {
-            Finalizer::Apply(s) => apply_set(s, &ctx, &ns).await,
-            Finalizer::Cleanup(s) => {
-                let spends = ctx.executor.ledger().of_namespace(&ns);
-                let name = s.name_any();
-                let open: Vec<String> = spends
-                    .iter()
-                    .filter(|sp| {
-                        sp.spec.neuron_set.as_deref() == Some(name.as_str()) && !sp.resolved()
-                    })
-                    .map(|sp| sp.name_any())
-                    .collect();
-                super::neuron::hold_or_release(&ctx, s.as_ref(), &open).await?;
-                Ok(Action::await_change())
+    super::freshness::finalizer(
+        &ctx,
+        &api,
+        super::neuron::LEDGER_FINALIZER,
+        set,
+        |event| async {
+            match event {
+                Finalizer::Apply(s) => apply_set(s, &ctx, &ns).await,
+                Finalizer::Cleanup(s) => {
+                    let spends = ctx.executor.ledger().of_namespace(&ns);
+                    let name = s.name_any();
+                    let open: Vec<String> = spends
+                        .iter()
+                        .filter(|sp| {
+                            sp.spec.neuron_set.as_deref() == Some(name.as_str()) && !sp.resolved()
+                        })
+                        .map(|sp| sp.name_any())
+                        .collect();
+                    super::neuron::hold_or_release(&ctx, s.as_ref(), &open).await?;
+                    Ok(Action::await_change())
+                }
             }
-        }
-    })
+        },
+    )
     .await
     .map_err(|e| Error::Finalizer(Box::new(e)))
 }

@@ -131,16 +131,11 @@ pub fn neuron_status_changed(
     old != new && older_than(last_written, now, BLOCK_REFRESH)
 }
 
-pub fn subnet_status_changed(
-    old: Option<&SubnetStatus>,
-    new: &SubnetStatus,
-    now: jiff::Timestamp,
-) -> bool {
-    let Some(old) = old else { return true };
-    // Figures that move every block on current runtimes (the burn decays per block since spec
-    // 397, the price moves with every swap) are refreshed with the block, not written alone;
-    // so are each endpoint's head, latency and error text (its state is written when it changes).
-    let strip = |s: &SubnetStatus| SubnetStatus {
+/// `s` without the figures that move every block on current runtimes (the burn decays per block
+/// since spec 397, the price moves with every swap, each endpoint's head, latency and error
+/// text): those are refreshed with the block, not written alone.
+fn without_block_figures(s: &SubnetStatus) -> SubnetStatus {
+    SubnetStatus {
         block: None,
         last_polled_at: None,
         burn_rao: None,
@@ -157,11 +152,48 @@ pub fn subnet_status_changed(
             })
             .collect(),
         ..s.clone()
-    };
-    if strip(old) != strip(new) {
+    }
+}
+
+/// Whether `new` differs from `old` in anything but the per-block figures, or those are stale.
+pub fn subnet_status_changed(
+    old: Option<&SubnetStatus>,
+    new: &SubnetStatus,
+    now: jiff::Timestamp,
+) -> bool {
+    let Some(old) = old else { return true };
+    // An endpoint's state is written when it changes; its head, latency and error text with the
+    // block refresh.
+    if without_block_figures(old) != without_block_figures(new) {
         return true;
     }
     old != new && older_than(old.last_polled_at.as_deref(), now, BLOCK_REFRESH)
+}
+
+/// Member counts and the 24 h spend move with every Neuron of a fleet that converges (a thousand
+/// writes for a thousand Neurons); alone they are written at most once per `TALLY_COALESCE`.
+pub const TALLY_COALESCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How long to hold a Subnet status write back: `Some(wait)` when only the tallies differ from
+/// what is stored and the last write was less than `TALLY_COALESCE` ago; the requeue writes the
+/// figures of its time. Anything else is written at once.
+pub fn tally_wait(
+    old: Option<&SubnetStatus>,
+    new: &SubnetStatus,
+    last_written: Option<jiff::Timestamp>,
+    now: jiff::Timestamp,
+) -> Option<std::time::Duration> {
+    let old = old?;
+    let untallied = |s: &SubnetStatus| SubnetStatus {
+        neurons: None,
+        spent_rao_last24h: None,
+        ..without_block_figures(s)
+    };
+    if untallied(old) != untallied(new) {
+        return None;
+    }
+    let since = now.duration_since(last_written?).unsigned_abs();
+    TALLY_COALESCE.checked_sub(since).filter(|w| !w.is_zero())
 }
 
 #[cfg(test)]

@@ -261,3 +261,46 @@ fn chain_figures_and_pod_summary() {
         ("m-0", true, 2, Some("gpu-1"))
     );
 }
+
+#[test]
+fn subnet_tallies_alone_are_written_at_most_every_two_seconds() {
+    use crate::api::{NeuronCounts, SubnetStatus};
+    let stored = SubnetStatus {
+        block: Some(100),
+        neurons: Some(NeuronCounts::new(10, 0, 0)),
+        spent_rao_last24h: Some(0),
+        ..Default::default()
+    };
+    let counts = |total| SubnetStatus {
+        neurons: Some(NeuronCounts::new(total, 0, 0)),
+        ..stored.clone()
+    };
+    let spent = SubnetStatus {
+        spent_rao_last24h: Some(5),
+        ..stored.clone()
+    };
+    let moved = SubnetStatus {
+        block: Some(101),
+        ..counts(11)
+    };
+    let t = ts("2026-12-01T00:00:10Z");
+    let ago = |ms: i64| Some(t - jiff::SignedDuration::from_millis(ms));
+    let secs = std::time::Duration::from_millis;
+    // (new status, last write, wait)
+    let cases = [
+        (counts(11), ago(500), Some(secs(1500))),
+        (spent.clone(), ago(1999), Some(secs(1))),
+        (counts(11), ago(2000), None),
+        (counts(11), None, None),
+        // anything else in it: at once
+        (moved, ago(500), None),
+    ];
+    for (new, last, want) in cases {
+        assert_eq!(
+            tally_wait(Some(&stored), &new, last, t),
+            want,
+            "{new:?} {last:?}"
+        );
+    }
+    assert_eq!(tally_wait(None, &spent, ago(1), t), None, "no status yet");
+}

@@ -5,7 +5,7 @@ use super::apply::apply_status;
 use super::context::Context;
 use super::error::{Error, Result};
 use super::events::publish_distinct;
-use super::status::{endpoint_status, subnet_status_changed};
+use super::status::{endpoint_status, subnet_status_changed, tally_wait};
 use crate::api::{format_tao, is_true, merge_conditions, types, Subnet, SubnetStatus};
 use crate::chain::poller::PollConfig;
 use crate::chain::{SubnetKey, SubnetParams};
@@ -33,7 +33,10 @@ pub fn key_of(subnet: &Subnet) -> Result<SubnetKey> {
 pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action> {
     // Hyperparameter changes are judged against the status we last wrote: a store behind
     // that write would report them again.
-    let subnet = super::freshness::current(subnet, &ctx).await?;
+    let subnet = match super::freshness::current(subnet, &ctx).await? {
+        super::freshness::Current::Ready(o) => o,
+        super::freshness::Current::Wait(d) => return Ok(Action::requeue(d)),
+    };
     let key = key_of(&subnet)?;
     if subnet.metadata.deletion_timestamp.is_some() {
         ctx.pollers.stop(&key);
@@ -160,9 +163,15 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
         ctx.warn(subnet.as_ref(), reason, message).await;
     }
     if subnet_status_changed(subnet.status.as_ref(), &status, now) {
+        let write_key = format!("Subnet/{key}");
+        let last = ctx.status_written_at(&write_key);
+        if let Some(wait) = tally_wait(subnet.status.as_ref(), &status, last, now) {
+            return Ok(Action::requeue(wait));
+        }
         let api: Api<Subnet> = Api::namespaced(ctx.client.clone(), &key.namespace);
         let written = apply_status(&api, &subnet.name_any(), &status).await?;
         super::freshness::wrote(&ctx, &written);
+        ctx.record_status_write(&write_key, now);
     }
     // After the write: a failed write reports the change again on the next try rather than
     // twice (and a change always differs from the recorded status, so it is written).

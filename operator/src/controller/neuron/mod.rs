@@ -27,7 +27,7 @@ use crate::decide::neuron_plan::{self, NeuronPlan};
 use crate::decide::Blocker;
 use kube::runtime::controller::Action;
 use kube::runtime::events::EventType;
-use kube::runtime::finalizer::{finalizer, Event as Finalizer};
+use kube::runtime::finalizer::Event as Finalizer;
 use kube::{Api, ResourceExt};
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,12 +48,15 @@ const NOT_READY: Duration = Duration::from_secs(1);
 const HELD: Duration = Duration::from_secs(3);
 
 pub async fn reconcile(neuron: Arc<Neuron>, ctx: Arc<Context>) -> Result<Action> {
-    let neuron = super::freshness::current(neuron, &ctx).await?;
+    let neuron = match super::freshness::current(neuron, &ctx).await? {
+        super::freshness::Current::Ready(o) => o,
+        super::freshness::Current::Wait(d) => return Ok(Action::requeue(d)),
+    };
     let ns = neuron
         .namespace()
         .ok_or_else(|| Error::MissingNamespace(neuron.name_any()))?;
     let api: Api<Neuron> = Api::namespaced(ctx.client.clone(), &ns);
-    finalizer(&api, LEDGER_FINALIZER, neuron, |event| async {
+    super::freshness::finalizer(&ctx, &api, LEDGER_FINALIZER, neuron, |event| async {
         match event {
             Finalizer::Apply(n) => apply(&n, &ctx, &ns).await,
             Finalizer::Cleanup(n) => cleanup(&n, &ctx, &ns).await,
