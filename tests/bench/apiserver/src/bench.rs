@@ -20,7 +20,9 @@ pub async fn handle(shared: &Arc<Shared>, rest: &str, req: Request) -> Response 
         "load" => match axum::body::to_bytes(req.into_body(), 1 << 30).await {
             Ok(bytes) => match serde_json::from_slice::<Vec<Value>>(&bytes) {
                 Ok(objs) => load(&mut shared.state.lock().unwrap(), objs),
-                Err(e) => Err(ApiError::bad_request(format!("a JSON array of objects: {e}"))),
+                Err(e) => Err(ApiError::bad_request(format!(
+                    "a JSON array of objects: {e}"
+                ))),
             },
             Err(e) => Err(ApiError::bad_request(e.to_string())),
         },
@@ -37,7 +39,10 @@ pub async fn handle(shared: &Arc<Shared>, rest: &str, req: Request) -> Response 
             }
             Ok(json!({"total": log.len(), "by_verb": by_verb}))
         }
-        "converged" => Ok(converged(&shared.state.lock().unwrap(), q.get("namespace").map(String::as_str))),
+        "converged" => Ok(converged(
+            &shared.state.lock().unwrap(),
+            q.get("namespace").map(String::as_str),
+        )),
         _ => Err(ApiError::no_route()),
     };
     match out {
@@ -52,11 +57,12 @@ pub fn load(st: &mut State, objs: Vec<Value>) -> Result<Value, ApiError> {
     for mut obj in objs {
         let api_version = obj["apiVersion"].as_str().unwrap_or("");
         let kind = obj["kind"].as_str().unwrap_or("");
-        let res = st
-            .reg
-            .by_kind(api_version, kind)
-            .ok_or_else(|| ApiError::bad_request(format!("no served resource for {api_version} {kind}")))?;
-        if let Some(Value::Object(string_data)) = obj.as_object_mut().and_then(|o| o.remove("stringData")) {
+        let res = st.reg.by_kind(api_version, kind).ok_or_else(|| {
+            ApiError::bad_request(format!("no served resource for {api_version} {kind}"))
+        })?;
+        if let Some(Value::Object(string_data)) =
+            obj.as_object_mut().and_then(|o| o.remove("stringData"))
+        {
             let engine = base64::engine::general_purpose::STANDARD;
             if !obj["data"].is_object() {
                 obj["data"] = json!({});
@@ -65,10 +71,23 @@ pub fn load(st: &mut State, objs: Vec<Value>) -> Result<Value, ApiError> {
                 obj["data"][k] = json!(engine.encode(v.as_str().unwrap_or("")));
             }
         }
-        let t = Target { res, ns: obj["metadata"]["namespace"].as_str().map(String::from), ..Target::default() };
-        let t = Target { ns: t.ns.or_else(|| Some("default".into())), ..t };
+        let t = Target {
+            res,
+            ns: obj["metadata"]["namespace"].as_str().map(String::from),
+            ..Target::default()
+        };
+        let t = Target {
+            ns: t.ns.or_else(|| Some("default".into())),
+            ..t
+        };
         let made = st.create(&t, obj, true)?;
-        kubelet_sync(st, &Target { name: made["metadata"]["name"].as_str().map(String::from), ..t });
+        kubelet_sync(
+            st,
+            &Target {
+                name: made["metadata"]["name"].as_str().map(String::from),
+                ..t
+            },
+        );
         created += 1;
     }
     Ok(json!({"created": created}))
@@ -77,13 +96,15 @@ pub fn load(st: &mut State, objs: Vec<Value>) -> Result<Value, ApiError> {
 /// As `neuron_converged` in tests/bench/fleet_run.py.
 pub fn neuron_converged(n: &Value) -> bool {
     let st = &n["status"];
-    let ready = st["conditions"]
-        .as_array()
-        .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
+    let ready = st["conditions"].as_array().is_some_and(|cs| {
+        cs.iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    });
     st["phase"] == "Running"
         && ready
         && !st["chain"].is_null()
-        && st.get("observedGeneration").unwrap_or(&Value::Null) == n["metadata"].get("generation").unwrap_or(&Value::Null)
+        && st.get("observedGeneration").unwrap_or(&Value::Null)
+            == n["metadata"].get("generation").unwrap_or(&Value::Null)
 }
 
 fn converged(st: &State, ns: Option<&str>) -> Value {
@@ -105,16 +126,31 @@ pub fn kubelet_sync(st: &mut State, t: &Target) {
     if !st.kubelet || r.group != "apps" || r.plural != "statefulsets" {
         return;
     }
-    let Some(name) = t.name.as_deref() else { return };
-    let Some(pods) = st.reg.find("", "v1", "pods") else { return };
+    let Some(name) = t.name.as_deref() else {
+        return;
+    };
+    let Some(pods) = st.reg.find("", "v1", "pods") else {
+        return;
+    };
     let pod_name = format!("{name}-0");
-    let pod = Target { res: pods, ns: t.ns.clone(), name: Some(pod_name.clone()), sub: None };
+    let pod = Target {
+        res: pods,
+        ns: t.ns.clone(),
+        name: Some(pod_name.clone()),
+        sub: None,
+    };
     let sts = st.current(t.res, t.ns.as_deref(), name);
-    let replicas = sts.as_ref().and_then(|s| s["spec"]["replicas"].as_i64()).unwrap_or(0);
+    let replicas = sts
+        .as_ref()
+        .and_then(|s| s["spec"]["replicas"].as_i64())
+        .unwrap_or(0);
     let exists = st.current(pods, t.ns.as_deref(), &pod_name).is_some();
     match sts {
         Some(sts) if replicas >= 1 && !exists => {
-            let node = st.reg.find("", "v1", "nodes").and_then(|n| st.range(n, None, None).next().cloned());
+            let node = st
+                .reg
+                .find("", "v1", "nodes")
+                .and_then(|n| st.range(n, None, None).next().cloned());
             let node = node.and_then(|n| n["metadata"]["name"].as_str().map(String::from));
             let _ = st.create(&pod, pod_for(&sts, &pod_name, node.as_deref()), true);
         }
@@ -129,7 +165,10 @@ pub fn kubelet_sync(st: &mut State, t: &Target) {
 /// `kubelet_create_pod_for`), Running and Ready.
 fn pod_for(sts: &Value, name: &str, node: Option<&str>) -> Value {
     let template = &sts["spec"]["template"];
-    let mut labels = template["metadata"]["labels"].as_object().cloned().unwrap_or_default();
+    let mut labels = template["metadata"]["labels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     labels.insert("statefulset.kubernetes.io/pod-name".into(), json!(name));
     let mut spec = template["spec"].clone();
     if let Some(node) = node {

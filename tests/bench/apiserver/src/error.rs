@@ -12,7 +12,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
-        ApiError { code, reason, message: message.into(), details: json!({}) }
+        ApiError {
+            code,
+            reason,
+            message: message.into(),
+            details: json!({}),
+        }
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -29,7 +34,11 @@ impl ApiError {
     }
 
     pub fn no_route() -> Self {
-        Self::new(404, "NotFound", "the server could not find the requested resource")
+        Self::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
     }
 
     pub fn body(&self) -> Value {

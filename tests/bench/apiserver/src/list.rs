@@ -50,7 +50,11 @@ pub fn select(
     let next = (items.len() > limit).then(|| {
         items.truncate(limit);
         let meta = &items[limit - 1]["metadata"];
-        format!("{rv}:{}:{}", meta["namespace"].as_str().unwrap_or(""), meta["name"].as_str().unwrap_or(""))
+        format!(
+            "{rv}:{}:{}",
+            meta["namespace"].as_str().unwrap_or(""),
+            meta["name"].as_str().unwrap_or("")
+        )
     });
     Ok(Page { items, rv, next })
 }
@@ -67,8 +71,14 @@ pub fn render(page: &Page, kind: &str, api_version: &str, meta_only: bool) -> Ve
         (format!("{kind}List"), api_version)
     };
     let mut out = Vec::with_capacity(256 + page.items.len() * 1024);
-    write!(out, "{{\"kind\":{},\"apiVersion\":{},\"metadata\":{},\"items\":[", json!(kind), json!(api_version), meta)
-        .expect("writing to a Vec");
+    write!(
+        out,
+        "{{\"kind\":{},\"apiVersion\":{},\"metadata\":{},\"items\":[",
+        json!(kind),
+        json!(api_version),
+        meta
+    )
+    .expect("writing to a Vec");
     for (i, item) in page.items.iter().enumerate() {
         if i > 0 {
             out.push(b',');

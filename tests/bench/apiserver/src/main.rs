@@ -23,7 +23,10 @@ use clap::Parser;
 use serde_json::json;
 
 #[derive(Parser)]
-#[command(name = "tensorfleet-bench-apiserver", about = "Kubernetes API emulator for the tensorfleet fleet benchmark")]
+#[command(
+    name = "tensorfleet-bench-apiserver",
+    about = "Kubernetes API emulator for the tensorfleet fleet benchmark"
+)]
 struct Args {
     /// Port on 127.0.0.1 (0: any free one). The first stdout line is `listening on 127.0.0.1:PORT`.
     #[arg(long, default_value_t = 0)]
@@ -64,7 +67,9 @@ async fn main() -> anyhow::Result<()> {
     let mut out = std::io::stdout();
     writeln!(out, "listening on {}", listener.local_addr()?)?;
     out.flush()?;
-    let app = axum::Router::new().fallback(server::handle).with_state(shared);
+    let app = axum::Router::new()
+        .fallback(server::handle)
+        .with_state(shared);
     axum::serve(listener, app).await?;
     Ok(())
 }

@@ -7,7 +7,14 @@ use anyhow::Context;
 use serde_json::{json, Value};
 
 const VERBS: [&str; 8] = [
-    "create", "delete", "deletecollection", "get", "list", "patch", "update", "watch",
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
 ];
 const SUB_VERBS: [&str; 3] = ["get", "patch", "update"];
 
@@ -68,7 +75,13 @@ fn builtins() -> Vec<Resource> {
         Resource::builtin("", "events", "Event", true, &[]),
         Resource::builtin("", "nodes", "Node", false, st),
         Resource::builtin("", "namespaces", "Namespace", false, st),
-        Resource::builtin("", "persistentvolumeclaims", "PersistentVolumeClaim", true, st),
+        Resource::builtin(
+            "",
+            "persistentvolumeclaims",
+            "PersistentVolumeClaim",
+            true,
+            st,
+        ),
         Resource::builtin("", "serviceaccounts", "ServiceAccount", true, &[]),
         Resource::builtin("apps", "statefulsets", "StatefulSet", true, scaled),
         Resource::builtin("apps", "deployments", "Deployment", true, scaled),
@@ -86,12 +99,20 @@ fn builtins() -> Vec<Resource> {
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn path_of(scale: &Value, key: &str, default: &str) -> String {
-    scale[key].as_str().unwrap_or(default).trim_start_matches('.').to_string()
+    scale[key]
+        .as_str()
+        .unwrap_or(default)
+        .trim_start_matches('.')
+        .to_string()
 }
 
 /// Resources served by one CRD object (one per served version).
@@ -104,7 +125,9 @@ fn crd_resources(crd: &Value) -> Vec<Resource> {
             continue;
         }
         let subs = ver["subresources"].as_object();
-        let mut subresources: Vec<String> = subs.map(|m| m.keys().cloned().collect()).unwrap_or_default();
+        let mut subresources: Vec<String> = subs
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
         subresources.sort();
         let scale = &ver["subresources"]["scale"];
         let selector = path_of(scale, "labelSelectorPath", "");
@@ -166,7 +189,9 @@ impl Registry {
     }
 
     pub fn by_kind(&self, api_version: &str, kind: &str) -> Option<usize> {
-        self.all.iter().position(|r| r.api_version() == api_version && r.kind == kind)
+        self.all
+            .iter()
+            .position(|r| r.api_version() == api_version && r.kind == kind)
     }
 
     pub fn api_versions(server: &str) -> Value {
@@ -197,13 +222,20 @@ impl Registry {
     }
 
     pub fn api_group_list(&self) -> Value {
-        let groups: Vec<Value> = self.groups().iter().filter_map(|(g, _)| self.api_group(g)).collect();
+        let groups: Vec<Value> = self
+            .groups()
+            .iter()
+            .filter_map(|(g, _)| self.api_group(g))
+            .collect();
         json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
     }
 
     pub fn api_resource_list(&self, group: &str, version: &str) -> Option<Value> {
-        let served: Vec<&Resource> =
-            self.all.iter().filter(|r| r.group == group && r.version == version).collect();
+        let served: Vec<&Resource> = self
+            .all
+            .iter()
+            .filter(|r| r.group == group && r.version == version)
+            .collect();
         if served.is_empty() {
             return None;
         }
@@ -229,8 +261,14 @@ impl Registry {
                 entries.push(e);
             }
         }
-        let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-        Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
-                    "resources": entries}))
+        let gv = if group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        };
+        Some(
+            json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
+                    "resources": entries}),
+        )
     }
 }

@@ -37,7 +37,11 @@ fn values(list: &str) -> Vec<String> {
     let list = list.trim();
     let list = list.strip_prefix('(').unwrap_or(list);
     let list = list.strip_suffix(')').unwrap_or(list);
-    list.split(',').map(str::trim).filter(|v| !v.is_empty()).map(String::from).collect()
+    list.split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// Parses `a=b,c!=d,e in (x,y),f notin (z),g,!h`.
@@ -57,12 +61,18 @@ pub fn parse_labels(text: &str) -> Vec<Requirement> {
         } else if let Some((k, v)) = term.split_once("!=") {
             (k.trim(), Op::NotIn(vec![v.trim().into()]))
         } else if let Some((k, v)) = term.replace("==", "=").split_once('=') {
-            reqs.push(Requirement { key: k.trim().into(), op: Op::In(vec![v.trim().into()]) });
+            reqs.push(Requirement {
+                key: k.trim().into(),
+                op: Op::In(vec![v.trim().into()]),
+            });
             continue;
         } else {
             (term, Op::Exists)
         };
-        reqs.push(Requirement { key: key.into(), op });
+        reqs.push(Requirement {
+            key: key.into(),
+            op,
+        });
     }
     reqs
 }
@@ -92,12 +102,18 @@ pub fn parse_fields(text: &str) -> Result<Vec<FieldTerm>, String> {
     for term in text.split(',').filter(|t| !t.trim().is_empty()) {
         let negate = term.contains("!=");
         let norm = term.replace("!=", "=").replace("==", "=");
-        let (k, v) = norm.split_once('=').ok_or_else(|| format!("invalid field selector: {term}"))?;
+        let (k, v) = norm
+            .split_once('=')
+            .ok_or_else(|| format!("invalid field selector: {term}"))?;
         let field = k.trim();
         if field != "metadata.name" && field != "metadata.namespace" {
             return Err(format!("field label not supported: {field}"));
         }
-        out.push(FieldTerm { field: field.into(), value: v.trim().into(), negate });
+        out.push(FieldTerm {
+            field: field.into(),
+            value: v.trim().into(),
+            negate,
+        });
     }
     Ok(out)
 }
@@ -105,7 +121,11 @@ pub fn parse_fields(text: &str) -> Result<Vec<FieldTerm>, String> {
 pub fn fields_match(terms: &[FieldTerm], obj: &Value) -> bool {
     let meta = &obj["metadata"];
     terms.iter().all(|t| {
-        let key = if t.field == "metadata.name" { "name" } else { "namespace" };
+        let key = if t.field == "metadata.name" {
+            "name"
+        } else {
+            "namespace"
+        };
         (meta[key].as_str() == Some(t.value.as_str())) != t.negate
     })
 }
@@ -119,7 +139,11 @@ pub struct Filter {
 }
 
 impl Filter {
-    pub fn new(namespace: Option<&str>, labels: Option<&str>, fields: Option<&str>) -> Result<Self, String> {
+    pub fn new(
+        namespace: Option<&str>,
+        labels: Option<&str>,
+        fields: Option<&str>,
+    ) -> Result<Self, String> {
         Ok(Filter {
             namespace: namespace.map(String::from),
             labels: parse_labels(labels.unwrap_or("")),
@@ -129,7 +153,9 @@ impl Filter {
 
     pub fn matches(&self, obj: &Value) -> bool {
         let meta = &obj["metadata"];
-        self.namespace.as_deref().is_none_or(|ns| meta["namespace"].as_str() == Some(ns))
+        self.namespace
+            .as_deref()
+            .is_none_or(|ns| meta["namespace"].as_str() == Some(ns))
             && labels_match(&self.labels, &meta["labels"])
             && fields_match(&self.fields, obj)
     }
@@ -146,20 +172,31 @@ mod tests {
             ("a=b", vec![("a", Op::In(vec!["b".into()]))]),
             ("a==b", vec![("a", Op::In(vec!["b".into()]))]),
             ("a!=b", vec![("a", Op::NotIn(vec!["b".into()]))]),
-            ("a in (x, y)", vec![("a", Op::In(vec!["x".into(), "y".into()]))]),
+            (
+                "a in (x, y)",
+                vec![("a", Op::In(vec!["x".into(), "y".into()]))],
+            ),
             ("a notin (z)", vec![("a", Op::NotIn(vec!["z".into()]))]),
             ("a", vec![("a", Op::Exists)]),
             ("!a", vec![("a", Op::Absent)]),
-            ("a=b,c in (x,y),!d", vec![
-                ("a", Op::In(vec!["b".into()])),
-                ("c", Op::In(vec!["x".into(), "y".into()])),
-                ("d", Op::Absent),
-            ]),
+            (
+                "a=b,c in (x,y),!d",
+                vec![
+                    ("a", Op::In(vec!["b".into()])),
+                    ("c", Op::In(vec!["x".into(), "y".into()])),
+                    ("d", Op::Absent),
+                ],
+            ),
             ("", vec![]),
         ];
         for (text, want) in cases {
-            let want: Vec<Requirement> =
-                want.iter().map(|(k, op)| Requirement { key: k.to_string(), op: op.clone() }).collect();
+            let want: Vec<Requirement> = want
+                .iter()
+                .map(|(k, op)| Requirement {
+                    key: k.to_string(),
+                    op: op.clone(),
+                })
+                .collect();
             assert_eq!(parse_labels(text), want, "{text}");
         }
     }
@@ -199,7 +236,11 @@ mod tests {
             ("metadata.namespace!=ns", false),
         ];
         for (sel, want) in cases {
-            assert_eq!(fields_match(&parse_fields(sel).unwrap(), &obj), want, "{sel}");
+            assert_eq!(
+                fields_match(&parse_fields(sel).unwrap(), &obj),
+                want,
+                "{sel}"
+            );
         }
         assert!(parse_fields("spec.nodeName=x").is_err());
     }

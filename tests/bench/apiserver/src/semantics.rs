@@ -16,7 +16,9 @@ pub fn merge_patch(target: &Value, patch: &Value) -> Value {
 /// RFC 6902 JSON patch as the apiserver does it: every `test` is checked against the target
 /// first (a missing path compares as null); a failing test or a bad op is a 422.
 pub fn json_patch(target: &Value, ops: &Value) -> Result<Value, ApiError> {
-    let ops = ops.as_array().ok_or_else(|| ApiError::bad_request("a JSON patch must be a list of operations"))?;
+    let ops = ops
+        .as_array()
+        .ok_or_else(|| ApiError::bad_request("a JSON patch must be a list of operations"))?;
     let mut rest = vec![];
     for op in ops {
         if op["op"] == "test" {
@@ -88,8 +90,14 @@ pub fn spec_changed(old: &Value, new: &Value) -> bool {
 }
 
 const FIXED_META: [&str; 8] = [
-    "name", "namespace", "uid", "creationTimestamp", "generation",
-    "deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion",
+    "name",
+    "namespace",
+    "uid",
+    "creationTimestamp",
+    "generation",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "resourceVersion",
 ];
 
 #[derive(Debug, PartialEq)]
@@ -131,14 +139,19 @@ pub fn finish_write(
         new.insert("metadata".into(), json!({}));
     }
     let old_meta = &old["metadata"];
-    let meta = new["metadata"].as_object_mut().expect("metadata is an object");
+    let meta = new["metadata"]
+        .as_object_mut()
+        .expect("metadata is an object");
     for fixed in FIXED_META {
         match old_meta.get(fixed) {
             Some(v) => meta.insert(fixed.into(), v.clone()),
             None => meta.remove(fixed),
         };
     }
-    if meta.get("finalizers").is_some_and(|f| f.as_array().is_some_and(Vec::is_empty)) {
+    if meta
+        .get("finalizers")
+        .is_some_and(|f| f.as_array().is_some_and(Vec::is_empty))
+    {
         meta.remove("finalizers");
     }
     new.insert("apiVersion".into(), json!(res.api_version()));
@@ -161,19 +174,32 @@ pub fn finish_write(
 }
 
 fn dig<'a>(obj: &'a Value, dotted: &str) -> &'a Value {
-    dotted.split('.').fold(obj, |o, part| o.get(part).unwrap_or(&Value::Null))
+    dotted
+        .split('.')
+        .fold(obj, |o, part| o.get(part).unwrap_or(&Value::Null))
 }
 
 pub fn scale_view(res: &Resource, obj: &Value) -> Value {
     let meta = &obj["metadata"];
     let mut m = Map::new();
-    for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+    for k in [
+        "name",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "creationTimestamp",
+    ] {
         if let Some(v) = meta.get(k) {
             m.insert(k.into(), v.clone());
         }
     }
     let mut status = json!({"replicas": dig(obj, &res.status_replicas).as_i64().unwrap_or(0)});
-    if let Some(sel) = res.selector_path.as_deref().map(|p| dig(obj, p)).filter(|s| !s.is_null()) {
+    if let Some(sel) = res
+        .selector_path
+        .as_deref()
+        .map(|p| dig(obj, p))
+        .filter(|s| !s.is_null())
+    {
         status["selector"] = sel.clone();
     }
     json!({"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": m,
@@ -185,7 +211,9 @@ pub fn from_scale(res: &Resource, old: &Value, scale: &Value) -> Result<Value, A
     let replicas = scale["spec"]["replicas"]
         .as_i64()
         .filter(|r| *r >= 0)
-        .ok_or_else(|| ApiError::invalid("spec.replicas: Invalid value: must be a non-negative integer"))?;
+        .ok_or_else(|| {
+            ApiError::invalid("spec.replicas: Invalid value: must be a non-negative integer")
+        })?;
     let mut new = old.clone();
     let mut target = &mut new;
     let parts: Vec<&str> = res.spec_replicas.split('.').collect();

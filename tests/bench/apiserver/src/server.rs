@@ -74,7 +74,10 @@ fn decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
                     Some(b) => {
                         out.push(b);
                         i += 2;
@@ -96,7 +99,11 @@ enum Route {
 }
 
 fn route(reg: &Registry, path: &str, server: &str) -> Result<Route, ApiError> {
-    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let (group, version, rest) = match segs.as_slice() {
         ["api"] => return Ok(Route::Doc(Some(Registry::api_versions(server)))),
         ["apis"] => return Ok(Route::Doc(Some(reg.api_group_list()))),
@@ -119,7 +126,9 @@ fn route(reg: &Registry, path: &str, server: &str) -> Result<Route, ApiError> {
     if rest.len() > 3 {
         return Err(ApiError::no_route());
     }
-    let res = reg.find(group, version, plural).ok_or_else(ApiError::no_route)?;
+    let res = reg
+        .find(group, version, plural)
+        .ok_or_else(ApiError::no_route)?;
     let r = &reg.all[res];
     if sub.is_some_and(|s| !r.has_sub(s)) {
         return Err(ApiError::no_route());
@@ -153,19 +162,32 @@ pub async fn handle(AxState(shared): AxState<Arc<Shared>>, req: Request) -> Resp
     }
     let t = shared.started.elapsed().as_secs_f64();
     let q = query(req.uri().query());
-    let routed = route(&shared.reg, &path, req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or(""));
+    let routed = route(
+        &shared.reg,
+        &path,
+        req.headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or(""),
+    );
     let target = match &routed {
         Ok(Route::Resource(t)) => Some(t.clone()),
         _ => None,
     };
-    let verb = rbac_verb(req.method(), &q, target.as_ref().is_some_and(|t| t.name.is_some()));
+    let verb = rbac_verb(
+        req.method(),
+        &q,
+        target.as_ref().is_some_and(|t| t.name.is_some()),
+    );
     if verb != "watch" && !shared.latency.is_zero() {
         tokio::time::sleep(shared.latency).await;
     }
     let resp = match routed {
         Ok(Route::Doc(Some(doc))) => value_response(200, &doc),
         Ok(Route::Doc(None)) => error_response(&ApiError::no_route()),
-        Ok(Route::Resource(target)) => serve(&shared, verb, &target, &q, req).await.unwrap_or_else(|e| error_response(&e)),
+        Ok(Route::Resource(target)) => serve(&shared, verb, &target, &q, req)
+            .await
+            .unwrap_or_else(|e| error_response(&e)),
         Err(e) => error_response(&e),
     };
     let r = target.as_ref().map(|t| &shared.reg.all[t.res]);
@@ -188,19 +210,33 @@ async fn serve(
     q: &HashMap<String, String>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let accept = req.headers().get(header::ACCEPT).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
     let meta_only = accept.contains("as=PartialObjectMetadata");
-    let ctype = req.headers().get(header::CONTENT_TYPE).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let ctype = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
     let ctype = ctype.split(';').next().unwrap_or("").trim().to_string();
     let filter = || {
-        Filter::new(t.ns.as_deref(), q.get("labelSelector").map(String::as_str), q.get("fieldSelector").map(String::as_str))
-            .map_err(ApiError::bad_request)
+        Filter::new(
+            t.ns.as_deref(),
+            q.get("labelSelector").map(String::as_str),
+            q.get("fieldSelector").map(String::as_str),
+        )
+        .map_err(ApiError::bad_request)
     };
     let r = &shared.reg.all[t.res];
     match verb {
         "watch" => {
             let since = match q.get("resourceVersion").filter(|s| !s.is_empty()) {
-                Some(s) => Some(s.parse().map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {s:?}")))?),
+                Some(s) => Some(s.parse().map_err(|_| {
+                    ApiError::bad_request(format!("invalid resourceVersion {s:?}"))
+                })?),
                 None => None,
             };
             let p = WatchParams {
@@ -210,17 +246,33 @@ async fn serve(
                 since,
                 initial_events: q.get("sendInitialEvents").is_some_and(|v| v == "true"),
                 bookmarks: q.get("allowWatchBookmarks").is_some_and(|v| v == "true"),
-                timeout: Duration::from_secs(q.get("timeoutSeconds").and_then(|s| s.parse().ok()).unwrap_or(1800)),
+                timeout: Duration::from_secs(
+                    q.get("timeoutSeconds")
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(1800),
+                ),
             };
             let body = Body::from_stream(watch::stream(shared.clone(), p));
-            let resp = Response::builder().status(200).header(header::CONTENT_TYPE, "application/json").body(body);
+            let resp = Response::builder()
+                .status(200)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body);
             return Ok(resp.expect("a response"));
         }
         "list" => {
             let filter = filter()?;
             let limit = q.get("limit").and_then(|l| l.parse().ok());
-            let page = list::select(&shared.state.lock().unwrap(), t.res, &filter, limit, q.get("continue").map(String::as_str))?;
-            return Ok(json_response(200, list::render(&page, &r.kind, &r.api_version(), meta_only)));
+            let page = list::select(
+                &shared.state.lock().unwrap(),
+                t.res,
+                &filter,
+                limit,
+                q.get("continue").map(String::as_str),
+            )?;
+            return Ok(json_response(
+                200,
+                list::render(&page, &r.kind, &r.api_version(), meta_only),
+            ));
         }
         _ => {}
     }
@@ -242,7 +294,13 @@ async fn serve(
             "update" => st.replace(t, body)?,
             "patch" => st.patch(t, &ctype, q.get("fieldManager").map(String::as_str), body)?,
             "delete" => st.delete(t, &body)?,
-            _ => return Err(ApiError::new(405, "MethodNotAllowed", format!("{verb} is not supported"))),
+            _ => {
+                return Err(ApiError::new(
+                    405,
+                    "MethodNotAllowed",
+                    format!("{verb} is not supported"),
+                ))
+            }
         };
         if verb != "get" {
             bench::kubelet_sync(&mut st, t);
@@ -254,7 +312,13 @@ async fn serve(
     } else if meta_only {
         partial_meta(&obj)
     } else {
-        return Ok(json_response(if verb == "create" { 201 } else { 200 }, serde_json::to_vec(&*obj).expect("json")));
+        return Ok(json_response(
+            if verb == "create" { 201 } else { 200 },
+            serde_json::to_vec(&*obj).expect("json"),
+        ));
     };
-    Ok(value_response(if verb == "create" { 201 } else { 200 }, &out))
+    Ok(value_response(
+        if verb == "create" { 201 } else { 200 },
+        &out,
+    ))
 }

@@ -27,9 +27,11 @@ impl Event {
     /// The object's JSON, serialized once and shared by every watcher.
     pub fn object_bytes(&self, meta_only: bool) -> &Bytes {
         if meta_only {
-            self.meta.get_or_init(|| Bytes::from(serde_json::to_vec(&partial_meta(&self.obj)).unwrap()))
+            self.meta
+                .get_or_init(|| Bytes::from(serde_json::to_vec(&partial_meta(&self.obj)).unwrap()))
         } else {
-            self.full.get_or_init(|| Bytes::from(serde_json::to_vec(&*self.obj).unwrap()))
+            self.full
+                .get_or_init(|| Bytes::from(serde_json::to_vec(&*self.obj).unwrap()))
         }
     }
 }
@@ -76,7 +78,11 @@ impl State {
     }
 
     pub fn key(&self, res: usize, ns: Option<&str>, name: &str) -> Key {
-        let ns = if self.reg.all[res].namespaced { ns.unwrap_or("") } else { "" };
+        let ns = if self.reg.all[res].namespaced {
+            ns.unwrap_or("")
+        } else {
+            ""
+        };
         (res, ns.to_string(), name.to_string())
     }
 
@@ -109,11 +115,21 @@ impl State {
     }
 
     /// Stores `obj` under the next resourceVersion and logs the event for watchers.
-    pub fn commit(&mut self, res: usize, kind: &'static str, mut obj: Value, old: Option<Arc<Value>>) -> Arc<Value> {
+    pub fn commit(
+        &mut self,
+        res: usize,
+        kind: &'static str,
+        mut obj: Value,
+        old: Option<Arc<Value>>,
+    ) -> Arc<Value> {
         self.rv += 1;
         obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
         let meta = &obj["metadata"];
-        let key = self.key(res, meta["namespace"].as_str(), meta["name"].as_str().unwrap_or(""));
+        let key = self.key(
+            res,
+            meta["namespace"].as_str(),
+            meta["name"].as_str().unwrap_or(""),
+        );
         let obj = Arc::new(obj);
         if kind == "DELETED" {
             self.objects.remove(&key);
@@ -147,14 +163,20 @@ impl State {
         ns: Option<&str>,
         start: Option<(String, String)>,
     ) -> impl Iterator<Item = &'a Arc<Value>> + 'a {
-        let ns = ns.filter(|_| self.reg.all[res].namespaced).map(String::from);
+        let ns = ns
+            .filter(|_| self.reg.all[res].namespaced)
+            .map(String::from);
         let from = match &start {
             Some((n, name)) => (res, n.clone(), name.clone()),
             None => (res, ns.clone().unwrap_or_default(), String::new()),
         };
         self.objects
             .range(from..)
-            .skip_while(move |(k, _)| start.as_ref().is_some_and(|(n, name)| k.1 == *n && k.2 == *name))
+            .skip_while(move |(k, _)| {
+                start
+                    .as_ref()
+                    .is_some_and(|(n, name)| k.1 == *n && k.2 == *name)
+            })
             .take_while(move |(k, _)| k.0 == res && ns.as_ref().is_none_or(|n| k.1 == *n))
             .map(|(_, v)| v)
     }
@@ -196,7 +218,10 @@ impl State {
             } else if port["nodePort"].as_i64().unwrap_or(0) == 0 {
                 let kept = old_ports
                     .iter()
-                    .find(|p| p["port"] == port["port"] && p["protocol"].as_str().unwrap_or("TCP") == port["protocol"])
+                    .find(|p| {
+                        p["port"] == port["port"]
+                            && p["protocol"].as_str().unwrap_or("TCP") == port["protocol"]
+                    })
                     .and_then(|p| p["nodePort"].as_u64());
                 port["nodePort"] = json!(kept.unwrap_or_else(|| {
                     self.node_ports += 1;

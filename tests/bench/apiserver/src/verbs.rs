@@ -10,7 +10,9 @@ use crate::semantics::{self, Outcome};
 use crate::store::State;
 
 pub fn now_rfc3339() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 /// Where a request points: resource index, namespace (None when cluster-scoped or all), name,
@@ -32,7 +34,11 @@ impl Target {
 impl State {
     fn not_found(&self, res: usize, name: &str) -> ApiError {
         let r = &self.reg.all[res];
-        let qualified = if r.group.is_empty() { r.plural.clone() } else { format!("{}.{}", r.plural, r.group) };
+        let qualified = if r.group.is_empty() {
+            r.plural.clone()
+        } else {
+            format!("{}.{}", r.plural, r.group)
+        };
         ApiError::new(404, "NotFound", format!("{qualified} \"{name}\" not found"))
             .with_details(json!({"name": name, "group": r.group, "kind": r.plural}))
     }
@@ -43,16 +49,26 @@ impl State {
     }
 
     /// A create; `keep_status` for the test side (kubelet, bulk load) that writes status too.
-    pub fn create(&mut self, t: &Target, body: Value, keep_status: bool) -> Result<Arc<Value>, ApiError> {
+    pub fn create(
+        &mut self,
+        t: &Target,
+        body: Value,
+        keep_status: bool,
+    ) -> Result<Arc<Value>, ApiError> {
         let Value::Object(_) = body else {
-            return Err(ApiError::bad_request("the body of a create must be an object"));
+            return Err(ApiError::bad_request(
+                "the body of a create must be an object",
+            ));
         };
         let mut obj = body;
         if !obj["metadata"].is_object() {
             obj["metadata"] = json!({});
         }
         if obj["metadata"]["name"].as_str().is_none_or(str::is_empty) {
-            let Some(prefix) = obj["metadata"]["generateName"].as_str().filter(|s| !s.is_empty()) else {
+            let Some(prefix) = obj["metadata"]["generateName"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+            else {
                 return Err(ApiError::invalid(
                     "metadata.name: Required value: name or generateName is required",
                 ));
@@ -64,7 +80,11 @@ impl State {
         let meta = obj["metadata"].as_object_mut().expect("an object");
         if r.namespaced {
             let ns = t.ns.as_deref().ok_or_else(ApiError::no_route)?;
-            if meta.get("namespace").and_then(Value::as_str).is_some_and(|n| n != ns) {
+            if meta
+                .get("namespace")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n != ns)
+            {
                 return Err(ApiError::bad_request(
                     "the namespace of the provided object does not match the namespace sent on the request",
                 ));
@@ -75,8 +95,12 @@ impl State {
         }
         let name = meta["name"].as_str().unwrap_or("").to_string();
         if self.current(t.res, t.ns.as_deref(), &name).is_some() {
-            return Err(ApiError::new(409, "AlreadyExists", format!("{} \"{name}\" already exists", r.plural))
-                .with_details(json!({"name": name, "group": r.group, "kind": r.plural})));
+            return Err(ApiError::new(
+                409,
+                "AlreadyExists",
+                format!("{} \"{name}\" already exists", r.plural),
+            )
+            .with_details(json!({"name": name, "group": r.group, "kind": r.plural})));
         }
         for gone in ["deletionTimestamp", "managedFields", "resourceVersion"] {
             meta.remove(gone);
@@ -96,7 +120,9 @@ impl State {
     /// The current object, after the body's `metadata.resourceVersion` precondition.
     fn existing(&self, t: &Target, body: &Value) -> Result<Arc<Value>, ApiError> {
         let old = self.get(t)?;
-        let want = body["metadata"]["resourceVersion"].as_str().filter(|s| !s.is_empty());
+        let want = body["metadata"]["resourceVersion"]
+            .as_str()
+            .filter(|s| !s.is_empty());
         if want.is_some_and(|w| Some(w) != old["metadata"]["resourceVersion"].as_str()) {
             return Err(self.conflict(t));
         }
@@ -121,7 +147,9 @@ impl State {
     pub fn write(&mut self, t: &Target, old: Arc<Value>, new: Value) -> Arc<Value> {
         let r = self.reg.all[t.res].clone();
         let res = t.res;
-        let outcome = semantics::finish_write(&r, &old, new, t.sub.as_deref(), |n, o| self.defaults(res, n, o));
+        let outcome = semantics::finish_write(&r, &old, new, t.sub.as_deref(), |n, o| {
+            self.defaults(res, n, o)
+        });
         match outcome {
             Outcome::NoOp => old,
             Outcome::Modified(v) => self.commit(t.res, "MODIFIED", v, Some(old)),
@@ -131,7 +159,9 @@ impl State {
 
     pub fn replace(&mut self, t: &Target, body: Value) -> Result<Arc<Value>, ApiError> {
         if !body.is_object() {
-            return Err(ApiError::bad_request("the body of a replace must be an object"));
+            return Err(ApiError::bad_request(
+                "the body of a replace must be an object",
+            ));
         }
         let old = self.existing(t, &body)?;
         let new = if t.sub.as_deref() == Some("scale") {
@@ -142,7 +172,13 @@ impl State {
         Ok(self.write(t, old, new))
     }
 
-    pub fn patch(&mut self, t: &Target, ctype: &str, manager: Option<&str>, body: Value) -> Result<Arc<Value>, ApiError> {
+    pub fn patch(
+        &mut self,
+        t: &Target,
+        ctype: &str,
+        manager: Option<&str>,
+        body: Value,
+    ) -> Result<Arc<Value>, ApiError> {
         let sub = t.sub.clone().unwrap_or_default();
         let r = self.reg.all[t.res].clone();
         let new = match ctype {
@@ -205,7 +241,10 @@ impl State {
     pub fn delete(&mut self, t: &Target, body: &Value) -> Result<Arc<Value>, ApiError> {
         let old = self.get(t)?;
         let pre = &body["preconditions"];
-        for (field, got) in [("uid", &old["metadata"]["uid"]), ("resourceVersion", &old["metadata"]["resourceVersion"])] {
+        for (field, got) in [
+            ("uid", &old["metadata"]["uid"]),
+            ("resourceVersion", &old["metadata"]["resourceVersion"]),
+        ] {
             if pre[field].as_str().is_some_and(|w| Some(w) != got.as_str()) {
                 return Err(self.conflict(t));
             }

@@ -119,7 +119,8 @@ impl Stream {
                 }
             }
             let now = Instant::now();
-            if out.is_empty() && self.p.bookmarks && now.duration_since(self.last_write) >= interval {
+            if out.is_empty() && self.p.bookmarks && now.duration_since(self.last_write) >= interval
+            {
                 self.bookmark(&mut out, false);
             }
             if !out.is_empty() {
@@ -139,10 +140,23 @@ impl Stream {
 }
 
 /// The body stream of one watch.
-pub fn stream(shared: Arc<Shared>, p: WatchParams) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
+pub fn stream(
+    shared: Arc<Shared>,
+    p: WatchParams,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
     let now = Instant::now();
     let rx = shared.state.lock().unwrap().subscribe();
-    let mut s = Stream { deadline: now + p.timeout, shared, p, rx, position: 0, last_write: now, first: None };
+    let mut s = Stream {
+        deadline: now + p.timeout,
+        shared,
+        p,
+        rx,
+        position: 0,
+        last_write: now,
+        first: None,
+    };
     s.start();
-    futures::stream::unfold(s, |mut s| async move { s.next_chunk().await.map(|b| (Ok(b), s)) })
+    futures::stream::unfold(s, |mut s| async move {
+        s.next_chunk().await.map(|b| (Ok(b), s))
+    })
 }
