@@ -13,14 +13,21 @@ use crate::registry::Registry;
 /// (index into `Registry::all`, namespace or "" when cluster-scoped, name).
 pub type Key = (usize, String, String);
 
+/// One committed change. Objects are kept serialized (the log holds every version, so at 10k
+/// Neurons it must be compact): the JSON once for every watcher, and `{"metadata": ..}` of the new
+/// and old versions, enough for selectors and the metadata-only form.
 pub struct Event {
     pub rv: u64,
     pub res: usize,
     pub kind: &'static str,
-    pub obj: Arc<Value>,
-    pub old: Option<Arc<Value>>,
-    full: OnceLock<Bytes>,
+    pub head: Value,
+    pub old_head: Option<Value>,
+    full: Bytes,
     meta: OnceLock<Bytes>,
+}
+
+fn head(obj: &Value) -> Value {
+    json!({"metadata": obj.get("metadata").cloned().unwrap_or_else(|| json!({}))})
 }
 
 impl Event {
@@ -28,10 +35,9 @@ impl Event {
     pub fn object_bytes(&self, meta_only: bool) -> &Bytes {
         if meta_only {
             self.meta
-                .get_or_init(|| Bytes::from(serde_json::to_vec(&partial_meta(&self.obj)).unwrap()))
+                .get_or_init(|| Bytes::from(serde_json::to_vec(&partial_meta(&self.head)).unwrap()))
         } else {
-            self.full
-                .get_or_init(|| Bytes::from(serde_json::to_vec(&*self.obj).unwrap()))
+            &self.full
         }
     }
 }
@@ -140,9 +146,9 @@ impl State {
             rv: self.rv,
             res,
             kind,
-            obj: obj.clone(),
-            old,
-            full: OnceLock::new(),
+            head: head(&obj),
+            old_head: old.as_deref().map(head),
+            full: Bytes::from(serde_json::to_vec(&*obj).expect("json")),
             meta: OnceLock::new(),
         }));
         self.tick.send_replace(self.rv);

@@ -45,8 +45,8 @@ pub fn translate(filter: &Filter, res: usize, e: &Event) -> Option<&'static str>
     if e.res != res {
         return None;
     }
-    let now = filter.matches(&e.obj);
-    let before = e.old.as_ref().is_some_and(|o| filter.matches(o));
+    let now = filter.matches(&e.head);
+    let before = e.old_head.as_ref().is_some_and(|o| filter.matches(o));
     match (e.kind, now, before) {
         ("MODIFIED", true, true) => Some("MODIFIED"),
         ("MODIFIED", true, false) => Some("ADDED"),
