@@ -81,7 +81,7 @@ class Kubelet(threading.Thread):
 class PythonApi:
     name = "python"
 
-    def __init__(self, workdir: pathlib.Path, latency_ms: float):
+    def __init__(self, workdir: pathlib.Path, latency_ms: float, kubelet_delay_ms: float = 0.0):
         self.cluster = Cluster(REPO / "crds", workdir).start()
         self.kubeconfig = self.cluster.kubeconfig
         self.latency_ms = latency_ms
@@ -126,8 +126,9 @@ class PythonApi:
 class RustApi:
     name = "rust"
 
-    def __init__(self, workdir: pathlib.Path, latency_ms: float):
-        self.server = RustApiServer(workdir, latency_ms=latency_ms).start()
+    def __init__(self, workdir: pathlib.Path, latency_ms: float, kubelet_delay_ms: float = 0.0):
+        self.server = RustApiServer(workdir, latency_ms=latency_ms,
+                                    extra_args=("--kubelet-delay-ms", str(kubelet_delay_ms))).start()
         self.kubeconfig = self.server.kubeconfig
         self.cpu0 = self.server_cpu0 = 0.0
 

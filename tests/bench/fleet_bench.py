@@ -125,6 +125,9 @@ def main(argv=None) -> int:
     ap.add_argument("--apiserver", choices=("rust", "python"), default="rust",
                     help="API emulator: rust (tests/bench/apiserver, TF_BENCH_APISERVER_BIN) or python "
                          "(tests/e2e/emulator.py in this process)")
+    ap.add_argument("--kubelet-delay-ms", type=float, default=0.0,
+                    help="rust: how long its kubelet takes to create a Pod after the StatefulSet write "
+                         "(0: within it; the Python harness's kubelet polls every 250 ms)")
     ap.add_argument("--profile", type=int, default=0, metavar="N",
                     help="cProfile the Python emulator's thread in the main run; print the top N functions")
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON ('-' for stdout)")
@@ -134,7 +137,8 @@ def main(argv=None) -> int:
     server = start_chain(fleet, args.subnets)
     common = dict(fleet=fleet, chain=server.chain, subnets=args.subnets, poll_seconds=args.poll_seconds,
                   latency_ms=args.latency_ms, settle_seconds=args.settle_seconds,
-                  converge_timeout=args.converge_timeout, apiserver=args.apiserver)
+                  converge_timeout=args.converge_timeout, apiserver=args.apiserver,
+                  kubelet_delay_ms=args.kubelet_delay_ms)
     out = {}
     try:
         print("main run (per-Subnet poller cache)", flush=True)

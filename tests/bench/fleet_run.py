@@ -104,9 +104,10 @@ def split(records) -> dict:
 
 def run_once(*, fleet, chain, subnets: int, poll_seconds: int, latency_ms: float,
              steady_seconds: float, settle_seconds: float, converge_timeout: float,
-             baseline: bool = False, profile_top: int = 0, apiserver: str = "rust", log=print) -> dict:
+             baseline: bool = False, profile_top: int = 0, apiserver: str = "rust",
+             kubelet_delay_ms: float = 0.0, log=print) -> dict:
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="tf-bench-"))
-    api = BACKENDS[apiserver](workdir, latency_ms)
+    api = BACKENDS[apiserver](workdir, latency_ms, kubelet_delay_ms)
     profiler = cProfile.Profile() if profile_top and apiserver == "python" else None
     op = None
     try:

@@ -40,6 +40,9 @@ struct Args {
     /// Built-in kubelet: a StatefulSet with replicas >= 1 gets a Running, Ready `<name>-0` Pod.
     #[arg(long)]
     kubelet: bool,
+    /// Milliseconds the kubelet takes to act on a StatefulSet write (0: within the write itself).
+    #[arg(long, default_value_t = 0.0)]
+    kubelet_delay_ms: f64,
     /// Interval of BOOKMARK events on watches that allow them, in seconds.
     #[arg(long, default_value_t = 5.0)]
     bookmark_seconds: f64,
@@ -62,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
         started: Instant::now(),
         latency: Duration::from_secs_f64(args.latency_ms.max(0.0) / 1000.0),
         bookmark_interval: Duration::from_secs_f64(args.bookmark_seconds.max(0.01)),
+        kubelet_delay: Duration::from_secs_f64(args.kubelet_delay_ms.max(0.0) / 1000.0),
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
     let mut out = std::io::stdout();

@@ -37,6 +37,8 @@ pub struct Shared {
     pub started: Instant,
     pub latency: Duration,
     pub bookmark_interval: Duration,
+    /// How long the built-in kubelet takes to act on a StatefulSet write (0: within the write).
+    pub kubelet_delay: Duration,
 }
 
 pub fn json_response(code: u16, body: Vec<u8>) -> Response {
@@ -302,11 +304,18 @@ async fn serve(
                 ))
             }
         };
-        if verb != "get" {
+        if verb != "get" && shared.kubelet_delay.is_zero() {
             bench::kubelet_sync(&mut st, t);
         }
         obj
     };
+    if verb != "get" && !shared.kubelet_delay.is_zero() {
+        let (shared, t) = (shared.clone(), t.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(shared.kubelet_delay).await;
+            bench::kubelet_sync(&mut shared.state.lock().unwrap(), &t);
+        });
+    }
     let out = if t.sub.as_deref() == Some("scale") {
         semantics::scale_view(r, &obj)
     } else if meta_only {
