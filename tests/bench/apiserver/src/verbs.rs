@@ -262,3 +262,7 @@ impl State {
         Ok(self.commit(t.res, "DELETED", (*old).clone(), Some(old)))
     }
 }
+
+#[cfg(test)]
+#[path = "verbs_tests.rs"]
+mod tests;
