@@ -7,6 +7,7 @@ mod bench;
 mod error;
 mod list;
 mod registry;
+mod schema;
 mod selector;
 mod semantics;
 mod server;
@@ -43,6 +44,9 @@ struct Args {
     /// Milliseconds the kubelet takes to act on a StatefulSet write (0: within the write itself).
     #[arg(long, default_value_t = 0.0)]
     kubelet_delay_ms: f64,
+    /// Apply CRD schema defaults on write, as a real apiserver (the Python emulator does not).
+    #[arg(long)]
+    crd_defaults: bool,
     /// Interval of BOOKMARK events on watches that allow them, in seconds.
     #[arg(long, default_value_t = 5.0)]
     bookmark_seconds: f64,
@@ -54,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
     let crds = registry::load_crds(&args.crds)?;
     let reg = Arc::new(registry::Registry::new(&crds));
     let mut state = store::State::new(reg.clone(), args.kubelet);
+    state.crd_defaults = args.crd_defaults;
     // As tests/e2e/cluster.py: the CRD objects and the default Namespace exist from the start.
     let mut seed = crds;
     seed.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}));

@@ -32,6 +32,8 @@ pub struct Resource {
     pub spec_replicas: String,
     pub status_replicas: String,
     pub selector_path: Option<String>,
+    /// A CRD version's openAPIV3Schema (for `--crd-defaults`).
+    pub schema: Option<std::sync::Arc<Value>>,
 }
 
 impl Resource {
@@ -60,6 +62,7 @@ impl Resource {
             spec_replicas: "spec.replicas".into(),
             status_replicas: "status.replicas".into(),
             selector_path: None,
+            schema: None,
         }
     }
 }
@@ -143,6 +146,10 @@ fn crd_resources(crd: &Value) -> Vec<Resource> {
             spec_replicas: path_of(scale, "specReplicasPath", "spec.replicas"),
             status_replicas: path_of(scale, "statusReplicasPath", "status.replicas"),
             selector_path: (!selector.is_empty()).then_some(selector),
+            schema: ver["schema"]
+                .get("openAPIV3Schema")
+                .cloned()
+                .map(std::sync::Arc::new),
         });
     }
     out

@@ -57,6 +57,8 @@ pub struct State {
     /// (object key, field manager, subresource) -> last applied configuration.
     pub applied: HashMap<(Key, String, String), Value>,
     pub kubelet: bool,
+    /// Apply CRD schema defaults on write (`--crd-defaults`).
+    pub crd_defaults: bool,
     serial: u64,
     node_ports: u64,
     cluster_ips: u64,
@@ -72,6 +74,7 @@ impl State {
             events: vec![],
             applied: HashMap::new(),
             kubelet,
+            crd_defaults: false,
             serial: 0,
             node_ports: 30000,
             cluster_ips: 10,
@@ -190,6 +193,9 @@ impl State {
     /// What the apiserver fills in on a Service write (tests/e2e/defaults.py).
     pub fn defaults(&mut self, res: usize, new: &mut Value, old: Option<&Value>) {
         let r = &self.reg.all[res];
+        if let Some(schema) = r.schema.as_ref().filter(|_| self.crd_defaults) {
+            crate::schema::apply_defaults(schema, new);
+        }
         if !(r.group.is_empty() && r.plural == "services") {
             return;
         }
