@@ -46,6 +46,8 @@ cargo clippy -q --all-targets --all-features -- -D warnings
 step "cargo test (all features)"
 cargo test --all-features 2>&1 | tee "$TARGET/cargo-test.log"
 step "build binaries for the end-to-end suite"
+# Every workspace member's bins (the root manifest is virtual): the operator, the fake chain and
+# tests/bench/apiserver's tensorfleet-bench-apiserver (tests/e2e/test_bench_apiserver.py).
 cargo build -q --all-features --bins
 export TF_BIN="$TARGET/debug/tensorfleet"
 export TF_FAKECHAIN_BIN="$TARGET/debug/tensorfleet-fakechain"

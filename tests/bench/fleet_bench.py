@@ -1,5 +1,6 @@
-"""Fleet-scale benchmark (issue 8): N Neurons across M Subnets against the Kubernetes API emulator
-(`tests/e2e/cluster.py`, injected latency per request) and the fake chain, every hotkey already
+"""Fleet-scale benchmark (issue 8): N Neurons across M Subnets against a Kubernetes API emulator
+(`--apiserver rust`: tests/bench/apiserver, default; `python`: tests/e2e/cluster.py; injected
+latency per request either way) and the fake chain, every hotkey already
 registered on chain. Not part of the test suite; run it with `tests/bench/run.sh` (see --help).
 
 Measures, per run: time from operator start until every Neuron is Ready with status written; API
@@ -86,7 +87,7 @@ def fmt(r: dict, title: str) -> str:
     rec = r["reconcile_seconds_estimated_from_buckets"]["neuron"]
     p = (lambda v: "n/a" if v is None else f"{v} s" if isinstance(v, str) else f"{v * 1000:.1f} ms")
     return "\n".join([
-        f"== {title}: {r['neurons']} Neurons, {r['subnets']} Subnets, {r['latency_ms']} ms/request, "
+        f"== {title}: {r['apiserver']} API server, {r['neurons']} Neurons, {r['subnets']} Subnets, {r['latency_ms']} ms/request, "
         f"poll {r['poll_seconds']} s",
         f"  converged (all Ready, status written): {r['converge_seconds']:.2f} s "
         f"(target < {TARGETS['converge_seconds']} s)",
@@ -121,8 +122,14 @@ def main(argv=None) -> int:
                     help="steady window of the per-Neuron baseline (chain reads per poll)")
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--converge-timeout", type=float, default=600.0)
+    ap.add_argument("--apiserver", choices=("rust", "python"), default="rust",
+                    help="API emulator: rust (tests/bench/apiserver, TF_BENCH_APISERVER_BIN) or python "
+                         "(tests/e2e/emulator.py in this process)")
+    ap.add_argument("--kubelet-delay-ms", type=float, default=0.0,
+                    help="rust: how long its kubelet takes to create a Pod after the StatefulSet write "
+                         "(0: within it; the Python harness's kubelet polls every 250 ms)")
     ap.add_argument("--profile", type=int, default=0, metavar="N",
-                    help="cProfile the emulator's thread in the main run; print the top N functions")
+                    help="cProfile the Python emulator's thread in the main run; print the top N functions")
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON ('-' for stdout)")
     args = ap.parse_args(argv)
 
@@ -130,7 +137,8 @@ def main(argv=None) -> int:
     server = start_chain(fleet, args.subnets)
     common = dict(fleet=fleet, chain=server.chain, subnets=args.subnets, poll_seconds=args.poll_seconds,
                   latency_ms=args.latency_ms, settle_seconds=args.settle_seconds,
-                  converge_timeout=args.converge_timeout)
+                  converge_timeout=args.converge_timeout, apiserver=args.apiserver,
+                  kubelet_delay_ms=args.kubelet_delay_ms)
     out = {}
     try:
         print("main run (per-Subnet poller cache)", flush=True)

@@ -80,10 +80,13 @@ def test_build_context_has_what_the_dockerfile_copies():
     for op, rest in stages()[0]["ops"]:
         if op == "COPY":
             sources += rest.split()[:-1]
-    assert sources == ["Cargo.toml", "Cargo.lock", "operator"]
+    assert sources == ["Cargo.toml", "Cargo.lock", "operator", "tests/bench/apiserver"]
     for s in sources:
         assert (ROOT / s).exists(), s
-    for f in ["Cargo.toml", "Cargo.lock", "operator/Cargo.toml", "operator/src/main.rs", "operator/src/api/mod.rs"]:
+    members = re.search(r"members\s*=\s*\[([^\]]*)\]", (ROOT / "Cargo.toml").read_text()).group(1)
+    assert sorted(re.findall(r'"([^"]+)"', members)) == sorted(sources[2:]), "every workspace member is copied"
+    for f in ["Cargo.toml", "Cargo.lock", "operator/Cargo.toml", "operator/src/main.rs", "operator/src/api/mod.rs",
+              "tests/bench/apiserver/Cargo.toml", "tests/bench/apiserver/src/main.rs"]:
         assert not dockerignore_excludes(f), f"{f} is excluded from the build context"
     for f in ["target/debug/tensorfleet", "charts/tensorfleet/Chart.yaml", ".git/HEAD", "tests/packaging/packaging_support.py"]:
         assert dockerignore_excludes(f), f"{f} would be sent to the builder"
