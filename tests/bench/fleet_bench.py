@@ -24,27 +24,40 @@ sys.path.insert(0, str(HERE.parent / "e2e"))
 from bittensor_wallet import Keypair  # noqa: E402
 
 from fakechain import TAO, FakeChainServer  # noqa: E402
+from fleet_lag import HEAD  # noqa: E402
 from fleet_run import run_once  # noqa: E402
 
-TARGETS = {"converge_seconds": 5.0, "steady_writes": 0, "rss_mib": 64.0}
+
+def targets(neurons: int, poll_seconds: int) -> dict:
+    """Issue 15's targets: < 5 s and < 64 MiB up to 1,000 Neurons, < 60 s and < 300 MiB at 10,000;
+    at most 8 API requests per Neuron to converge; a chain change or a staleness crossing acted
+    on within a poll interval + 1 s."""
+    small = neurons <= 1000
+    return {"converge_seconds": 5.0 if small else 60.0, "rss_mib": 64.0 if small else 300.0,
+            "requests_per_neuron": 8.0, "steady_writes": 0, "lag_seconds": poll_seconds + 1.0}
 
 
-def make_fleet(neurons: int, subnets: int) -> list[tuple[str, str, int]]:
-    """(name, hotkey seed hex, netuid), round-robin over netuids 1..M. Seeds stay in memory and in
+def make_fleet(neurons: int, subnets: int) -> list[tuple[str, str, int, str]]:
+    """(name, hotkey seed hex, netuid, role), round-robin over netuids 1..M; the first Neuron of
+    each Subnet is a validator (the staleness figure), the rest miners. Seeds stay in memory and in
     the emulator's Secrets only (never printed or written to the report)."""
-    return [(f"bench-{i:05d}", "0x" + os.urandom(32).hex(), 1 + i % subnets) for i in range(neurons)]
+    return [(f"bench-{i:05d}", "0x" + os.urandom(32).hex(), 1 + i % subnets,
+             "validator" if i < subnets else "miner") for i in range(neurons)]
 
 
 def start_chain(fleet, subnets: int) -> FakeChainServer:
     per_subnet = -(-len(fleet) // subnets)
-    config = {"head": 1000, "subnets": {
+    config = {"head": HEAD, "subnets": {
         str(i): {"burn": TAO, "max_allowed_uids": max(256, per_subnet), "tempo": 360,
                  "immunity_period": 5000} for i in range(1, subnets + 1)}}
     binary = os.environ.get("TF_FAKECHAIN_BIN") or None
     server = FakeChainServer(config=config, binary=binary)
     chain = server.start()
-    for _, seed, netuid in fleet:
-        chain.register(netuid, Keypair.create_from_seed(seed).ss58_address)
+    for _, seed, netuid, role in fleet:
+        hotkey = Keypair.create_from_seed(seed).ss58_address
+        chain.register(netuid, hotkey)
+        if role == "validator":  # weights set at the head: fresh until the lag phase moves it
+            chain.set_figures(netuid, hotkey, last_update=HEAD, validator_permit=True)
     return server
 
 
@@ -79,11 +92,18 @@ def summarize(r: dict) -> dict:
         "writes": round(api["writes"] / n, 2)}
     r["reconcile_seconds_estimated_from_buckets"] = {
         c: {"p50": quantile(m, c, 0.5), "p99": quantile(m, c, 0.99)} for c in ("neuron", "subnet")}
+    r["operator_cpu_ms_per_neuron"] = round(r["cpu_until_converged"]["operator_s"] / n * 1000, 3)
+    r["rss_growth_kib_per_neuron"] = round(
+        (r["operator_peak_rss_mib"] - r["operator_rss_at_start_mib"]) * 1024 / n, 2)
+    r["targets"] = targets(n, r["poll_seconds"])
     return r
 
 
 def fmt(r: dict, title: str) -> str:
     a, s = r["api_per_neuron_until_converged"], r["api_steady"]
+    TARGETS = r["targets"]  # noqa: N806
+    lag = lambda k: (f"max {r[k]['max_s']} s, median {r[k]['median_s']} s over {r[k]['seen']}/"  # noqa: E731
+                     f"{r[k]['samples']} (target <= {TARGETS['lag_seconds']} s)") if r.get(k) else "not measured"
     rec = r["reconcile_seconds_estimated_from_buckets"]["neuron"]
     p = (lambda v: "n/a" if v is None else f"{v} s" if isinstance(v, str) else f"{v * 1000:.1f} ms")
     return "\n".join([
@@ -91,7 +111,8 @@ def fmt(r: dict, title: str) -> str:
         f"poll {r['poll_seconds']} s",
         f"  converged (all Ready, status written): {r['converge_seconds']:.2f} s "
         f"(target < {TARGETS['converge_seconds']} s)",
-        f"  API requests per Neuron until converged: {a['total']} ({a['reads']} reads, {a['writes']} writes)",
+        f"  API requests per Neuron until converged: {a['total']} ({a['reads']} reads, {a['writes']} writes; "
+        f"target <= {TARGETS['requests_per_neuron']})",
         f"  chain calls until converged: {r['chain_calls_until_converged']}",
         f"  chain reads per poll interval (steady): {r['chain_reads_per_poll']} "
         f"(target = {r['subnets']} Subnets)",
@@ -103,7 +124,11 @@ def fmt(r: dict, title: str) -> str:
         f"reads {s['reads']}",
         f"  settle between convergence and steady window: {r['settle_seconds']} s, "
         f"{r['api_settle']['writes']} writes, {r['api_settle']['reads']} reads",
-        f"  CPU until converged: {r['cpu_until_converged']}",
+        f"  CPU until converged: {r['cpu_until_converged']}; operator "
+        f"{r['operator_cpu_ms_per_neuron']} ms per Neuron",
+        f"  RSS growth per Neuron (peak - at start): {r['rss_growth_kib_per_neuron']} KiB",
+        f"  status lag after a chain change: {lag('status_lag')}",
+        f"  staleness crossing to restart: {lag('staleness_restart')}",
     ])
 
 

@@ -16,7 +16,10 @@ from __future__ import annotations
 import statistics
 import time
 
+from bittensor_wallet import Keypair
+
 NS = "miners"
+HEAD = 1000  # the fake chain's head until the staleness phase moves it
 LIMIT = 100  # maxWeightAgeBlocks of the bench validators
 NEURONS = f"/apis/tensorfleet.io/v1alpha1/namespaces/{NS}/neurons"
 PODS = f"/api/v1/namespaces/{NS}/pods"
@@ -77,4 +80,24 @@ def staleness_restart(api, chain, validators: list[str], last_update: int, timeo
 
     out = _summary(_wait_each(dict(uids), replaced, t0, timeout))
     out["crossing_block"] = head
+    return out
+
+
+def measure(api, chain, fleet: list[tuple[str, str, int, str]]) -> dict:
+    """Both figures on the bench fleet (fleet_bench.make_fleet): a miner and the validator of
+    each Subnet. Afterwards the validators' weights are set at the new head again, so that a
+    later run on the same chain starts fresh."""
+    def hotkey(seed):
+        return Keypair.create_from_seed(seed).ss58_address
+    validators = [(n, hotkey(s), u) for n, s, u, role in fleet if role == "validator"]
+    miners, seen = [], set()
+    for name, seed, netuid, role in fleet:
+        if role == "miner" and netuid not in seen:
+            seen.add(netuid)
+            miners.append((name, hotkey(seed), netuid))
+    out = {"status_lag": status_lag(api, chain, miners)}
+    out["staleness_restart"] = staleness_restart(api, chain, [n for n, _, _ in validators], HEAD)
+    head = chain.advance(0)
+    for _, key, netuid in validators:
+        chain.set_figures(netuid, key, last_update=head)
     return out

@@ -14,6 +14,7 @@ import tempfile
 import time
 import urllib.request
 
+import fleet_lag
 from fleet_api import BACKENDS, NS, neuron_converged  # noqa: F401 (neuron_converged: re-exported)
 from operator_proc import Operator
 
@@ -21,10 +22,11 @@ IMAGE = "ghcr.io/org/bench-miner:1.0.0"
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 
 
-def fleet_objects(fleet: list[tuple[str, str, int]], chain_endpoint: str, subnets: int,
+def fleet_objects(fleet: list[tuple[str, str, int, str]], chain_endpoint: str, subnets: int,
                   poll_seconds: int) -> list[dict]:
     """Namespace, Subnets sn1..snM, and per Neuron its hotkey Secret (a seed) and the Neuron:
-    externally registered (the operator never spends), axon not served on chain."""
+    externally registered (the operator never spends), axon not served on chain; validators with
+    `health.maxWeightAgeBlocks` = fleet_lag.LIMIT."""
     objs = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}]
     for i in range(1, subnets + 1):
         objs.append({
@@ -33,7 +35,7 @@ def fleet_objects(fleet: list[tuple[str, str, int]], chain_endpoint: str, subnet
             "spec": {"netuid": i, "endpoints": [chain_endpoint], "pollIntervalSeconds": poll_seconds,
                      "registration": {"maxBurnTao": "1"}},
         })
-    for name, seed_hex, netuid in fleet:
+    for name, seed_hex, netuid, role in fleet:
         objs.append({
             "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": {"name": f"{name}-hotkey", "namespace": NS},
@@ -42,10 +44,11 @@ def fleet_objects(fleet: list[tuple[str, str, int]], chain_endpoint: str, subnet
         objs.append({
             "apiVersion": "tensorfleet.io/v1alpha1", "kind": "Neuron",
             "metadata": {"name": name, "namespace": NS},
-            "spec": {"subnet": f"sn{netuid}", "role": "miner", "image": IMAGE,
+            "spec": {"subnet": f"sn{netuid}", "role": role, "image": IMAGE,
                      "wallet": {"generateHotkey": False},
                      "registration": {"mode": "external"},
-                     "axon": {"serve": False, "expose": "None"}},
+                     "axon": {"serve": False, "expose": "None"},
+                     **({"health": {"maxWeightAgeBlocks": fleet_lag.LIMIT}} if role == "validator" else {})},
         })
     return objs
 
@@ -150,6 +153,10 @@ def run_once(*, fleet, chain, subnets: int, poll_seconds: int, latency_ms: float
         steady_reqs = api.requests(mark)
         metrics = fetch_metrics(op)
         peak_kib, now_kib = rss_kib(op.proc.pid), rss_kib(op.proc.pid, "VmRSS")
+        lags = {}
+        if hasattr(api, "server") and not baseline:
+            log("  status lag after a chain change, then a staleness crossing")
+            lags = fleet_lag.measure(api.server, chain, fleet)
         if profiler:
             api.cluster._loop.call_soon_threadsafe(profiler.disable)
             time.sleep(0.2)
@@ -172,6 +179,7 @@ def run_once(*, fleet, chain, subnets: int, poll_seconds: int, latency_ms: float
             "operator_rss_at_start_mib": round(idle_kib / 1024, 1),
             "operator_rss_after_steady_mib": round(now_kib / 1024, 1),
             "cpu_until_converged": {k: round(v, 2) for k, v in cpu.items()},
+            **lags,
             "metrics_text": metrics,
         }
         if profiler:

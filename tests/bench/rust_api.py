@@ -12,6 +12,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
+from cluster import write_kubeconfig
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -80,13 +82,7 @@ class RustApiServer:
             self.stop()
             raise RuntimeError(f"bench apiserver did not start ({line!r}); log: {self.log_path}")
         self.port = int(line.rsplit(":", 1)[1])
-        self.kubeconfig.write_text(
-            "apiVersion: v1\nkind: Config\n"
-            f"clusters: [{{name: emu, cluster: {{server: 'http://127.0.0.1:{self.port}'}}}}]\n"
-            "users: [{name: emu, user: {token: e2e}}]\n"
-            "contexts: [{name: emu, context: {cluster: emu, user: emu, namespace: default}}]\n"
-            "current-context: emu\n"
-        )
+        write_kubeconfig(self.kubeconfig, self.port)
         return self
 
     @property

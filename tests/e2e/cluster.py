@@ -53,14 +53,7 @@ class Cluster:
         for crd in self._crd_objects:
             self.apply(crd)
         self.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
-        self.kubeconfig = self._workdir / "kubeconfig"
-        self.kubeconfig.write_text(
-            "apiVersion: v1\nkind: Config\n"
-            f"clusters: [{{name: emu, cluster: {{server: 'http://127.0.0.1:{self.port}'}}}}]\n"
-            "users: [{name: emu, user: {token: e2e}}]\n"
-            "contexts: [{name: emu, context: {cluster: emu, user: emu, namespace: default}}]\n"
-            "current-context: emu\n"
-        )
+        self.kubeconfig = write_kubeconfig(self._workdir / "kubeconfig", self.port)
         return self
 
     async def _make_stop(self) -> asyncio.Event:
@@ -302,6 +295,18 @@ class Cluster:
             if time.monotonic() > deadline:
                 raise WaitTimeout(f"timed out after {timeout}s waiting for {message}; last: {last!r}")
             time.sleep(interval)
+
+
+def write_kubeconfig(path: pathlib.Path, port: int) -> pathlib.Path:
+    """A kubeconfig for an emulator on 127.0.0.1:`port` (plain HTTP, any token)."""
+    path.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters: [{{name: emu, cluster: {{server: 'http://127.0.0.1:{port}'}}}}]\n"
+        "users: [{name: emu, user: {token: e2e}}]\n"
+        "contexts: [{name: emu, context: {cluster: emu, user: emu, namespace: default}}]\n"
+        "current-context: emu\n"
+    )
+    return path
 
 
 def pod_status(spec: dict, ready: bool) -> dict:

@@ -36,10 +36,10 @@ def api(tmp_path):
     server.stop()
 
 
-def make_fleet(chain) -> list[tuple[str, str, int]]:
+def make_fleet(chain) -> list[tuple[str, str, int, str]]:
     from bittensor_wallet import Keypair
-    fleet = [(f"smoke-{i:02d}", "0x" + os.urandom(32).hex(), 1 + i % SUBNETS) for i in range(NEURONS)]
-    for _, seed, netuid in fleet:
+    fleet = [(f"smoke-{i:02d}", "0x" + os.urandom(32).hex(), 1 + i % SUBNETS, "miner") for i in range(NEURONS)]
+    for _, seed, netuid, _ in fleet:
         chain.register(netuid, Keypair.create_from_seed(seed).ss58_address)
     return fleet
 

@@ -17,6 +17,16 @@ pub fn wallet_name(neuron: &Neuron) -> String {
 }
 
 /// Name of the Secret holding the hotkey: `spec.wallet.hotkeySecret` or `<neuron>-hotkey`.
+/// Whether `neuron` takes its hotkey from Secret `secret` (`hotkey_secret_name`, without
+/// building the name: this runs for every Neuron of the fleet per Secret event and per conflict
+/// check).
+pub fn uses_hotkey_secret(neuron: &Neuron, secret: &str) -> bool {
+    match neuron.spec.wallet.hotkey_secret.as_deref() {
+        Some(n) if !n.is_empty() => n == secret,
+        _ => secret.strip_suffix("-hotkey") == Some(neuron.metadata.name.as_deref().unwrap_or("")),
+    }
+}
+
 pub fn hotkey_secret_name(neuron: &Neuron) -> String {
     neuron
         .spec
@@ -74,6 +84,32 @@ pub fn owner_ref(neuron: &Neuron) -> OwnerReference {
 mod tests {
     use super::*;
     use crate::children::testutil::neuron;
+
+    #[test]
+    fn uses_hotkey_secret_agrees_with_the_name() {
+        let plain = neuron("miner-0", "sn21", "miner");
+        let mut custom = plain.clone();
+        custom.spec.wallet.hotkey_secret = Some("hk".into());
+        let mut empty = plain.clone();
+        empty.spec.wallet.hotkey_secret = Some(String::new());
+        for n in [&plain, &custom, &empty] {
+            for secret in [
+                "miner-0-hotkey",
+                "hk",
+                "miner-0",
+                "miner-1-hotkey",
+                "-hotkey",
+                "",
+            ] {
+                assert_eq!(
+                    uses_hotkey_secret(n, secret),
+                    hotkey_secret_name(n) == secret,
+                    "{:?} {secret}",
+                    n.spec.wallet.hotkey_secret
+                );
+            }
+        }
+    }
 
     #[test]
     fn names_follow_api_defaults_and_overrides() {

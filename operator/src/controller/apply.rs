@@ -41,7 +41,8 @@ where
         .insert(APPLIED_ANNOTATION.into(), fingerprint(&want));
     if let Some(live) = live {
         let want = serde_json::to_value(&obj).map_err(|e| Error::Serialize("object", e))?;
-        let have = serde_json::to_value(live).map_err(|e| Error::Serialize("object", e))?;
+        let mut have = serde_json::to_value(live).map_err(|e| Error::Serialize("object", e))?;
+        super::slim::restore(&mut have);
         if contains(&have, &want) {
             return Ok(live.clone());
         }

@@ -25,6 +25,7 @@ mod node_addresses;
 mod nodes;
 mod poll_wakes;
 mod secrets;
+mod slim;
 mod spend_metrics;
 mod spending;
 mod status;

@@ -108,7 +108,7 @@ async fn apply_set(set: Arc<NeuronSet>, ctx: &Context, ns: &str) -> Result<Actio
         .statefulsets
         .state()
         .iter()
-        .filter(|s| s.namespace().as_deref() == Some(ns.as_str()))
+        .filter(|s| s.metadata.namespace.as_deref() == Some(ns.as_str()))
         .filter(|s| s.labels().get(labels::NEURON_SET) == Some(&name))
         .map(|s| (**s).clone())
         .collect();
@@ -238,7 +238,7 @@ fn taken_ordinals(set: &NeuronSet, ctx: &Context, ns: &str) -> Vec<i32> {
         .neurons
         .state()
         .iter()
-        .filter(|n| n.namespace().as_deref() == Some(ns))
+        .filter(|n| n.metadata.namespace.as_deref() == Some(ns))
         .filter(|n| {
             !n.owner_references()
                 .iter()

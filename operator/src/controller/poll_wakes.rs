@@ -7,7 +7,6 @@ use crate::chain::{AccountId, NeuronInfo, SubnetSnapshot};
 use crate::decide::pruning::immunity_ends_at;
 use crate::decide::weights::WeightAge;
 use kube::runtime::reflector::ObjectRef;
-use kube::ResourceExt;
 use std::sync::Arc;
 
 /// Neurons of the event's Subnet to reconcile: all of them when the Subnet-level view changed;
@@ -43,7 +42,7 @@ pub fn affected(
     neurons
         .iter()
         .filter(|n| {
-            n.namespace().as_deref() == Some(ev.subnet.namespace.as_str())
+            n.metadata.namespace.as_deref() == Some(ev.subnet.namespace.as_str())
                 && n.spec.subnet == ev.subnet.name
         })
         .filter(|n| {

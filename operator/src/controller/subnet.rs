@@ -87,7 +87,8 @@ pub async fn reconcile(subnet: Arc<Subnet>, ctx: Arc<Context>) -> Result<Action>
         .state()
         .into_iter()
         .filter(|n| {
-            n.namespace().as_deref() == Some(key.namespace.as_str()) && n.spec.subnet == key.name
+            n.metadata.namespace.as_deref() == Some(key.namespace.as_str())
+                && n.spec.subnet == key.name
         })
         .collect();
     let counts = decide::count_members(

@@ -8,6 +8,7 @@ use super::lenient;
 use super::metrics::Metrics;
 use super::poll_wakes::{affected, in_conflict};
 use super::secrets::Secrets;
+use super::slim;
 use super::spending::{self, Executor};
 use super::stores::Stores;
 use super::watched::{api, invalid, Watched, NEURON_INVALID, SET_INVALID, SUBNET_INVALID};
@@ -67,10 +68,10 @@ pub async fn run(
         invalid::<Neuron>(&client, &recorder, invalid_neurons.clone(), NEURON_INVALID),
     );
     // The Neurons' children and pods: one watch each, its cache read by the reconcile.
-    let (statefulsets, sts_stream) = watches::reflected::<StatefulSet>(&client, &watched);
-    let (services, svc_stream) = watches::reflected::<Service>(&client, &watched);
-    let (pods, pod_stream) = watches::reflected::<Pod>(&client, &watched);
-    let (managed, managed_stream) = watches::reflected::<Secret>(&client, &watched);
+    let (statefulsets, sts_stream) = watches::reflected(&client, &watched, slim::statefulset);
+    let (services, svc_stream) = watches::reflected::<Service>(&client, &watched, slim::object);
+    let (pods, pod_stream) = watches::reflected(&client, &watched, slim::pod);
+    let (managed, managed_stream) = watches::reflected::<Secret>(&client, &watched, slim::object);
     let (secret_index, index_stream) = watches::secret_index(&client, &watched);
     let neurons = Controller::for_stream(neuron_stream, store.clone())
         .with_config(bounded())

@@ -6,7 +6,7 @@ use super::lenient;
 use super::watched::{api, ours, Watched};
 use crate::api::types;
 use crate::api::{labels, Neuron, NeuronSet, Spend, Subnet};
-use crate::children::hotkey_secret_name;
+use crate::children::uses_hotkey_secret;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
@@ -21,8 +21,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub type Touched<K> = BoxStream<'static, Result<K, watcher::Error>>;
 
-/// A store of `K` (our label only) and the stream that fills it, for a controller to drive.
-pub fn reflected<K>(client: &Client, w: &Watched<'_>) -> (Store<K>, Touched<K>)
+/// A store of `K` (our label only) and the stream that fills it, for a controller to drive;
+/// `slim` trims what the store keeps of each object (`slim.rs`).
+pub fn reflected<K>(client: &Client, w: &Watched<'_>, slim: fn(&mut K)) -> (Store<K>, Touched<K>)
 where
     K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
         + Clone
@@ -35,7 +36,7 @@ where
     let (store, writer) = reflector::store::<K>();
     let stream = reflector::reflector(
         writer,
-        watcher(api::<K>(client, w.namespace), ours(&w.config())),
+        watcher(api::<K>(client, w.namespace), ours(&w.config())).modify(slim),
     )
     .default_backoff()
     .touched_objects()
@@ -65,10 +66,11 @@ pub fn secret_index(
 /// so its resolution (or its discarding) may give them room again. Nothing else would wake them
 /// before the resync.
 pub fn held_by_budget(spend: &Spend, neurons: &[Arc<Neuron>]) -> Vec<ObjectRef<Neuron>> {
-    let ns = spend.namespace();
     neurons
         .iter()
-        .filter(|n| n.namespace() == ns && n.name_any() != spend.spec.neuron)
+        .filter(|n| {
+            n.metadata.namespace == spend.metadata.namespace && n.name_any() != spend.spec.neuron
+        })
         .filter(|n| {
             n.spec.subnet == spend.spec.subnet
                 || spend.spec.neuron_set.is_some()
@@ -96,13 +98,13 @@ pub fn neurons_of_secret(
     if s.labels().contains_key(labels::MANAGED_BY) {
         return Vec::new();
     }
-    let (ns, name) = (s.namespace(), s.name_any());
+    let (ns, name) = (&s.metadata.namespace, s.name_any());
     neurons
         .state()
         .iter()
-        .filter(|n| n.namespace() == ns)
+        .filter(|n| &n.metadata.namespace == ns)
         .filter(|n| {
-            hotkey_secret_name(n) == name
+            uses_hotkey_secret(n, &name)
                 || n.spec.wallet.coldkey_secret.as_deref() == Some(name.as_str())
         })
         .map(|n| ObjectRef::from_obj(n.as_ref()))

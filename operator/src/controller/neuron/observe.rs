@@ -217,10 +217,17 @@ fn conflict(neuron: &Neuron, ctx: &Context, ns: &str, secret: &str, ss58: &str) 
         }
     };
     let me = claim(neuron, secret.to_string(), Some(ss58.to_string()));
+    // Only a Neuron with the same Secret (here) or the same hotkey can share it: the claims of
+    // the rest are never built (this runs for every Neuron of the fleet on every reconcile).
+    let may_share = |o: &Neuron| {
+        (o.metadata.namespace.as_deref() == Some(ns) && children::uses_hotkey_secret(o, secret))
+            || o.status.as_ref().and_then(|s| s.hotkey.as_deref()) == Some(ss58)
+    };
     let others: Vec<Claim> = ctx
         .neurons
         .state()
         .iter()
+        .filter(|o| may_share(o))
         .map(|o| {
             claim(
                 o,

@@ -66,7 +66,7 @@ impl Ledger {
             .store
             .state()
             .iter()
-            .filter(|s| s.namespace().as_deref() == Some(namespace))
+            .filter(|s| s.metadata.namespace.as_deref() == Some(namespace))
             .map(|s| (s.name_any(), (**s).clone()))
             .collect();
         mine.retain(|(ns, name), ours| {

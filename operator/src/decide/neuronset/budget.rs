@@ -21,7 +21,7 @@ pub fn members_of<'a>(
     let uid = set.uid();
     neurons
         .into_iter()
-        .filter(|n| n.namespace() == set.namespace())
+        .filter(|n| n.metadata.namespace == set.metadata.namespace)
         .filter(|n| n.labels().get(labels::NEURON_SET) == Some(&set.name_any()))
         .filter(|n| {
             uid.is_none()
