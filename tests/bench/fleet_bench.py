@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parent / "e2e"))
 from bittensor_wallet import Keypair  # noqa: E402
 
 from fakechain import TAO, FakeChainServer  # noqa: E402
-from fleet_lag import HEAD  # noqa: E402
+from fleet_lag import HEAD, weights_age  # noqa: E402
 from fleet_run import run_once  # noqa: E402
 
 
@@ -53,11 +53,11 @@ def start_chain(fleet, subnets: int) -> FakeChainServer:
     binary = os.environ.get("TF_FAKECHAIN_BIN") or None
     server = FakeChainServer(config=config, binary=binary)
     chain = server.start()
-    for _, seed, netuid, role in fleet:
+    for i, (_, seed, netuid, role) in enumerate(fleet):
         hotkey = Keypair.create_from_seed(seed).ss58_address
         chain.register(netuid, hotkey)
-        if role == "validator":  # weights set at the head: fresh until the lag phase moves it
-            chain.set_figures(netuid, hotkey, last_update=HEAD, validator_permit=True)
+        if role == "validator":  # fresh weights, until the lag phase moves the head (fleet_lag)
+            chain.set_figures(netuid, hotkey, last_update=HEAD - weights_age(i), validator_permit=True)
     return server
 
 
@@ -102,7 +102,7 @@ def summarize(r: dict) -> dict:
 def fmt(r: dict, title: str) -> str:
     a, s = r["api_per_neuron_until_converged"], r["api_steady"]
     TARGETS = r["targets"]  # noqa: N806
-    lag = lambda k: (f"max {r[k]['max_s']} s, median {r[k]['median_s']} s over {r[k]['seen']}/"  # noqa: E731
+    lag = lambda k: (f"max {r[k]['max_s']} s, median {r[k]['median_s']} s, min {r[k]['min_s']} s over {r[k]['seen']}/"  # noqa: E731
                      f"{r[k]['samples']} (target <= {TARGETS['lag_seconds']} s)") if r.get(k) else "not measured"
     rec = r["reconcile_seconds_estimated_from_buckets"]["neuron"]
     p = (lambda v: "n/a" if v is None else f"{v} s" if isinstance(v, str) else f"{v * 1000:.1f} ms")

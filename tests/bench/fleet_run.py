@@ -156,7 +156,7 @@ def run_once(*, fleet, chain, subnets: int, poll_seconds: int, latency_ms: float
         lags = {}
         if hasattr(api, "server") and not baseline:
             log("  status lag after a chain change, then a staleness crossing")
-            lags = fleet_lag.measure(api.server, chain, fleet)
+            lags = fleet_lag.measure(api.server, chain, fleet, poll_seconds)
         if profiler:
             api.cluster._loop.call_soon_threadsafe(profiler.disable)
             time.sleep(0.2)
