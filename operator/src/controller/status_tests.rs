@@ -279,8 +279,14 @@ fn subnet_tallies_alone_are_written_at_most_every_two_seconds() {
         spent_rao_last24h: Some(5),
         ..stored.clone()
     };
+    // The block moves with every poll; alone with the tallies it waits too (it is refreshed
+    // on its own schedule, `subnet_status_changed`).
     let moved = SubnetStatus {
         block: Some(101),
+        ..counts(11)
+    };
+    let other = SubnetStatus {
+        subnetwork_n: Some(5),
         ..counts(11)
     };
     let t = ts("2026-12-01T00:00:10Z");
@@ -292,8 +298,9 @@ fn subnet_tallies_alone_are_written_at_most_every_two_seconds() {
         (spent.clone(), ago(1999), Some(secs(1))),
         (counts(11), ago(2000), None),
         (counts(11), None, None),
+        (moved, ago(500), Some(secs(1500))),
         // anything else in it: at once
-        (moved, ago(500), None),
+        (other, ago(500), None),
     ];
     for (new, last, want) in cases {
         assert_eq!(
