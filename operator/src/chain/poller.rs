@@ -241,10 +241,10 @@ async fn poll_loop(
             _ = ticker.tick() => false,
             _ = wake.notified() => true,
         };
-        if let Some(wait) = last_poll.and_then(|t| WAKE_GAP.checked_sub(t.elapsed())) {
-            if woken {
-                tokio::time::sleep(wait).await;
-            }
+        // A tick polls at once; an ask waits out the gap since the last poll.
+        let gap_left = last_poll.and_then(|t| WAKE_GAP.checked_sub(t.elapsed()));
+        if let (true, Some(wait)) = (woken, gap_left) {
+            tokio::time::sleep(wait).await;
         }
         // This poll answers every ask made until now: forget the bell they rang meanwhile.
         let _ = futures::FutureExt::now_or_never(wake.notified());
